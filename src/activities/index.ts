@@ -1,0 +1,12 @@
+import { createMemoryActivities, type MemoryDeps } from './memory-activities.js';
+import { createReplyActivities, type ReplyDeps } from './reply-activities.js';
+
+export type ActivityDeps = MemoryDeps & ReplyDeps;
+
+/** All activities the chat workflow uses, bound to their I/O dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return { ...createMemoryActivities(deps), ...createReplyActivities(deps) };
+}
+
+export type { MemoryActivities } from './memory-activities.js';
+export type { ReplyActivities } from './reply-activities.js';

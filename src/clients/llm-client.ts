@@ -1,0 +1,40 @@
+import OpenAI from 'openai';
+import type { PromptMessage } from '../domain/prompt.js';
+import { HttpStatusError } from './http-status-error.js';
+
+export interface LlmClient {
+  complete(messages: PromptMessage[]): Promise<{ text: string; model: string; promptTokens: number | null; completionTokens: number | null }>;
+}
+
+/**
+ * Chat completions through the official `openai` client; with a base URL it talks to any
+ * OpenAI-compatible server. Retries are Temporal's job, so the client's own are off.
+ */
+export function createLlmClient(options: { apiKey: string; baseUrl: string | null; model: string; timeoutMs: number }): LlmClient {
+  const client = new OpenAI({
+    apiKey: options.apiKey,
+    ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
+    maxRetries: 0,
+    timeout: options.timeoutMs,
+  });
+  return {
+    async complete(messages) {
+      try {
+        const completion = await client.chat.completions.create({ model: options.model, messages });
+        const text = completion.choices[0]?.message?.content?.trim();
+        if (!text) throw new Error(`the model ${options.model} returned no text`);
+        return {
+          text,
+          model: completion.model,
+          promptTokens: completion.usage?.prompt_tokens ?? null,
+          completionTokens: completion.usage?.completion_tokens ?? null,
+        };
+      } catch (error) {
+        if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
+          throw new HttpStatusError('LLM', error.status, error.message);
+        }
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { GROUP_REPLY_MODES, type GroupReplyMode } from './domain/reply-policy.js';
+
+export interface Config {
+  port: number;
+  temporal: { address: string; namespace: string; taskQueue: string };
+  databaseUrl: string;
+  openai: { apiKey: string; baseUrl: string | null; chatModel: string; timeoutMs: number };
+  waha: { url: string; apiKey: string | null; webhookHmacKey: string | null };
+  stmWindow: number;
+  groupReply: GroupReplyMode;
+  webhookBodyLimitBytes: number;
+  systemPrompt: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_SYSTEM_PROMPT =
+  'You are a helpful WhatsApp assistant. Answer briefly and in the language the person writes in.';
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads and validates the environment in one place. Every bad value is reported, one line
+ * each, so an operator fixes them all in one go.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const openaiKey = read.string('OPENAI_API_KEY');
+  const openaiBaseUrl = read.url('OPENAI_BASE_URL');
+  if (!openaiKey && !openaiBaseUrl) {
+    problems.push('OPENAI_API_KEY: required (or set OPENAI_BASE_URL to an OpenAI-compatible server that needs no key)');
+  }
+
+  const config: Config = {
+    port: read.integer('PORT', 8080, 0, 65535),
+    temporal: {
+      address: read.string('TEMPORAL_ADDRESS') ?? 'localhost:7233',
+      namespace: read.string('TEMPORAL_NAMESPACE') ?? 'default',
+      taskQueue: read.string('TEMPORAL_TASK_QUEUE') ?? 'chatmem',
+    },
+    databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']) ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    openai: {
+      apiKey: openaiKey ?? 'not-needed',
+      baseUrl: openaiBaseUrl,
+      chatModel: read.string('CHAT_MODEL') ?? 'gpt-4o-mini',
+      timeoutMs: read.integer('OPENAI_TIMEOUT_MS', 60_000, 1_000, 600_000),
+    },
+    waha: {
+      url: read.url('WAHA_URL') ?? 'http://localhost:3000',
+      apiKey: read.string('WAHA_API_KEY'),
+      webhookHmacKey: read.string('WAHA_WEBHOOK_HMAC_KEY'),
+    },
+    stmWindow: read.integer('STM_WINDOW', 20, 1, 1000),
+    groupReply: read.oneOf('GROUP_REPLY', GROUP_REPLY_MODES, 'mention'),
+    webhookBodyLimitBytes: read.integer('WEBHOOK_BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    systemPrompt: read.string('SYSTEM_PROMPT') ?? DEFAULT_SYSTEM_PROMPT,
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  string(name: string): string | null {
+    const value = this.env[name]?.trim();
+    return value ? value : null;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === null) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name}: '${raw}' is not a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  url(name: string, protocols: string[] = ['http:', 'https:']): string | null {
+    const raw = this.string(name);
+    if (raw === null) return null;
+    try {
+      const url = new URL(raw);
+      if (protocols.includes(url.protocol)) return raw.replace(/\/+$/, '');
+    } catch {
+      // reported below
+    }
+    this.problems.push(`${name}: '${raw}' is not a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`);
+    return null;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.string(name);
+    if (raw === null) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    this.problems.push(`${name}: '${raw}' is not one of ${allowed.join(', ')}`);
+    return fallback;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * One WhatsApp message as chatmem handles it: the seed's "Set Fields" record, the same
+ * for all three WAHA engines. Plain data, so it crosses the webhook → workflow boundary
+ * as a signal argument and lands in workflow history unchanged.
+ */
+export interface InboundMessage {
+  /** WAHA session name: one WhatsApp account. */
+  session: string;
+  /** The bot's own id (`…@c.us`) and lid, as WAHA reports them in the envelope. */
+  meId: string;
+  meLid: string | null;
+  /** The chat this message belongs to: `@c.us` for a person whenever the phone form is known. */
+  chatId: string;
+  /** The chat as WAHA named it in this message; replies go here. */
+  replyChatId: string;
+  isGroupChat: boolean;
+  /** Who wrote it: the bot for fromMe, otherwise the sender. */
+  actorId: string;
+  /** The person on the other side: the peer in a private chat, the sender in a group. */
+  contactId: string;
+  fromMe: boolean;
+  /** `api` when sent through WAHA's API (our own replies), `app` for anything typed on a phone. */
+  source: string;
+  /** WAHA's full message id, `{fromMe}_{chat}_{waId}[_{participant}]`. */
+  messageId: string;
+  /** WhatsApp's own id: the third segment, the same whether the chat is named by `@c.us` or `@lid`. */
+  waId: string;
+  /** Text or media caption; null when there is none. */
+  body: string | null;
+  hasMedia: boolean;
+  mediaMimetype: string | null;
+  /** Message time in seconds since the epoch, as WhatsApp stamped it. */
+  timestamp: number;
+  /** Anchor of long-term memory: the person in a private chat, the group in a group. */
+  ltmId: string;
+  senderName: string | null;
+  /** True when a group message names the bot by its phone id or its lid. */
+  mentionsMe: boolean;
+  engine: string;
+  /** WAHA's event id (`evt_…`), reused on retries: handy for tracing a delivery. */
+  eventId: string | null;
+}
+
+/** Deduplication key: WAHA session + fromMe + WhatsApp id, per the WAHA docs. */
+export function dedupeKey(message: Pick<InboundMessage, 'fromMe' | 'waId'>): string {
+  return `${message.fromMe ? 'out' : 'in'}:${message.waId}`;
+}

@@ -1,0 +1,31 @@
+import type { InboundMessage } from './inbound-message.js';
+
+export const GROUP_REPLY_MODES = ['mention', 'always', 'never'] as const;
+export type GroupReplyMode = (typeof GROUP_REPLY_MODES)[number];
+
+/** Operator settings that decide whether a stored message gets an answer. */
+export interface ReplySettings {
+  groupReply: GroupReplyMode;
+}
+
+export type ReplyDecision = { answer: true } | { answer: false; reason: string };
+
+/**
+ * The storage policy's last step: every message is stored first; only a user's message is
+ * ever answered, never the bot's own (that is what keeps the echo from looping).
+ */
+export function decideReply(message: InboundMessage, settings: ReplySettings): ReplyDecision {
+  if (message.fromMe) {
+    return { answer: false, reason: message.source === 'api' ? 'echo of a message sent through WAHA' : 'typed on the bot phone' };
+  }
+  if (!message.body && !message.hasMedia) return { answer: false, reason: 'nothing to answer' };
+  if (!message.isGroupChat) return { answer: true };
+  switch (settings.groupReply) {
+    case 'always':
+      return { answer: true };
+    case 'never':
+      return { answer: false, reason: 'GROUP_REPLY=never' };
+    case 'mention':
+      return message.mentionsMe ? { answer: true } : { answer: false, reason: 'group message without a mention of the bot' };
+  }
+}

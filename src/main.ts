@@ -1,0 +1,32 @@
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, loadConfig } from './config.js';
+import { openDependencies } from './dependencies.js';
+import { startHttp } from './server.js';
+import { WEBHOOK_PATH } from './webhook/app.js';
+import { createChatWorker } from './worker.js';
+
+/** `npm start`: the worker and the webhook in one process. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const deps = await openDependencies(config);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createChatWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps });
+  const http = await startHttp(config);
+  console.log(`chatmem is up: WAHA webhook POST ${http.url}${WEBHOOK_PATH}, Temporal ${config.temporal.address} (${config.temporal.namespace}/${config.temporal.taskQueue})`);
+
+  // Stop taking webhooks first, then let the worker finish what it holds.
+  const shutdown = () => void http.stop().then(() => worker.shutdown());
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await deps.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,148 @@
+import type { InboundMessage } from '../../domain/inbound-message.js';
+import type { TranscriptLine } from '../../domain/prompt.js';
+import type { Pool } from './pool.js';
+
+export interface ChatRef {
+  session: string;
+  chatId: string;
+}
+
+export interface StoredInbound {
+  /** True when this handling owns the row: a new message, or our own earlier attempt. */
+  fresh: boolean;
+  rowId: string;
+}
+
+export interface ReplyRecord extends ChatRef {
+  text: string;
+  meId: string;
+  inReplyTo: string;
+  claimToken: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+}
+
+/**
+ * Short-term memory in PostgreSQL: `sessions` (one row per chat) and the append-only
+ * `messages` transcript. Every write is idempotent so that activities can retry freely.
+ */
+export class StmRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Stores a WhatsApp message once per WAHA session + fromMe + WhatsApp id. The claim token
+   * tells a retry of the same handling (fresh) from another delivery of the message, e.g.
+   * its `@lid` twin handled by another chat's workflow (not fresh).
+   */
+  async recordInbound(message: InboundMessage, claimToken: string): Promise<StoredInbound> {
+    const role = message.fromMe ? 'assistant' : 'user';
+    const profileName = !message.isGroupChat && !message.fromMe ? message.senderName : null;
+    const { rows } = await this.pool.query<{ id: string; fresh: boolean }>(
+      `WITH s AS (
+         INSERT INTO sessions (waha_session, chat_id, user_id, is_group, profile_name, last_interaction_at)
+         VALUES ($1, $2, $3, $4, $5, to_timestamp($6))
+         ON CONFLICT (waha_session, chat_id) DO UPDATE SET
+           last_interaction_at = GREATEST(sessions.last_interaction_at, EXCLUDED.last_interaction_at),
+           profile_name = COALESCE(EXCLUDED.profile_name, sessions.profile_name)
+         RETURNING id
+       ), m AS (
+         INSERT INTO messages (session_id, waha_session, role, content, from_me, source, waha_message_id, wa_id,
+                               actor_id, sender_name, has_media, media_mimetype, claim_token, created_at)
+         SELECT s.id, $1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, to_timestamp($6) FROM s
+         ON CONFLICT DO NOTHING
+         RETURNING id
+       )
+       SELECT id, true AS fresh FROM m
+       UNION ALL
+       SELECT id, claim_token IS NOT DISTINCT FROM $17 AS fresh FROM messages
+        WHERE waha_session = $1 AND from_me = $9 AND wa_id = $12 AND NOT EXISTS (SELECT 1 FROM m)`,
+      [
+        message.session,
+        message.chatId,
+        message.isGroupChat ? message.chatId : message.contactId,
+        message.isGroupChat,
+        profileName,
+        message.timestamp,
+        role,
+        message.body,
+        message.fromMe,
+        message.source,
+        message.messageId,
+        message.waId,
+        message.actorId,
+        message.senderName,
+        message.hasMedia,
+        message.mediaMimetype,
+        claimToken,
+      ],
+    );
+    const row = rows[0];
+    // No row: a concurrent delivery of the same message committed between our snapshot and
+    // our insert; it owns the message.
+    return row ? { fresh: row.fresh, rowId: String(row.id) } : { fresh: false, rowId: '' };
+  }
+
+  /** The last `limit` messages of a chat, oldest first (an indexed read, never the whole chat). */
+  async lastMessages(chat: ChatRef, limit: number): Promise<TranscriptLine[]> {
+    const { rows } = await this.pool.query<{
+      role: TranscriptLine['role'];
+      content: string | null;
+      sender_name: string | null;
+      actor_id: string;
+      has_media: boolean;
+    }>(
+      `SELECT role, content, sender_name, actor_id, has_media FROM messages
+        WHERE session_id = (SELECT id FROM sessions WHERE waha_session = $1 AND chat_id = $2)
+        ORDER BY id DESC LIMIT $3`,
+      [chat.session, chat.chatId, limit],
+    );
+    return rows.reverse().map((row) => ({
+      role: row.role,
+      content: row.content,
+      senderName: row.sender_name,
+      actorId: row.actor_id,
+      hasMedia: row.has_media,
+    }));
+  }
+
+  /** Stores our reply before it is sent, so the transcript never misses what the bot said. */
+  async recordReply(reply: ReplyRecord): Promise<string> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `WITH s AS (
+         UPDATE sessions SET last_interaction_at = GREATEST(last_interaction_at, to_timestamp($6 / 1000.0))
+          WHERE waha_session = $1 AND chat_id = $2
+         RETURNING id
+       ), m AS (
+         INSERT INTO messages (session_id, waha_session, role, content, from_me, source, actor_id, in_reply_to,
+                               claim_token, created_at)
+         SELECT s.id, $1, 'assistant', $3, true, 'api', $4, $5, $7, to_timestamp($6 / 1000.0) FROM s
+         ON CONFLICT (claim_token) DO NOTHING
+         RETURNING id
+       )
+       SELECT id FROM m
+       UNION ALL
+       SELECT id FROM messages WHERE claim_token = $7 AND NOT EXISTS (SELECT 1 FROM m)`,
+      [reply.session, reply.chatId, reply.text, reply.meId, reply.inReplyTo, reply.at, reply.claimToken],
+    );
+    const row = rows[0];
+    if (!row) throw new Error(`no session row for ${reply.session}/${reply.chatId}: the inbound message must be stored first`);
+    return String(row.id);
+  }
+
+  /**
+   * Gives the stored reply WAHA's id once it is sent. If WAHA's echo of it was already
+   * stored under that id (by another chat form's workflow), the echo row is the reply and
+   * our pending copy is dropped, so the message is stored once either way.
+   */
+  async markReplySent(rowId: string, sent: { messageId: string; waId: string }): Promise<void> {
+    await this.pool.query(
+      `WITH mine AS (SELECT id, waha_session FROM messages WHERE id = $1),
+            twin AS (SELECT m.id FROM messages m, mine
+                      WHERE m.waha_session = mine.waha_session AND m.from_me AND m.wa_id = $3 AND m.id <> mine.id),
+            updated AS (UPDATE messages SET waha_message_id = $2, wa_id = $3
+                         WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM twin) RETURNING id)
+       DELETE FROM messages WHERE id = $1 AND EXISTS (SELECT 1 FROM twin)`,
+      [rowId, sent.messageId, sent.waId],
+    );
+  }
+}

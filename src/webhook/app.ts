@@ -1,0 +1,94 @@
+import Koa from 'koa';
+import getRawBody from 'raw-body';
+import { interpretWahaEvent } from '../domain/waha-event.js';
+import type { ChatSignaler } from './chat-signaler.js';
+import { hasValidSignature } from './hmac.js';
+
+export interface WebhookAppOptions {
+  signaler: ChatSignaler;
+  hmacKey: string | null;
+  bodyLimitBytes: number;
+  log?: (event: Record<string, unknown>) => void;
+}
+
+export const WEBHOOK_PATH = '/webhooks/waha';
+
+/**
+ * The WAHA webhook. Every answer is final for WAHA: 2xx means "done, do not retry" and is
+ * only given once Temporal holds the message; 503 asks WAHA to deliver again later.
+ */
+export function createWebhookApp(options: WebhookAppOptions): Koa {
+  const log = options.log ?? (() => undefined);
+  const app = new Koa();
+
+  app.use(async (ctx, next) => {
+    if (ctx.method === 'GET' && ctx.path === '/healthz') {
+      ctx.body = { status: 'ok' };
+      return;
+    }
+    if (ctx.path !== WEBHOOK_PATH) return next();
+    if (ctx.method !== 'POST') {
+      ctx.status = 405;
+      ctx.set('Allow', 'POST');
+      ctx.body = { error: `use POST for ${WEBHOOK_PATH}` };
+      return;
+    }
+
+    let raw: Buffer;
+    try {
+      raw = await getRawBody(ctx.req, { limit: options.bodyLimitBytes });
+    } catch (error) {
+      const status = (error as { status?: number }).status ?? 400;
+      ctx.status = status === 413 ? 413 : 400;
+      ctx.body = { error: status === 413 ? `body larger than ${options.bodyLimitBytes} bytes` : 'could not read the body' };
+      log({ outcome: 'rejected', status: ctx.status });
+      return;
+    }
+
+    if (options.hmacKey && !hasValidSignature(options.hmacKey, raw, ctx.get('x-webhook-hmac') || undefined)) {
+      ctx.status = 401;
+      ctx.body = { error: 'missing or wrong X-Webhook-Hmac' };
+      log({ outcome: 'unauthorized', status: 401 });
+      return;
+    }
+
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (error) {
+      ctx.status = 400;
+      ctx.body = { error: `malformed JSON: ${(error as Error).message}` };
+      log({ outcome: 'invalid', status: 400, reason: 'malformed JSON' });
+      return;
+    }
+
+    const outcome = interpretWahaEvent(body);
+    if (outcome.kind === 'invalid') {
+      ctx.status = 400;
+      ctx.body = { error: outcome.reason };
+      log({ outcome: 'invalid', status: 400, reason: outcome.reason });
+      return;
+    }
+    if (outcome.kind === 'ignored') {
+      ctx.status = 200;
+      ctx.body = { status: 'ignored', reason: outcome.reason };
+      log({ outcome: 'ignored', status: 200, reason: outcome.reason });
+      return;
+    }
+
+    const { message } = outcome;
+    try {
+      const { workflowId } = await options.signaler.deliver(message);
+      ctx.status = 202;
+      ctx.body = { status: 'accepted', workflowId };
+      log({ outcome: 'accepted', status: 202, chatId: message.chatId, messageId: message.messageId });
+    } catch (error) {
+      ctx.status = 503;
+      ctx.set('Retry-After', '2');
+      ctx.body = { error: 'Temporal did not take the message; deliver it again' };
+      log({ outcome: 'unavailable', status: 503, chatId: message.chatId, messageId: message.messageId, error: String(error) });
+    }
+  });
+
+  return app;
+}

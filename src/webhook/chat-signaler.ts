@@ -1,0 +1,33 @@
+import type { Client } from '@temporalio/client';
+import { chatWorkflowId } from '../domain/chat-workflow-id.js';
+import type { InboundMessage } from '../domain/inbound-message.js';
+import { chatWorkflow, inboundSignal } from '../workflows/chat-workflow.js';
+
+/** Hands a message to its chat's workflow; resolves only once Temporal has accepted it. */
+export interface ChatSignaler {
+  deliver(message: InboundMessage): Promise<{ workflowId: string }>;
+}
+
+/**
+ * signalWithStart: the chat's workflow is started if it is not running, and the signal is
+ * recorded in its history either way. A deadline keeps a Temporal outage from holding the
+ * webhook open; WAHA retries the delivery after our 503.
+ */
+export function createTemporalSignaler(client: Client, options: { taskQueue: string; deadlineMs?: number }): ChatSignaler {
+  const deadlineMs = options.deadlineMs ?? 5_000;
+  return {
+    async deliver(message) {
+      const workflowId = chatWorkflowId(message.session, message.chatId);
+      await client.withDeadline(Date.now() + deadlineMs, () =>
+        client.workflow.signalWithStart(chatWorkflow, {
+          workflowId,
+          taskQueue: options.taskQueue,
+          args: [{ session: message.session, chatId: message.chatId }],
+          signal: inboundSignal,
+          signalArgs: [message],
+        }),
+      );
+      return { workflowId };
+    },
+  };
+}

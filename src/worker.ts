@@ -1,0 +1,48 @@
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from './activities/index.js';
+import { loadConfig } from './config.js';
+import { openDependencies } from './dependencies.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+export interface ChatWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled now. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export function createChatWorker(options: ChatWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: createActivities(options.deps),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+  });
+}
+
+/** Runs a worker until SIGINT/SIGTERM, then drains it: activities in flight finish first. */
+export async function runWorker(): Promise<void> {
+  const config = loadConfig();
+  const deps = await openDependencies(config);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  try {
+    const worker = await createChatWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps });
+    console.log(`chatmem worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
+    await worker.run();
+  } finally {
+    await connection.close();
+    await deps.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runWorker().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const DIR = fileURLToPath(new URL('../fixtures/waha/', import.meta.url));
+
+/** The exact bytes of a fixture file, as WAHA would post them. */
+export function fixtureBytes(name: string): string {
+  return readFileSync(`${DIR}${name}`, 'utf8');
+}
+
+export function fixture<T = any>(name: string): T {
+  return JSON.parse(fixtureBytes(name)) as T;
+}
+
+/** A copy of a message fixture with another WhatsApp id (and event id): a new message. */
+export function variant(name: string, change: { waId?: string; body?: string; chat?: string } = {}): any {
+  const event = fixture(name);
+  const parts = String(event.payload.id).split('_');
+  if (change.chat) {
+    parts[1] = change.chat;
+    event.payload.from = change.chat;
+  }
+  if (change.waId) parts[2] = change.waId;
+  event.payload.id = parts.join('_');
+  if (change.body !== undefined) event.payload.body = change.body;
+  event.id = `evt_${Math.random().toString(36).slice(2)}`;
+  return event;
+}

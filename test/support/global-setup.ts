@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { WORKFLOWS_PATH } from '../../src/worker.js';
+import { ensurePostgresRunning } from './postgres.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalCli: string;
+    workflowBundlePath: string;
+  }
+}
+
+/**
+ * Once per run: the Temporal CLI (installed into .tools/ if missing), a running PostgreSQL,
+ * and one workflow bundle that every test worker loads instead of bundling again.
+ */
+export default async function setup(project: TestProject): Promise<void> {
+  const installed = execFileSync('bash', [`${ROOT}scripts/install-temporal-cli.sh`], { encoding: 'utf8' }).trim().split('\n');
+  project.provide('temporalCli', installed[installed.length - 1]!);
+
+  await ensurePostgresRunning();
+
+  mkdirSync(`${ROOT}.tmp`, { recursive: true });
+  const bundlePath = `${ROOT}.tmp/workflow-bundle.js`;
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  await writeFile(bundlePath, code);
+  project.provide('workflowBundlePath', bundlePath);
+}
+
+const noop = () => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };

@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { signWebhookBody } from '../../src/webhook/hmac.js';
+import { sendJson, serve } from './http.js';
+
+export type Engine = 'GOWS' | 'WEBJS' | 'NOWEB';
+
+export interface SendTextCall {
+  session: string;
+  chatId: string;
+  text: string;
+  reply_to?: string;
+  sentId: string;
+}
+
+export interface WahaStandInOptions {
+  apiKey: string;
+  engine?: Engine;
+  me?: { id: string; pushName: string; lid: string };
+  hmacKey?: string | null;
+}
+
+const DEFAULT_ME = { id: '5521900000001@c.us', pushName: 'Café Aurora', lid: '99887766554433@lid' };
+
+/**
+ * A local server that speaks WAHA's send API (sendText, sendSeen, startTyping, stopTyping)
+ * behind X-Api-Key, answers sendText in the chosen engine's shape, and then posts the fromMe
+ * `message.any` echo of the sent message to the webhook, as WAHA does.
+ */
+export async function startWahaStandIn(options: WahaStandInOptions) {
+  const engine = options.engine ?? 'GOWS';
+  const me = options.me ?? DEFAULT_ME;
+  const sent: SendTextCall[] = [];
+  const calls: { path: string; body: unknown }[] = [];
+  const echoStatuses: number[] = [];
+  const failures: number[] = [];
+  let webhookUrl: string | null = null;
+  const pendingEchoes = new Set<Promise<void>>();
+
+  const http = await serve((request, raw, response) => {
+    if (request.headers['x-api-key'] !== options.apiKey) return sendJson(response, 401, { message: 'Unauthorized' });
+    const body = raw ? JSON.parse(raw) : {};
+    const path = request.url ?? '';
+    calls.push({ path, body });
+    switch (path) {
+      case '/api/sendText': {
+        const failure = failures.shift();
+        if (failure) return sendJson(response, failure, { message: `stand-in failure ${failure}` });
+        const waId = `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
+        const sentId = `true_${body.chatId}_${waId}`;
+        sent.push({ ...body, sentId });
+        sendJson(response, 201, sendTextAnswer(engine, body.chatId, waId, body.text));
+        const echo = postEcho(body, waId).finally(() => pendingEchoes.delete(echo));
+        pendingEchoes.add(echo);
+        return;
+      }
+      case '/api/sendSeen':
+      case '/api/startTyping':
+      case '/api/stopTyping':
+        return sendJson(response, 201, { result: true });
+      default:
+        return sendJson(response, 404, { message: `no route ${path}` });
+    }
+  });
+
+  async function postEcho(request: { session: string; chatId: string; text: string }, waId: string): Promise<void> {
+    if (!webhookUrl) return;
+    const raw = JSON.stringify(echoEvent(engine, me, request, waId));
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (options.hmacKey) {
+      headers['x-webhook-hmac'] = signWebhookBody(options.hmacKey, raw);
+      headers['x-webhook-hmac-algorithm'] = 'sha512';
+    }
+    const response = await fetch(webhookUrl, { method: 'POST', headers, body: raw });
+    echoStatuses.push(response.status);
+  }
+
+  return {
+    url: http.url,
+    me,
+    sent,
+    calls,
+    echoStatuses,
+    /** Where the echo of every sent message is posted. */
+    setWebhookUrl(url: string) {
+      webhookUrl = url;
+    },
+    failNext(status: number, count = 1) {
+      for (let i = 0; i < count; i++) failures.push(status);
+    },
+    async close() {
+      await Promise.allSettled([...pendingEchoes]);
+      await http.close();
+    },
+  };
+}
+
+export type WahaStandIn = Awaited<ReturnType<typeof startWahaStandIn>>;
+
+function sendTextAnswer(engine: Engine, chatId: string, waId: string, text: string): unknown {
+  switch (engine) {
+    case 'GOWS':
+      return { id: `true_${chatId}_${waId}`, _data: { extendedTextMessage: { text } } };
+    case 'WEBJS': {
+      const id = { fromMe: true, remote: chatId, id: waId, _serialized: `true_${chatId}_${waId}` };
+      return { _data: { id, body: text, type: 'chat' }, id, body: text, fromMe: true, ack: 0, to: chatId };
+    }
+    case 'NOWEB':
+      return {
+        key: { remoteJid: chatId.replace('@c.us', '@s.whatsapp.net'), fromMe: true, id: waId },
+        message: { extendedTextMessage: { text } },
+        status: 'PENDING',
+      };
+  }
+}
+
+function echoEvent(engine: Engine, me: typeof DEFAULT_ME, request: { session: string; chatId: string; text: string }, waId: string) {
+  const now = Date.now();
+  const common = {
+    id: `true_${request.chatId}_${waId}`,
+    timestamp: Math.floor(now / 1000),
+    fromMe: true,
+    source: 'api',
+    body: request.text,
+    hasMedia: false,
+    media: null,
+    ack: 1,
+    ackName: 'SERVER',
+    location: null,
+    vCards: [],
+  };
+  const payload =
+    engine === 'WEBJS'
+      ? { ...common, from: me.id, to: request.chatId, _data: { notifyName: me.pushName, body: request.text } }
+      : engine === 'NOWEB'
+        ? { ...common, from: request.chatId, replyTo: null, _data: { key: { remoteJid: request.chatId, fromMe: true, id: waId }, pushName: me.pushName } }
+        : { ...common, from: request.chatId, to: null, participant: null, replyTo: null, _data: { Info: { ID: waId, IsFromMe: true, PushName: me.pushName } } };
+  return {
+    id: `evt_${randomBytes(13).toString('hex')}`,
+    timestamp: now,
+    event: 'message.any',
+    session: request.session,
+    me,
+    payload,
+    environment: { version: '2026.7.1', engine, tier: 'CORE', browser: null, platform: 'linux/x64', worker: { id: null } },
+    engine,
+  };
+}
