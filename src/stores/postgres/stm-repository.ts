@@ -38,9 +38,13 @@ export class StmRepository {
     const role = message.fromMe ? 'assistant' : 'user';
     const profileName = !message.isGroupChat && !message.fromMe ? message.senderName : null;
     const { rows } = await this.pool.query<{ id: string; fresh: boolean }>(
-      `WITH s AS (
+      // A known message touches nothing, not even its chat's row: an echo arriving under
+      // another chat form must not leave an empty chat behind.
+      `WITH known AS (
+         SELECT id, claim_token FROM messages WHERE waha_session = $1 AND from_me = $9 AND wa_id = $12
+       ), s AS (
          INSERT INTO sessions (waha_session, chat_id, user_id, is_group, profile_name, last_interaction_at)
-         VALUES ($1, $2, $3, $4, $5, to_timestamp($6))
+         SELECT $1, $2, $3, $4::boolean, $5, to_timestamp($6) WHERE NOT EXISTS (SELECT 1 FROM known)
          ON CONFLICT (waha_session, chat_id) DO UPDATE SET
            last_interaction_at = GREATEST(sessions.last_interaction_at, EXCLUDED.last_interaction_at),
            profile_name = COALESCE(EXCLUDED.profile_name, sessions.profile_name)
@@ -48,14 +52,13 @@ export class StmRepository {
        ), m AS (
          INSERT INTO messages (session_id, waha_session, role, content, from_me, source, waha_message_id, wa_id,
                                actor_id, sender_name, has_media, media_mimetype, claim_token, created_at)
-         SELECT s.id, $1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, to_timestamp($6) FROM s
+         SELECT s.id, $1, $7, $8, $9::boolean, $10, $11, $12, $13, $14, $15::boolean, $16, $17, to_timestamp($6) FROM s
          ON CONFLICT DO NOTHING
          RETURNING id
        )
        SELECT id, true AS fresh FROM m
        UNION ALL
-       SELECT id, claim_token IS NOT DISTINCT FROM $17 AS fresh FROM messages
-        WHERE waha_session = $1 AND from_me = $9 AND wa_id = $12 AND NOT EXISTS (SELECT 1 FROM m)`,
+       SELECT id, claim_token IS NOT DISTINCT FROM $17 AS fresh FROM known`,
       [
         message.session,
         message.chatId,

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
+import { fixture } from '../support/fixtures.js';
+import { eventually } from '../support/http.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+const ANSWERED = [
+  // fixture, chat the reply goes to, reply_to expected
+  ['private-text-incoming.json', '5521988887777@c.us', undefined],
+  ['private-text-incoming-webjs.json', '5521977776666@c.us', undefined],
+  ['private-text-incoming-noweb.json', '5521966665555@c.us', undefined],
+  ['media-image-caption.json', '5521977776666@c.us', undefined],
+  ['reply-quoted.json', '5521988887777@c.us', undefined],
+  ['lid-sender.json', '27182818284590@lid', undefined],
+  ['group-mention.json', '120363099988877766@g.us', 'false_120363099988877766@g.us_8B9C0D1E2F3A4B5C6D7E8F9A0B1C2D3E_5521955554444@c.us'],
+] as const;
+
+const STORED_NOT_ANSWERED = ['private-fromme-echo.json', 'private-fromme-app.json', 'group-text.json'];
+
+const IGNORED = [
+  'status-broadcast.json',
+  'newsletter-post.json',
+  'message-ack.json',
+  'message-reaction.json',
+  'message-edited.json',
+  'message-revoked.json',
+  'session-status.json',
+  'session-status-starting.json',
+];
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => stack?.stop());
+
+describe('every WAHA fixture gives the right outcome', () => {
+  it('answers user messages once, stores the bot’s own messages without answering, and ignores the rest', async () => {
+    for (const name of IGNORED) {
+      const answer = await stack.post(fixture(name));
+      expect(answer.status, name).toBe(200);
+      expect(answer.body.status, name).toBe('ignored');
+      expect(answer.body.reason, name).toBeTruthy();
+    }
+    for (const name of [...STORED_NOT_ANSWERED, ...ANSWERED.map(([name]) => name)]) {
+      expect((await stack.post(fixture(name))).status, name).toBe(202);
+    }
+
+    await eventually(() => stack.waha.sent.length >= ANSWERED.length && stack.waha.echoStatuses.length >= ANSWERED.length, 'all replies and echoes');
+    await eventually(async () => (await stack.rows('SELECT count(*)::int AS n FROM messages'))[0].n === 17 || undefined, '17 stored messages');
+    // Settle: the last echoes are handled and nothing more is sent.
+    await eventually(async () => {
+      const states = await Promise.all(
+        ['5521988887777@c.us', '5521977776666@c.us', '5521966665555@c.us', '5521944443333@c.us', '120363099988877766@g.us'].map((chat) =>
+          stack.chatState('default', chat),
+        ),
+      );
+      return states.every((s) => s.queueLength === 0) || undefined;
+    }, 'all chats to be idle');
+
+    expect(stack.waha.sent).toHaveLength(ANSWERED.length);
+    for (const [name, replyChat, replyTo] of ANSWERED) {
+      const event = fixture(name);
+      const reply = stack.waha.sent.filter((call) => call.text.includes(event.payload.body));
+      expect(reply, name).toHaveLength(1);
+      expect(reply[0]!.chatId, name).toBe(replyChat);
+      expect(reply[0]!.reply_to, name).toBe(replyTo);
+    }
+
+    for (const name of STORED_NOT_ANSWERED) {
+      const event = fixture(name);
+      const rows = await stack.rows('SELECT role FROM messages WHERE waha_message_id = $1', [event.payload.id]);
+      expect(rows, name).toEqual([{ role: event.payload.fromMe ? 'assistant' : 'user' }]);
+      expect(stack.waha.sent.some((call) => call.text.includes(event.payload.body)), name).toBe(false);
+    }
+
+    // An ack or a reaction names an existing message; the others carry a message of their own.
+    for (const name of IGNORED.filter((n) => !['message-ack.json', 'message-reaction.json'].includes(n))) {
+      const event = fixture(name);
+      const waId = typeof event.payload.id === 'string' ? event.payload.id.split('_')[2] : null;
+      if (waId) expect(await stack.rows('SELECT 1 FROM messages WHERE wa_id = $1', [waId]), name).toEqual([]);
+    }
+    for (const chat of ['status@broadcast', '120363211122233344@newsletter']) {
+      await expect(stack.client.workflow.getHandle(chatWorkflowId('default', chat)).describe()).rejects.toThrow(/not found/i);
+    }
+
+    // Each sent reply came back as an echo and was stored once, as the reply row itself.
+    const assistantRows = await stack.rows<{ waha_message_id: string | null }>(
+      "SELECT waha_message_id FROM messages WHERE role = 'assistant' AND source = 'api' ORDER BY id",
+    );
+    const sentIds = stack.waha.sent.map((call) => call.sentId).sort();
+    const echoFixtureId = fixture('private-fromme-echo.json').payload.id;
+    expect(assistantRows.map((r) => r.waha_message_id).filter((id) => id !== echoFixtureId).sort()).toEqual(sentIds);
+  });
+});
+
+describe('chats in the database', () => {
+  it('holds one row per conversation: an echo under another chat form leaves no empty chat', async () => {
+    const chats = await stack.rows<{ chat_id: string; n: number }>(
+      'SELECT s.chat_id, count(m.id)::int AS n FROM sessions s LEFT JOIN messages m ON m.session_id = s.id GROUP BY s.chat_id ORDER BY s.chat_id',
+    );
+    expect(chats.every((chat) => chat.n > 0)).toBe(true);
+    expect(chats.map((chat) => chat.chat_id)).toEqual(
+      ['120363099988877766@g.us', '5521944443333@c.us', '5521966665555@c.us', '5521977776666@c.us', '5521988887777@c.us'],
+    );
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ChatState, DEDUPE_WINDOW } from '../../src/domain/chat-state.js';
+import type { InboundMessage } from '../../src/domain/inbound-message.js';
+
+function message(waId: string, overrides: Partial<InboundMessage> = {}): InboundMessage {
+  return {
+    session: 'default', meId: 'me@c.us', meLid: null, chatId: 'a@c.us', replyChatId: 'a@c.us', isGroupChat: false,
+    actorId: 'a@c.us', contactId: 'a@c.us', fromMe: false, source: 'app', messageId: `false_a@c.us_${waId}`, waId,
+    body: waId, hasMedia: false, mediaMimetype: null, timestamp: 100, ltmId: 'a@c.us', senderName: null,
+    mentionsMe: false, engine: 'GOWS', eventId: null, ...overrides,
+  };
+}
+
+describe('ChatState', () => {
+  it('queues messages in arrival order and drops repeats of fromMe + WhatsApp id', () => {
+    const state = new ChatState({ session: 'default', chatId: 'a@c.us' });
+    expect(state.accept(message('1'))).toBe(true);
+    expect(state.accept(message('2'))).toBe(true);
+    expect(state.accept(message('1', { chatId: 'x@lid', messageId: 'false_x@lid_1' }))).toBe(false);
+    expect(state.accept(message('1', { fromMe: true }))).toBe(true); // same WhatsApp id from the other side is another message
+    expect([state.takeNext()?.waId, state.takeNext()?.waId, state.takeNext()?.fromMe]).toEqual(['1', '2', true]);
+    expect(state.view().duplicatesDropped).toBe(1);
+  });
+
+  it('drops the echo of a sent reply, whether it arrives after or before the bookkeeping', () => {
+    const state = new ChatState({ session: 'default', chatId: 'a@c.us' });
+    state.recordReplySent('R1');
+    expect(state.accept(message('R1', { fromMe: true, source: 'api' }))).toBe(false);
+
+    state.accept(message('R2', { fromMe: true, source: 'api' }));
+    state.accept(message('3'));
+    state.recordReplySent('R2');
+    expect(state.takeNext()?.waId).toBe('3');
+    expect(state.hasPending()).toBe(false);
+    expect(state.view()).toMatchObject({ repliesSent: 2, duplicatesDropped: 2 });
+  });
+
+  it('survives continue-as-new: the snapshot restores inbox, dedupe window and counts', () => {
+    const state = new ChatState({ session: 'default', chatId: 'a@c.us' });
+    state.accept(message('1'));
+    state.accept(message('2'));
+    const first = state.takeNext()!;
+    state.recordStored(first);
+    const restored = new ChatState({ session: 'default', chatId: 'a@c.us' }, state.snapshot());
+    expect(restored.accept(message('1'))).toBe(false);
+    expect(restored.takeNext()?.waId).toBe('2');
+    expect(restored.view()).toMatchObject({ messagesSeen: 1, lastInteractionAt: new Date(100_000).toISOString() });
+  });
+
+  it('keeps a bounded dedupe window', () => {
+    const state = new ChatState({ session: 'default', chatId: 'a@c.us' });
+    for (let i = 0; i <= DEDUPE_WINDOW; i++) state.accept(message(String(i)));
+    expect(state.snapshot().recentKeys).toHaveLength(DEDUPE_WINDOW);
+    expect(state.accept(message('0'))).toBe(true); // forgotten: the database still refuses to store it twice
+  });
+});

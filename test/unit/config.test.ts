@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('configuration from the environment', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({ OPENAI_API_KEY: 'sk-x' });
+    expect(config).toMatchObject({
+      port: 8080,
+      temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'chatmem' },
+      stmWindow: 20,
+      groupReply: 'mention',
+      openai: { baseUrl: null, chatModel: 'gpt-4o-mini' },
+      waha: { url: 'http://localhost:3000', apiKey: null, webhookHmacKey: null },
+    });
+  });
+
+  it('reports every bad value, one line each', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', STM_WINDOW: '0', GROUP_REPLY: 'sometimes', WAHA_URL: 'ftp://waha', DATABASE_URL: 'mysql://x' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(6);
+    for (const name of ['PORT', 'STM_WINDOW', 'GROUP_REPLY', 'WAHA_URL', 'DATABASE_URL', 'OPENAI_API_KEY']) {
+      expect(problems.filter((line) => line.startsWith(`${name}:`))).toHaveLength(1);
+    }
+  });
+
+  it('accepts an OpenAI-compatible server without a key', () => {
+    expect(loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).openai.baseUrl).toBe('http://127.0.0.1:11434/v1');
+  });
+});

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { interpretWahaEvent } from '../../src/domain/waha-event.js';
+import { decideReply, type GroupReplyMode } from '../../src/domain/reply-policy.js';
+import { fixture, variant } from '../support/fixtures.js';
+
+const messageOf = (event: unknown) => (interpretWahaEvent(event) as any).message;
+const decide = (event: unknown, groupReply: GroupReplyMode = 'mention') => decideReply(messageOf(event), { groupReply }).answer;
+
+describe('which stored messages get an answer', () => {
+  it('answers a user in a private chat, including a media message without caption', () => {
+    expect(decide(fixture('private-text-incoming.json'))).toBe(true);
+    expect(decide(variant('media-image-caption.json', { body: '' }))).toBe(true);
+  });
+
+  it('never answers the bot’s own messages: neither the API echo nor one typed on the phone', () => {
+    expect(decide(fixture('private-fromme-echo.json'))).toBe(false);
+    expect(decide(fixture('private-fromme-app.json'))).toBe(false);
+  });
+
+  it('follows GROUP_REPLY in groups', () => {
+    const plain = fixture('group-text.json');
+    const mention = fixture('group-mention.json');
+    expect([decide(plain, 'mention'), decide(mention, 'mention')]).toEqual([false, true]);
+    expect([decide(plain, 'always'), decide(mention, 'always')]).toEqual([true, true]);
+    expect([decide(plain, 'never'), decide(mention, 'never')]).toEqual([false, false]);
+  });
+});

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { interpretWahaEvent } from '../../src/domain/waha-event.js';
+import { fixture, variant } from '../support/fixtures.js';
+
+const BOT = { meId: '5521900000001@c.us', meLid: '99887766554433@lid' };
+
+function messageOf(name: string) {
+  const outcome = interpretWahaEvent(fixture(name));
+  if (outcome.kind !== 'message') throw new Error(`${name}: expected a message, got ${outcome.kind}: ${(outcome as any).reason}`);
+  return outcome.message;
+}
+
+describe('normalizing WAHA message events into the seed record', () => {
+  it('GOWS private message', () => {
+    expect(messageOf('private-text-incoming.json')).toEqual({
+      session: 'default',
+      ...BOT,
+      chatId: '5521988887777@c.us',
+      replyChatId: '5521988887777@c.us',
+      isGroupChat: false,
+      actorId: '5521988887777@c.us',
+      contactId: '5521988887777@c.us',
+      fromMe: false,
+      source: 'app',
+      messageId: 'false_5521988887777@c.us_B1A2C3D4E5F60718293A4B5C6D7E8F90',
+      waId: 'B1A2C3D4E5F60718293A4B5C6D7E8F90',
+      body: 'Oi! Vocês abrem amanhã cedo?',
+      hasMedia: false,
+      mediaMimetype: null,
+      timestamp: 1780000000,
+      ltmId: '5521988887777@c.us',
+      senderName: 'Beatriz Nogueira',
+      mentionsMe: false,
+      engine: 'GOWS',
+      eventId: 'evt_01kq0a1b2c3d4e5f6g7h8j9k0m',
+    });
+  });
+
+  it('WEBJS and NOWEB private messages give the same fields, with each engine’s display name', () => {
+    const webjs = messageOf('private-text-incoming-webjs.json');
+    expect(webjs).toMatchObject({ chatId: '5521977776666@c.us', actorId: '5521977776666@c.us', senderName: 'Rodrigo Tavares', engine: 'WEBJS', fromMe: false });
+    const noweb = messageOf('private-text-incoming-noweb.json');
+    expect(noweb).toMatchObject({ chatId: '5521966665555@c.us', actorId: '5521966665555@c.us', senderName: 'Helena Prado', engine: 'NOWEB', fromMe: false });
+  });
+
+  it('group message: the group is the chat and the ltm anchor, the participant is the actor', () => {
+    expect(messageOf('group-text.json')).toMatchObject({
+      chatId: '120363099988877766@g.us',
+      replyChatId: '120363099988877766@g.us',
+      isGroupChat: true,
+      actorId: '5521955554444@c.us',
+      contactId: '5521955554444@c.us',
+      ltmId: '120363099988877766@g.us',
+      waId: '7A8B9C0D1E2F3A4B5C6D7E8F9A0B1C2D',
+      senderName: 'Marcos Dias',
+      mentionsMe: false,
+    });
+  });
+
+  it('detects a mention of the bot by phone id, by lid, and in the engine’s mention lists', () => {
+    expect(messageOf('group-mention.json').mentionsMe).toBe(true);
+    const byLidInBody = variant('group-text.json', { body: 'bom dia @99887766554433, tudo certo?' });
+    expect((interpretWahaEvent(byLidInBody) as any).message.mentionsMe).toBe(true);
+    const listOnly = variant('group-text.json', { body: 'alguém sabe?' });
+    listOnly.payload._data.message.extendedTextMessage.contextInfo.mentionedJid = ['99887766554433@lid'];
+    expect((interpretWahaEvent(listOnly) as any).message.mentionsMe).toBe(true);
+    const someoneElse = variant('group-text.json', { body: '@5521955554444 e você?' });
+    expect((interpretWahaEvent(someoneElse) as any).message.mentionsMe).toBe(false);
+  });
+
+  it('fromMe messages: the bot is the actor; the API echo and a phone-typed message keep their source', () => {
+    const echo = messageOf('private-fromme-echo.json');
+    expect(echo).toMatchObject({ fromMe: true, source: 'api', actorId: BOT.meId, contactId: '5521988887777@c.us', waId: '3EB0AA11BB22CC33DD44EE', senderName: 'Café Aurora' });
+    expect(messageOf('private-fromme-app.json')).toMatchObject({ fromMe: true, source: 'app', actorId: BOT.meId });
+  });
+
+  it('a WEBJS fromMe message takes its chat from the id, not from `from` (which is the bot)', () => {
+    const event = variant('private-text-incoming-webjs.json');
+    event.event = 'message.any';
+    event.payload = { ...event.payload, id: 'true_5521977776666@c.us_3EB0FFEE', fromMe: true, source: 'api', from: BOT.meId, to: '5521977776666@c.us' };
+    expect((interpretWahaEvent(event) as any).message).toMatchObject({ chatId: '5521977776666@c.us', actorId: BOT.meId, fromMe: true });
+  });
+
+  it('media: caption as body, and a media message without caption has a null body', () => {
+    expect(messageOf('media-image-caption.json')).toMatchObject({ body: 'Consegue fazer um bolo assim?', hasMedia: true, mediaMimetype: 'image/jpeg' });
+    const noCaption = variant('media-image-caption.json', { body: '' });
+    expect((interpretWahaEvent(noCaption) as any).message).toMatchObject({ body: null, hasMedia: true });
+    const nullCaption = variant('media-image-caption.json');
+    nullCaption.payload.body = null;
+    expect((interpretWahaEvent(nullCaption) as any).message.body).toBeNull();
+  });
+
+  it('maps an @lid chat to its phone chat when the engine carries it, and replies to the chat as WAHA named it', () => {
+    expect(messageOf('lid-sender.json')).toMatchObject({
+      chatId: '5521944443333@c.us',
+      replyChatId: '27182818284590@lid',
+      contactId: '5521944443333@c.us',
+      ltmId: '5521944443333@c.us',
+      waId: '5D6E7F8091A2B3C4D5E6F708192A3B4C',
+    });
+    const gows = variant('private-text-incoming.json', { chat: '27182818284590@lid' });
+    gows.payload._data.Info.SenderAlt = '5521944443333@s.whatsapp.net';
+    expect((interpretWahaEvent(gows) as any).message.chatId).toBe('5521944443333@c.us');
+    const unknown = variant('lid-sender.json');
+    delete unknown.payload._data.key.remoteJidAlt;
+    expect((interpretWahaEvent(unknown) as any).message.chatId).toBe('27182818284590@lid');
+  });
+});
+
+describe('events that are not answered', () => {
+  it.each([
+    ['status-broadcast.json', /status broadcast/],
+    ['newsletter-post.json', /newsletter/],
+    ['message-ack.json', /message\.ack/],
+    ['message-reaction.json', /message\.reaction/],
+    ['message-edited.json', /message\.edited/],
+    ['message-revoked.json', /message\.revoked/],
+    ['session-status.json', /session\.status/],
+    ['session-status-starting.json', /session\.status/],
+  ])('%s is ignored with a reason', (name, reason) => {
+    const outcome = interpretWahaEvent(fixture(name));
+    expect(outcome.kind).toBe('ignored');
+    expect((outcome as any).reason).toMatch(reason);
+  });
+});
+
+describe('bodies that are not WAHA events', () => {
+  it.each([
+    ['an array', []],
+    ['no event', { session: 'default', payload: {} }],
+    ['a message without payload.id', { event: 'message', session: 'default', payload: { from: 'x@c.us', fromMe: false, timestamp: 1 } }],
+    ['a message id of another shape', { event: 'message', session: 'default', payload: { id: 'ABC', from: 'x@c.us', fromMe: false, timestamp: 1 } }],
+    ['fromMe as a string', { ...fixture('private-text-incoming.json'), payload: { ...fixture('private-text-incoming.json').payload, fromMe: 'false' } }],
+  ])('%s is invalid with a reason', (_label, body) => {
+    const outcome = interpretWahaEvent(body);
+    expect(outcome.kind).toBe('invalid');
+    expect((outcome as any).reason.length).toBeGreaterThan(10);
+  });
+});
