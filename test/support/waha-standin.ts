@@ -34,9 +34,10 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
   const echoStatuses: number[] = [];
   const failures: number[] = [];
   let webhookUrl: string | null = null;
+  let beforeAnswer: ((call: SendTextCall) => Promise<void>) | null = null;
   const pendingEchoes = new Set<Promise<void>>();
 
-  const http = await serve((request, raw, response) => {
+  const http = await serve(async (request, raw, response) => {
     if (request.headers['x-api-key'] !== options.apiKey) return sendJson(response, 401, { message: 'Unauthorized' });
     const body = raw ? JSON.parse(raw) : {};
     const path = request.url ?? '';
@@ -47,7 +48,14 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
         if (failure) return sendJson(response, failure, { message: `stand-in failure ${failure}` });
         const waId = `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
         const sentId = `true_${body.chatId}_${waId}`;
-        sent.push({ ...body, sentId });
+        const call = { ...body, sentId };
+        sent.push(call);
+        if (beforeAnswer) {
+          // WAHA can deliver the echo webhook before its sendText answer reaches us.
+          await postEcho(body, waId);
+          await beforeAnswer(call);
+          return sendJson(response, 201, sendTextAnswer(engine, body.chatId, waId, body.text));
+        }
         sendJson(response, 201, sendTextAnswer(engine, body.chatId, waId, body.text));
         const echo = postEcho(body, waId).finally(() => pendingEchoes.delete(echo));
         pendingEchoes.add(echo);
@@ -86,6 +94,10 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
     },
     failNext(status: number, count = 1) {
       for (let i = 0; i < count; i++) failures.push(status);
+    },
+    /** From now on the echo is posted first, and the answer waits for `hook` (null: back to normal). */
+    echoBeforeAnswer(hook: ((call: SendTextCall) => Promise<void>) | null) {
+      beforeAnswer = hook;
     },
     async close() {
       await Promise.allSettled([...pendingEchoes]);

@@ -1,6 +1,6 @@
 import type { InboundMessage } from '../../domain/inbound-message.js';
 import type { TranscriptLine } from '../../domain/prompt.js';
-import type { Pool } from './pool.js';
+import { inTransaction, type Pool } from './pool.js';
 
 export interface ChatRef {
   session: string;
@@ -133,19 +133,25 @@ export class StmRepository {
   }
 
   /**
-   * Gives the stored reply WAHA's id once it is sent. If WAHA's echo of it was already
-   * stored under that id (by another chat form's workflow), the echo row is the reply and
-   * our pending copy is dropped, so the message is stored once either way.
+   * Gives the stored reply WAHA's id once it is sent. WAHA's echo of a reply sent to an
+   * `@lid` chat can reach another chat's workflow and be stored there first; that copy is
+   * removed (with the chat row it alone created), so the reply is stored once, in its chat.
    */
   async markReplySent(rowId: string, sent: { messageId: string; waId: string }): Promise<void> {
-    await this.pool.query(
-      `WITH mine AS (SELECT id, waha_session FROM messages WHERE id = $1),
-            twin AS (SELECT m.id FROM messages m, mine
-                      WHERE m.waha_session = mine.waha_session AND m.from_me AND m.wa_id = $3 AND m.id <> mine.id),
-            updated AS (UPDATE messages SET waha_message_id = $2, wa_id = $3
-                         WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM twin) RETURNING id)
-       DELETE FROM messages WHERE id = $1 AND EXISTS (SELECT 1 FROM twin)`,
-      [rowId, sent.messageId, sent.waId],
-    );
+    await inTransaction(this.pool, async (client) => {
+      const { rows: twins } = await client.query<{ session_id: string }>(
+        `DELETE FROM messages m USING messages mine
+          WHERE mine.id = $1 AND m.waha_session = mine.waha_session AND m.from_me AND m.wa_id = $2 AND m.id <> mine.id
+         RETURNING m.session_id`,
+        [rowId, sent.waId],
+      );
+      await client.query('UPDATE messages SET waha_message_id = $2, wa_id = $3 WHERE id = $1', [rowId, sent.messageId, sent.waId]);
+      if (twins.length) {
+        await client.query(
+          'DELETE FROM sessions s WHERE s.id = ANY($1::bigint[]) AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id)',
+          [twins.map((twin) => twin.session_id)],
+        );
+      }
+    });
   }
 }
