@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
+import { signWebhookBody } from '../../src/webhook/hmac.js';
+import { fixture, fixtureBytes, variant } from '../support/fixtures.js';
+import { eventually } from '../support/http.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+const HMAC_KEY = 'test-hmac-key-0042';
+const BODY_LIMIT = 16 * 1024;
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ env: { WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY, WEBHOOK_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
+});
+afterAll(async () => stack?.stop());
+
+async function postRaw(raw: string, headers: Record<string, string>) {
+  const response = await fetch(stack.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: raw });
+  return { status: response.status, body: (await response.json().catch(() => null)) as any };
+}
+const signed = (raw: string) => ({ 'x-webhook-hmac': signWebhookBody(HMAC_KEY, raw), 'x-webhook-hmac-algorithm': 'sha512' });
+const messageCount = async () => (await stack.rows('SELECT count(*)::int AS n FROM messages'))[0].n as number;
+const workflowExists = (chatId: string) =>
+  stack.client.workflow
+    .getHandle(chatWorkflowId('default', chatId))
+    .describe()
+    .then(() => true, () => false);
+
+describe('HMAC', () => {
+  it('refuses a missing or wrong signature with 401 and does nothing', async () => {
+    const raw = fixtureBytes('private-text-incoming-webjs.json');
+    expect((await postRaw(raw, {})).status).toBe(401);
+    expect((await postRaw(raw, { 'x-webhook-hmac': signWebhookBody('another-key', raw) })).status).toBe(401);
+    expect((await postRaw(raw, { 'x-webhook-hmac': 'abc' })).status).toBe(401);
+    // A signature over other bytes (the body was altered after signing).
+    const tampered = raw.replace('Qual o preço', 'Qual é o preço');
+    expect((await postRaw(tampered, signed(raw))).status).toBe(401);
+
+    expect(await messageCount()).toBe(0);
+    expect(await workflowExists('5521977776666@c.us')).toBe(false);
+    expect(stack.openai.requests).toHaveLength(0);
+  });
+
+  it('takes the exact bytes WAHA signed', async () => {
+    const raw = fixtureBytes('private-text-incoming-webjs.json');
+    expect((await postRaw(raw, signed(raw))).status).toBe(202);
+    await eventually(() => stack.waha.sent.some((call) => call.chatId === '5521977776666@c.us'), 'the reply');
+  });
+});
+
+describe('bad bodies', () => {
+  it('answers 400 with the reason for malformed JSON and for JSON that is not a WAHA event, and stores nothing', async () => {
+    const before = await messageCount();
+    const broken = '{"event": "message", "session": ';
+    const malformed = await postRaw(broken, signed(broken));
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toMatch(/malformed JSON/);
+
+    const notWaha = JSON.stringify({ hello: 'world' });
+    const invalid = await postRaw(notWaha, signed(notWaha));
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error).toMatch(/not a WAHA event/);
+
+    const badPayload = JSON.stringify({ ...fixture('private-text-incoming.json'), payload: { id: 'nonsense', from: 'x', fromMe: false, timestamp: 1 } });
+    expect((await postRaw(badPayload, signed(badPayload))).status).toBe(400);
+    expect(await messageCount()).toBe(before);
+  });
+
+  it('answers 413 for a body over the limit, and stores nothing', async () => {
+    const before = await messageCount();
+    const event = variant('private-text-incoming.json', { waId: 'HUGE0001', body: 'x'.repeat(BODY_LIMIT) });
+    const raw = JSON.stringify(event);
+    expect((await postRaw(raw, signed(raw))).status).toBe(413);
+    expect(await messageCount()).toBe(before);
+  });
+});
+
+describe('Temporal unreachable', () => {
+  it('answers 503 so WAHA retries, and the same delivery succeeds once Temporal is back', async () => {
+    const event = variant('private-text-incoming-noweb.json', { waId: 'OUTAGE01', body: 'chegou minha encomenda?' });
+    const raw = JSON.stringify(event);
+    stack.proxy.cut();
+    const during = await postRaw(raw, signed(raw));
+    expect(during.status).toBe(503);
+    expect(await stack.rows("SELECT 1 FROM messages WHERE wa_id = 'OUTAGE01'")).toEqual([]);
+
+    stack.proxy.restore();
+    // WAHA redelivers the same bytes every 2 s; so do we, until one is accepted.
+    const after = await eventually(async () => {
+      const answer = await postRaw(raw, signed(raw));
+      return answer.status === 202 ? answer : undefined;
+    }, 'the redelivery to be accepted', 40_000);
+    expect(after.body.status).toBe('accepted');
+    await eventually(() => stack.waha.sent.some((call) => call.text.includes('chegou minha encomenda?')), 'the reply');
+    expect(await stack.rows("SELECT role FROM messages WHERE wa_id = 'OUTAGE01'")).toEqual([{ role: 'user' }]);
+  });
+});
+
+describe('health', () => {
+  it('GET /healthz answers 200', async () => {
+    const response = await fetch(stack.webhookUrl.replace('/webhooks/waha', '/healthz'));
+    expect(response.status).toBe(200);
+  });
+});
