@@ -6,6 +6,7 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     // Each workflow test file runs its own Temporal dev server and worker: two at a time fit 2 cores.
     maxWorkers: 2,
+    reporters: ['default', ['json', { outputFile: '.tmp/vitest-results.json' }]],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
