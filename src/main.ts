@@ -14,10 +14,11 @@ async function main(): Promise<void> {
   const http = await startHttp(config);
   console.log(`chatmem is up: WAHA webhook POST ${http.url}${WEBHOOK_PATH}, Temporal ${config.temporal.address} (${config.temporal.namespace}/${config.temporal.taskQueue})`);
 
-  // Stop taking webhooks first, then let the worker finish what it holds.
-  const shutdown = () => void http.stop().then(() => worker.shutdown());
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  // The Temporal runtime drains the worker on SIGINT/SIGTERM; the webhook stops taking
+  // deliveries at the same moment, so WAHA retries them against the next instance.
+  const stopHttp = () => void http.stop();
+  process.once('SIGINT', stopHttp);
+  process.once('SIGTERM', stopHttp);
   try {
     await worker.run();
   } finally {

@@ -1,7 +1,7 @@
-import { createMemoryActivities, type MemoryDeps } from './memory-activities.js';
+import { createMemoryActivities } from './memory-activities.js';
 import { createReplyActivities, type ReplyDeps } from './reply-activities.js';
 
-export type ActivityDeps = MemoryDeps & ReplyDeps;
+export type ActivityDeps = ReplyDeps;
 
 /** All activities the chat workflow uses, bound to their I/O dependencies. */
 export function createActivities(deps: ActivityDeps) {

@@ -1,7 +1,7 @@
 import type { InboundMessage } from '../domain/inbound-message.js';
-import { composePrompt, type PromptMessage } from '../domain/prompt.js';
 import type { ReplySettings } from '../domain/reply-policy.js';
-import type { ChatRef, ReplyRecord, StmRepository } from '../stores/postgres/stm-repository.js';
+import type { StmRepository } from '../stores/postgres/stm-repository.js';
+import type { SentMessageId } from '../domain/waha-send-result.js';
 
 export interface MemoryDeps {
   stm: StmRepository;
@@ -20,16 +20,8 @@ export function createMemoryActivities({ stm, settings }: MemoryDeps) {
       return { fresh: stored.fresh, settings: { groupReply: settings.groupReply } };
     },
 
-    async buildContext(chat: ChatRef & { isGroupChat: boolean }): Promise<PromptMessage[]> {
-      const window = await stm.lastMessages(chat, settings.stmWindow);
-      return composePrompt({ systemPrompt: settings.systemPrompt, isGroupChat: chat.isGroupChat, window });
-    },
-
-    async recordReply(reply: ReplyRecord): Promise<string> {
-      return stm.recordReply(reply);
-    },
-
-    async markReplySent(rowId: string, sent: { messageId: string; waId: string }): Promise<void> {
+    /** Only needed when sendReply could not record the sent id itself. */
+    async markReplySent(rowId: string, sent: SentMessageId): Promise<void> {
       await stm.markReplySent(rowId, sent);
     },
   };

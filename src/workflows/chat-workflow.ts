@@ -78,37 +78,35 @@ async function handleMessage(state: ChatState, message: InboundMessage): Promise
   const decision = decideReply(message, settings);
   if (!decision.answer) return;
 
-  // 3. Ask the model with the chat's recent transcript.
-  const prompt = await memory.buildContext({ session: message.session, chatId: message.chatId, isGroupChat: message.isGroupChat });
-  let reply: { text: string };
+  // 3. The model answers from the chat's recent transcript; the reply is stored before it is sent.
+  let reply: { rowId: string; text: string };
   try {
-    reply = await outside.generateReply(prompt);
+    reply = await outside.composeReply({
+      session: message.session,
+      chatId: message.chatId,
+      isGroupChat: message.isGroupChat,
+      meId: message.meId,
+      inReplyTo: message.messageId,
+      claimToken: uuid4(),
+    });
   } catch (error) {
     state.recordReplyFailure();
     log.error('no reply: the model call failed', { messageId: message.messageId, error: String(error) });
     return;
   }
 
-  // 4. Store the reply, then send it to the chat as WAHA named it.
-  const rowId = await memory.recordReply({
-    session: message.session,
-    chatId: message.chatId,
-    text: reply.text,
-    meId: message.meId,
-    inReplyTo: message.messageId,
-    claimToken: uuid4(),
-    at: Date.now(),
-  });
+  // 4. Send it to the chat as WAHA named it, and remember its id: WAHA's fromMe echo of it is
+  //    then dropped on arrival.
   try {
     const sent = await outside.sendReply({
+      rowId: reply.rowId,
       session: message.session,
       chatId: message.replyChatId,
       text: reply.text,
       ...(message.isGroupChat ? { replyTo: message.messageId } : {}),
     });
-    // 5. Remember the sent id: WAHA's fromMe echo of it is then dropped on arrival.
     state.recordReplySent(sent.waId);
-    await memory.markReplySent(rowId, sent);
+    if (!sent.recorded) await memory.markReplySent(reply.rowId, sent);
   } catch (error) {
     state.recordReplyFailure();
     log.error('reply stored but not delivered: WAHA sendText failed', { messageId: message.messageId, error: String(error) });

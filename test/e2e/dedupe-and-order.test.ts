@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { fixture, variant } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startTestStack, type Stack } from '../support/test-stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startTestStack();
 });
 afterAll(async () => stack?.stop());
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { fixture } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startTestStack, type Stack } from '../support/test-stack.js';
 
 const ANSWERED = [
   // fixture, chat the reply goes to, reply_to expected
@@ -30,7 +30,7 @@ const IGNORED = [
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startTestStack();
 });
 afterAll(async () => stack?.stop());
 

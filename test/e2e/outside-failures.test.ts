@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { variant } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startTestStack, type Stack } from '../support/test-stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startTestStack();
 });
 afterAll(async () => stack?.stop());
 

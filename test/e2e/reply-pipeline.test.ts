@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startTestStack, type Stack } from '../support/test-stack.js';
 import type { Engine } from '../support/waha-standin.js';
 
 // Each engine answers sendText differently; the echo is only recognised if we read its id right.
 describe.each<Engine>(['GOWS', 'WEBJS', 'NOWEB'])('a private message, end to end, with a %s WAHA', (engine) => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ engine });
+    stack = await startTestStack({ engine });
   });
   afterAll(async () => stack?.stop());
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startTestStack, type Stack } from '../support/test-stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ env: { GROUP_REPLY: 'always' } });
+  stack = await startTestStack({ env: { GROUP_REPLY: 'always' } });
 });
 afterAll(async () => stack?.stop());
 

@@ -3,14 +3,14 @@ import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { signWebhookBody } from '../../src/webhook/hmac.js';
 import { fixture, fixtureBytes, variant } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startTestStack, type Stack } from '../support/test-stack.js';
 
 const HMAC_KEY = 'test-hmac-key-0042';
 const BODY_LIMIT = 16 * 1024;
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ env: { WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY, WEBHOOK_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
+  stack = await startTestStack({ env: { WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY, WEBHOOK_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
 });
 afterAll(async () => stack?.stop());
 

@@ -1,7 +1,6 @@
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
-import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { openDependencies } from '../../src/dependencies.js';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
@@ -17,18 +16,31 @@ import { startWahaStandIn, type Engine } from './waha-standin.js';
 
 let runtimeInstalled = false;
 
-/** One Temporal dev server (the real CLI) for a test file. */
-export async function startTemporal(): Promise<TestWorkflowEnvironment> {
+/** One Temporal dev server, the real CLI at `temporalCli`. */
+export async function startTemporal(temporalCli: string): Promise<TestWorkflowEnvironment> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: inject('temporalCli') }, ip: '127.0.0.1', ui: false },
+    server: {
+      executable: { type: 'existing-path', path: temporalCli },
+      ip: '127.0.0.1',
+      ui: false,
+      // Hands an activity to the worker that scheduled it, skipping a trip through matching.
+      extraArgs: [
+        '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
+        '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
+        '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+      ],
+    },
   });
 }
 
 export interface StackOptions {
+  temporalCli: string;
+  /** A prebuilt workflow bundle; without it the worker bundles the workflows itself. */
+  workflowBundlePath?: string;
   env?: Record<string, string>;
   engine?: Engine;
 }
@@ -38,8 +50,8 @@ export interface StackOptions {
  * webhook as `npm start` wires them from environment variables, with HTTP stand-ins for
  * OpenAI and WAHA. The webhook reaches Temporal through a proxy a test can cut.
  */
-export async function startStack(options: StackOptions = {}) {
-  const temporal = await startTemporal();
+export async function startStack(options: StackOptions) {
+  const temporal = await startTemporal(options.temporalCli);
   const db = await createTestDatabase();
   const openai = await startOpenAiStandIn();
   const hmacKey = options.env?.WAHA_WEBHOOK_HMAC_KEY ?? null;
@@ -66,7 +78,7 @@ export async function startStack(options: StackOptions = {}) {
     namespace: 'default',
     taskQueue,
     deps,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
+    ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : {}),
   });
   const workerRun = worker.run();
   const webhookLog: Record<string, unknown>[] = [];

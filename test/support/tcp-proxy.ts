@@ -12,6 +12,7 @@ export async function startTcpProxy(target: string) {
     if (cut) return void client.destroy();
     const upstream = net.connect(port, host);
     for (const socket of [client, upstream]) {
+      socket.setNoDelay(true);
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => undefined);

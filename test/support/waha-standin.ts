@@ -36,6 +36,7 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
   let webhookUrl: string | null = null;
   let beforeAnswer: ((call: SendTextCall) => Promise<void>) | null = null;
   const pendingEchoes = new Set<Promise<void>>();
+  const sentListeners: ((call: SendTextCall) => void)[] = [];
 
   const http = await serve(async (request, raw, response) => {
     if (request.headers['x-api-key'] !== options.apiKey) return sendJson(response, 401, { message: 'Unauthorized' });
@@ -50,6 +51,7 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
         const sentId = `true_${body.chatId}_${waId}`;
         const call = { ...body, sentId };
         sent.push(call);
+        for (const listener of sentListeners) listener(call);
         if (beforeAnswer) {
           // WAHA can deliver the echo webhook before its sendText answer reaches us.
           await postEcho(body, waId);
@@ -88,6 +90,10 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
     sent,
     calls,
     echoStatuses,
+    /** Called for every sendText, as it arrives. */
+    onSent(listener: (call: SendTextCall) => void) {
+      sentListeners.push(listener);
+    },
     /** Where the echo of every sent message is posted. */
     setWebhookUrl(url: string) {
       webhookUrl = url;

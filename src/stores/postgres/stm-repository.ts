@@ -108,6 +108,16 @@ export class StmRepository {
     }));
   }
 
+  /** The reply an earlier attempt of the same handling stored, if any. */
+  async findReply(claimToken: string): Promise<{ rowId: string; text: string } | null> {
+    const { rows } = await this.pool.query<{ id: string; content: string }>(
+      "SELECT id, content FROM messages WHERE claim_token = $1 AND role = 'assistant'",
+      [claimToken],
+    );
+    const row = rows[0];
+    return row ? { rowId: String(row.id), text: row.content } : null;
+  }
+
   /** Stores our reply before it is sent, so the transcript never misses what the bot said. */
   async recordReply(reply: ReplyRecord): Promise<string> {
     const { rows } = await this.pool.query<{ id: string }>(

@@ -1,0 +1,81 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../src/activities/index.js';
+import { createLlmClient } from '../../src/clients/llm-client.js';
+import { createWahaClient } from '../../src/clients/waha-client.js';
+import { interpretWahaEvent } from '../../src/domain/waha-event.js';
+import { createPool } from '../../src/stores/postgres/pool.js';
+import { StmRepository } from '../../src/stores/postgres/stm-repository.js';
+import { fixture } from '../support/fixtures.js';
+import { startOpenAiStandIn, type OpenAiStandIn } from '../support/openai-standin.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { startWahaStandIn, type WahaStandIn } from '../support/waha-standin.js';
+
+// Temporal retries an activity whenever it cannot tell whether the last attempt finished;
+// these run each activity again with the same arguments, as a retry does.
+let db: TestDatabase;
+let openai: OpenAiStandIn;
+let waha: WahaStandIn;
+let activities: ReturnType<typeof createActivities>;
+const env = new MockActivityEnvironment();
+const settings = { groupReply: 'mention' as const, stmWindow: 20, systemPrompt: 'Be brief.' };
+
+function activitiesWith(stm: StmRepository) {
+  return createActivities({
+    stm,
+    settings,
+    llm: createLlmClient({ apiKey: 'sk-test', baseUrl: openai.baseUrl, model: 'm', timeoutMs: 5000 }),
+    waha: createWahaClient({ baseUrl: waha.url, apiKey: 'k' }),
+  });
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  openai = await startOpenAiStandIn();
+  waha = await startWahaStandIn({ apiKey: 'k' });
+  activities = activitiesWith(new StmRepository(db.pool));
+});
+afterAll(async () => {
+  await waha?.close();
+  await openai?.close();
+  await db?.drop();
+});
+
+const message = (interpretWahaEvent(fixture('private-text-incoming.json')) as any).message;
+const chat = { session: 'default', chatId: message.chatId, isGroupChat: false, meId: message.meId, inReplyTo: message.messageId };
+
+describe('activities retried with the same arguments', () => {
+  it('recordInbound: the same handling is fresh again, another delivery is not', async () => {
+    expect((await env.run(activities.recordInbound, message, 'claim-a')).fresh).toBe(true);
+    expect((await env.run(activities.recordInbound, message, 'claim-a')).fresh).toBe(true);
+    expect((await env.run(activities.recordInbound, message, 'claim-b')).fresh).toBe(false);
+    expect(await db.pool.query('SELECT 1 FROM messages').then((r) => r.rowCount)).toBe(1);
+  });
+
+  it('composeReply: a retry after the reply was stored returns it without asking the model again', async () => {
+    const first = await env.run(activities.composeReply, { ...chat, claimToken: 'reply-1' });
+    const again = await env.run(activities.composeReply, { ...chat, claimToken: 'reply-1' });
+    expect(again.rowId).toBe(first.rowId);
+    expect(again.text).toBe(first.text);
+    expect(openai.requests).toHaveLength(1);
+    expect(openai.requests[0]!.messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Oi! Vocês abrem amanhã cedo?' },
+    ]);
+  });
+
+  it('sendReply: when recording the sent id fails, it still reports the send (a retry would send twice)', async () => {
+    const [{ id }] = (await db.pool.query("SELECT id FROM messages WHERE role = 'assistant'")).rows;
+    const brokenPool = createPool(db.url);
+    await brokenPool.end();
+    const withBrokenDb = activitiesWith(new StmRepository(brokenPool));
+    const sent = await env.run(withBrokenDb.sendReply, { rowId: String(id), session: 'default', chatId: chat.chatId, text: 'olá' });
+    expect(sent.recorded).toBe(false);
+    expect(waha.sent).toHaveLength(1);
+    expect(sent.messageId).toBe(waha.sent[0]!.sentId);
+
+    // The workflow then records it with the local activity that never gives up.
+    await env.run(activities.markReplySent, String(id), sent);
+    expect((await db.pool.query('SELECT wa_id FROM messages WHERE id = $1', [id])).rows[0].wa_id).toBe(sent.waId);
+  });
+});
