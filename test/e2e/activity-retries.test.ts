@@ -18,6 +18,9 @@ let openai: OpenAiStandIn;
 let waha: WahaStandIn;
 let activities: ReturnType<typeof createActivities>;
 const env = new MockActivityEnvironment();
+/** Runs an activity in an activity context, keeping its argument and result types. */
+const run = <A extends unknown[], R>(activity: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+  env.run(activity as (...args: unknown[]) => Promise<R>, ...args) as Promise<R>;
 const settings = { groupReply: 'mention' as const, stmWindow: 20, systemPrompt: 'Be brief.' };
 
 function activitiesWith(stm: StmRepository) {
@@ -46,15 +49,15 @@ const chat = { session: 'default', chatId: message.chatId, isGroupChat: false, m
 
 describe('activities retried with the same arguments', () => {
   it('recordInbound: the same handling is fresh again, another delivery is not', async () => {
-    expect((await env.run(activities.recordInbound, message, 'claim-a')).fresh).toBe(true);
-    expect((await env.run(activities.recordInbound, message, 'claim-a')).fresh).toBe(true);
-    expect((await env.run(activities.recordInbound, message, 'claim-b')).fresh).toBe(false);
+    expect((await run(activities.recordInbound, message, 'claim-a')).fresh).toBe(true);
+    expect((await run(activities.recordInbound, message, 'claim-a')).fresh).toBe(true);
+    expect((await run(activities.recordInbound, message, 'claim-b')).fresh).toBe(false);
     expect(await db.pool.query('SELECT 1 FROM messages').then((r) => r.rowCount)).toBe(1);
   });
 
   it('composeReply: a retry after the reply was stored returns it without asking the model again', async () => {
-    const first = await env.run(activities.composeReply, { ...chat, claimToken: 'reply-1' });
-    const again = await env.run(activities.composeReply, { ...chat, claimToken: 'reply-1' });
+    const first = await run(activities.composeReply, { ...chat, claimToken: 'reply-1' });
+    const again = await run(activities.composeReply, { ...chat, claimToken: 'reply-1' });
     expect(again.rowId).toBe(first.rowId);
     expect(again.text).toBe(first.text);
     expect(openai.requests).toHaveLength(1);
@@ -69,13 +72,13 @@ describe('activities retried with the same arguments', () => {
     const brokenPool = createPool(db.url);
     await brokenPool.end();
     const withBrokenDb = activitiesWith(new StmRepository(brokenPool));
-    const sent = await env.run(withBrokenDb.sendReply, { rowId: String(id), session: 'default', chatId: chat.chatId, text: 'olá' });
+    const sent = await run(withBrokenDb.sendReply, { rowId: String(id), session: 'default', chatId: chat.chatId, text: 'olá' });
     expect(sent.recorded).toBe(false);
     expect(waha.sent).toHaveLength(1);
     expect(sent.messageId).toBe(waha.sent[0]!.sentId);
 
     // The workflow then records it with the local activity that never gives up.
-    await env.run(activities.markReplySent, String(id), sent);
+    await run(activities.markReplySent, String(id), sent);
     expect((await db.pool.query('SELECT wa_id FROM messages WHERE id = $1', [id])).rows[0].wa_id).toBe(sent.waId);
   });
 });
