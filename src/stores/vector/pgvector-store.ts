@@ -1,0 +1,114 @@
+import type { Collection, Payload, PayloadFilter, ScoredPoint, VectorPoint, VectorStore } from './vector-store.js';
+import { COLLECTIONS, INDEXED_PAYLOAD_KEYS } from './vector-store.js';
+
+/** What both `pg` pools and PGlite offer. */
+export interface SqlClient {
+  query<R = any>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+const table = (collection: Collection) => `vec_${collection}`;
+const literal = (vector: number[]) => `[${vector.join(',')}]`;
+
+/**
+ * pgvector on any Postgres with the `vector` extension: PGlite in-process, or a server.
+ * One table per collection; payloads as jsonb with an expression index on the filter key.
+ */
+export class PgVectorStore implements VectorStore {
+  readonly kind: string;
+
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly dimensions: number,
+    options: { kind?: string; close?: () => Promise<void> } = {},
+  ) {
+    this.kind = options.kind ?? 'pgvector';
+    this.closeClient = options.close ?? (async () => undefined);
+  }
+
+  private readonly closeClient: () => Promise<void>;
+
+  async ensureCollections(): Promise<void> {
+    await this.sql.query('CREATE EXTENSION IF NOT EXISTS vector');
+    for (const collection of COLLECTIONS) {
+      const key = INDEXED_PAYLOAD_KEYS[collection];
+      await this.sql.query(
+        `CREATE TABLE IF NOT EXISTS ${table(collection)} (
+           id uuid PRIMARY KEY,
+           embedding vector(${this.dimensions}) NOT NULL,
+           payload jsonb NOT NULL,
+           inserted bigserial
+         )`,
+      );
+      await this.sql.query(`CREATE INDEX IF NOT EXISTS ${table(collection)}_${key} ON ${table(collection)} ((payload->>'${key}'))`);
+    }
+  }
+
+  async upsert(collection: Collection, points: VectorPoint[]): Promise<void> {
+    for (const point of points) {
+      this.checkDimensions(point.vector);
+      await this.sql.query(
+        `INSERT INTO ${table(collection)} (id, embedding, payload) VALUES ($1, $2::vector, $3::jsonb)
+         ON CONFLICT (id) DO UPDATE SET embedding = EXCLUDED.embedding, payload = EXCLUDED.payload`,
+        [point.id, literal(point.vector), JSON.stringify(point.payload)],
+      );
+    }
+  }
+
+  async search(collection: Collection, vector: number[], options: { filter: PayloadFilter; limit: number }): Promise<ScoredPoint[]> {
+    this.checkDimensions(vector);
+    const { where, params } = whereClause(options.filter, 2);
+    const { rows } = await this.sql.query<{ id: string; distance: number; payload: Payload }>(
+      `SELECT id, embedding <=> $1::vector AS distance, payload FROM ${table(collection)}
+        ${where} ORDER BY embedding <=> $1::vector LIMIT ${Math.max(0, Math.floor(options.limit))}`,
+      [literal(vector), ...params],
+    );
+    return rows.map((row) => ({ id: row.id, score: 1 - Number(row.distance), payload: row.payload }));
+  }
+
+  async list(collection: Collection, filter: PayloadFilter): Promise<{ id: string; payload: Payload }[]> {
+    const { where, params } = whereClause(filter, 1);
+    const { rows } = await this.sql.query<{ id: string; payload: Payload }>(
+      `SELECT id, payload FROM ${table(collection)} ${where} ORDER BY inserted`,
+      params,
+    );
+    return rows;
+  }
+
+  async delete(collection: Collection, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.sql.query(`DELETE FROM ${table(collection)} WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
+  async deleteWhere(collection: Collection, filter: PayloadFilter): Promise<number> {
+    const { where, params } = whereClause(filter, 1);
+    const { rows } = await this.sql.query<{ id: string }>(`DELETE FROM ${table(collection)} ${where} RETURNING id`, params);
+    return rows.length;
+  }
+
+  async count(collection: Collection, filter: PayloadFilter = {}): Promise<number> {
+    const { where, params } = whereClause(filter, 1);
+    const { rows } = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table(collection)} ${where}`, params);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  close(): Promise<void> {
+    return this.closeClient();
+  }
+
+  private checkDimensions(vector: number[]): void {
+    if (vector.length !== this.dimensions) {
+      throw new Error(`vector has ${vector.length} dimensions, the store expects ${this.dimensions}`);
+    }
+  }
+}
+
+/** Equality on payload keys; values compared as the JSON text Postgres extracts. */
+function whereClause(filter: PayloadFilter, firstParam: number): { where: string; params: unknown[] } {
+  const entries = Object.entries(filter);
+  if (entries.length === 0) return { where: '', params: [] };
+  const conditions = entries.map(([key], index) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`payload key '${key}' is not a plain name`);
+    return `payload->>'${key}' = $${firstParam + index}`;
+  });
+  return { where: `WHERE ${conditions.join(' AND ')}`, params: entries.map(([, value]) => String(value)) };
+}

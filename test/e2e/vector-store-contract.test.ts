@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pointIdFor } from '../../src/domain/point-id.js';
+import { openPgliteVectorStore } from '../../src/stores/vector/pglite.js';
+import { QdrantVectorStore } from '../../src/stores/vector/qdrant-store.js';
+import type { VectorStore } from '../../src/stores/vector/vector-store.js';
+
+const DIMENSIONS = 8;
+const QDRANT_URL = process.env.QDRANT_URL;
+
+const adapters: [string, boolean, () => Promise<VectorStore>][] = [
+  ['pgvector on PGlite', true, () => openPgliteVectorStore({ dataDir: null, dimensions: DIMENSIONS })],
+  [
+    `Qdrant at QDRANT_URL${QDRANT_URL ? '' : ' (skipped: QDRANT_URL is not set, and no Qdrant binary can be installed on this machine)'}`,
+    !!QDRANT_URL,
+    async () => new QdrantVectorStore({ url: QDRANT_URL!, apiKey: process.env.QDRANT_API_KEY }, DIMENSIONS),
+  ],
+];
+
+const unit = (...values: number[]) => {
+  const vector = Array.from({ length: DIMENSIONS }, (_, i) => values[i] ?? 0);
+  const norm = Math.hypot(...vector);
+  return vector.map((v) => v / norm);
+};
+
+describe.each(adapters)('vector store contract: %s', (_name, enabled, open) => {
+  let store: VectorStore;
+  // Unique per run, so a shared Qdrant never mixes runs.
+  const chatA = `a-${randomUUID()}@c.us`;
+  const chatB = `b-${randomUUID()}@c.us`;
+  const person = `p-${randomUUID()}@c.us`;
+
+  beforeAll(async () => {
+    if (!enabled) return;
+    store = await open();
+    await store.ensureCollections();
+  });
+  afterAll(async () => {
+    if (!store) return;
+    await store.deleteWhere('longterm_memory', { chatId: chatA });
+    await store.deleteWhere('longterm_memory', { chatId: chatB });
+    await store.deleteWhere('user_knowledge', { ltmId: person });
+    await store.close();
+  });
+
+  it.skipIf(!enabled)('creates its collections idempotently', async () => {
+    await store.ensureCollections();
+    expect(await store.count('longterm_memory', { chatId: chatA })).toBe(0);
+  });
+
+  it.skipIf(!enabled)('upserts by id: writing the same point twice keeps one', async () => {
+    const id = pointIdFor('ltm', chatA, 'm1');
+    const point = { id, vector: unit(1), payload: { chatId: chatA, messageId: 'm1', text: 'pão de queijo', isGroupChat: false, timestamp: 1 } };
+    await store.upsert('longterm_memory', [point]);
+    await store.upsert('longterm_memory', [{ ...point, payload: { ...point.payload, text: 'pão de queijo quente' } }]);
+    expect(await store.count('longterm_memory', { chatId: chatA })).toBe(1);
+    const [listed] = await store.list('longterm_memory', { chatId: chatA });
+    expect(listed).toEqual({ id, payload: expect.objectContaining({ text: 'pão de queijo quente', isGroupChat: false, timestamp: 1 }) });
+  });
+
+  it.skipIf(!enabled)('searches by cosine similarity within the filter, best first', async () => {
+    await store.upsert('longterm_memory', [
+      { id: pointIdFor('ltm', chatA, 'm2'), vector: unit(1, 1), payload: { chatId: chatA, messageId: 'm2' } },
+      { id: pointIdFor('ltm', chatA, 'm3'), vector: unit(0, 1), payload: { chatId: chatA, messageId: 'm3' } },
+      { id: pointIdFor('ltm', chatB, 'm4'), vector: unit(1), payload: { chatId: chatB, messageId: 'm4' } },
+    ]);
+    const hits = await store.search('longterm_memory', unit(1), { filter: { chatId: chatA }, limit: 2 });
+    expect(hits.map((hit) => hit.payload.messageId)).toEqual(['m1', 'm2']);
+    expect(hits[0]!.score).toBeCloseTo(1, 5);
+    expect(hits[1]!.score).toBeCloseTo(Math.SQRT1_2, 5);
+    const other = await store.search('longterm_memory', unit(1), { filter: { chatId: chatB }, limit: 5 });
+    expect(other.map((hit) => hit.payload.messageId)).toEqual(['m4']);
+  });
+
+  it.skipIf(!enabled)('lists, deletes by id and deletes by filter', async () => {
+    const facts = ['name: Ana', 'likes: coffee', 'city: Rio'].map((fact, i) => ({
+      id: pointIdFor('fact', person, String(i)),
+      vector: unit(i + 1, 1),
+      payload: { ltmId: person, fact, sourceMessageId: `s${i}`, timestamp: i },
+    }));
+    await store.upsert('user_knowledge', facts);
+    expect((await store.list('user_knowledge', { ltmId: person })).map((p) => p.payload.fact).sort()).toEqual(['city: Rio', 'likes: coffee', 'name: Ana']);
+    await store.delete('user_knowledge', [facts[1]!.id]);
+    expect(await store.count('user_knowledge', { ltmId: person })).toBe(2);
+    expect(await store.deleteWhere('user_knowledge', { ltmId: person })).toBe(2);
+    expect(await store.count('user_knowledge', { ltmId: person })).toBe(0);
+  });
+
+  it.skipIf(!enabled)('refuses a vector of the wrong size', async () => {
+    await expect(store.upsert('longterm_memory', [{ id: pointIdFor('x'), vector: [1, 2], payload: { chatId: chatA } }])).rejects.toThrow();
+  });
+});
+
+describe('point ids', () => {
+  it('are UUIDs derived from the source: the same source gives the same id', () => {
+    expect(pointIdFor('ltm', 'chat', 'm1')).toBe(pointIdFor('ltm', 'chat', 'm1'));
+    expect(pointIdFor('ltm', 'chat', 'm1')).not.toBe(pointIdFor('ltm', 'chat', 'm2'));
+    expect(pointIdFor('a')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
