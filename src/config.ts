@@ -6,6 +6,14 @@ export interface Config {
   databaseUrl: string;
   openai: { apiKey: string; baseUrl: string | null; chatModel: string; timeoutMs: number };
   waha: { url: string; apiKey: string | null; webhookHmacKey: string | null };
+  embeddings: { model: string; dimensions: number };
+  vectors: { qdrantUrl: string | null; qdrantApiKey: string | null; dataDir: string };
+  summary: { model: string; tokenLimit: number };
+  contextTokenBudget: number;
+  ltmTopK: number;
+  knowledgeTopK: number;
+  debounceMs: number;
+  takeoverPauseMs: number;
   stmWindow: number;
   groupReply: GroupReplyMode;
   webhookBodyLimitBytes: number;
@@ -57,6 +65,24 @@ export function loadConfig(env: Env = process.env): Config {
       apiKey: read.string('WAHA_API_KEY'),
       webhookHmacKey: read.string('WAHA_WEBHOOK_HMAC_KEY'),
     },
+    embeddings: {
+      model: read.string('EMBEDDING_MODEL') ?? 'text-embedding-3-small',
+      dimensions: read.integer('EMBEDDING_DIMENSIONS', 1536, 8, 8192),
+    },
+    vectors: {
+      qdrantUrl: read.url('QDRANT_URL'),
+      qdrantApiKey: read.string('QDRANT_API_KEY'),
+      dataDir: read.string('VECTOR_DATA_DIR') ?? '.data/vectors',
+    },
+    summary: {
+      model: read.string('SUMMARY_MODEL') ?? 'gpt-4o-mini',
+      tokenLimit: read.integer('SUMMARY_TOKEN_LIMIT', 3000, 50, 1_000_000),
+    },
+    contextTokenBudget: read.integer('CONTEXT_TOKEN_BUDGET', 6000, 200, 1_000_000),
+    ltmTopK: read.integer('LTM_TOP_K', 5, 0, 100),
+    knowledgeTopK: read.integer('KNOWLEDGE_TOP_K', 8, 0, 100),
+    debounceMs: read.integer('DEBOUNCE_MS', 2000, 0, 600_000),
+    takeoverPauseMs: read.duration('TAKEOVER_PAUSE', 30 * 60_000),
     stmWindow: read.integer('STM_WINDOW', 20, 1, 1000),
     groupReply: read.oneOf('GROUP_REPLY', GROUP_REPLY_MODES, 'mention'),
     webhookBodyLimitBytes: read.integer('WEBHOOK_BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024, 100 * 1024 * 1024),
@@ -99,6 +125,19 @@ class EnvReader {
     }
     this.problems.push(`${name}: '${raw}' is not a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`);
     return null;
+  }
+
+  /** `30m`, `90s`, `2h`, `500ms`, or a plain number of milliseconds. */
+  duration(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === null) return fallback;
+    const match = raw.match(/^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/);
+    if (!match) {
+      this.problems.push(`${name}: '${raw}' is not a duration such as 30m, 90s, 2h or 500ms`);
+      return fallback;
+    }
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+    return Math.round(Number(match[1]) * unit);
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {

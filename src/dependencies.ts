@@ -1,29 +1,40 @@
 import type { ActivityDeps } from './activities/index.js';
+import { createEmbedder } from './clients/embedder.js';
 import { createLlmClient } from './clients/llm-client.js';
 import { createWahaClient } from './clients/waha-client.js';
 import type { Config } from './config.js';
 import { createPool } from './stores/postgres/pool.js';
 import { migrate } from './stores/postgres/migrate.js';
 import { StmRepository } from './stores/postgres/stm-repository.js';
+import { LongTermMemory } from './stores/vector/long-term-memory.js';
+import { openVectorStore } from './stores/vector/open-vector-store.js';
 
-/** The I/O the activities need, built from config; the database is migrated on the way. */
+/** The I/O the activities need, built from config; databases are migrated on the way. */
 export async function openDependencies(config: Config): Promise<ActivityDeps & { close(): Promise<void> }> {
   const pool = createPool(config.databaseUrl);
   await migrate(pool);
+  const vectors = await openVectorStore({ ...config.vectors, dimensions: config.embeddings.dimensions, pool });
+  const openai = { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, timeoutMs: config.openai.timeoutMs };
   return {
     stm: new StmRepository(pool),
-    llm: createLlmClient({
-      apiKey: config.openai.apiKey,
-      baseUrl: config.openai.baseUrl,
-      model: config.openai.chatModel,
-      timeoutMs: config.openai.timeoutMs,
-    }),
+    llm: createLlmClient({ ...openai, model: config.openai.chatModel }),
+    ltm: new LongTermMemory(vectors, createEmbedder({ ...openai, ...config.embeddings })),
     waha: createWahaClient({ baseUrl: config.waha.url, apiKey: config.waha.apiKey }),
     settings: {
       groupReply: config.groupReply,
       stmWindow: config.stmWindow,
       systemPrompt: config.systemPrompt,
+      debounceMs: config.debounceMs,
+      takeoverPauseMs: config.takeoverPauseMs,
+      summaryTokenLimit: config.summary.tokenLimit,
+      summaryModel: config.summary.model,
+      contextTokenBudget: config.contextTokenBudget,
+      ltmTopK: config.ltmTopK,
+      knowledgeTopK: config.knowledgeTopK,
     },
-    close: () => pool.end(),
+    async close() {
+      await vectors.close();
+      await pool.end();
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { createLearningActivities } from './learning-activities.js';
 import { createMemoryActivities } from './memory-activities.js';
 import { createReplyActivities, type ReplyDeps } from './reply-activities.js';
 
@@ -5,8 +6,10 @@ export type ActivityDeps = ReplyDeps;
 
 /** All activities the chat workflow uses, bound to their I/O dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createMemoryActivities(deps), ...createReplyActivities(deps) };
+  return { ...createMemoryActivities(deps), ...createReplyActivities(deps), ...createLearningActivities(deps) };
 }
 
+export type { LearningActivities } from './learning-activities.js';
 export type { MemoryActivities } from './memory-activities.js';
 export type { ReplyActivities } from './reply-activities.js';
+export type { ActivitySettings } from './settings.js';

@@ -1,23 +1,34 @@
+import { countTokens } from '../clients/tokenizer.js';
+import type { ChatSettings } from '../domain/chat-settings.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
-import type { ReplySettings } from '../domain/reply-policy.js';
-import type { StmRepository } from '../stores/postgres/stm-repository.js';
 import type { SentMessageId } from '../domain/waha-send-result.js';
+import type { StmRepository } from '../stores/postgres/stm-repository.js';
+import type { ActivitySettings } from './settings.js';
 
 export interface MemoryDeps {
   stm: StmRepository;
-  settings: ReplySettings & { stmWindow: number; systemPrompt: string };
+  settings: ActivitySettings;
 }
 
 /** Short database steps: the workflow runs them as local activities. */
 export function createMemoryActivities({ stm, settings }: MemoryDeps) {
   return {
     /**
-     * Stores the message in short-term memory. Also hands the workflow the operator's
-     * current reply settings, so a changed GROUP_REPLY applies without restarting chats.
+     * Stores the message in short-term memory and counts its tokens. Also hands the workflow
+     * the operator's current settings, so a change applies without restarting chats.
      */
-    async recordInbound(message: InboundMessage, claimToken: string): Promise<{ fresh: boolean; settings: ReplySettings }> {
+    async recordInbound(message: InboundMessage, claimToken: string): Promise<{ fresh: boolean; tokens: number; settings: ChatSettings }> {
       const stored = await stm.recordInbound(message, claimToken);
-      return { fresh: stored.fresh, settings: { groupReply: settings.groupReply } };
+      return {
+        fresh: stored.fresh,
+        tokens: countTokens(message.body ?? ''),
+        settings: {
+          groupReply: settings.groupReply,
+          debounceMs: settings.debounceMs,
+          takeoverPauseMs: settings.takeoverPauseMs,
+          summaryTokenLimit: settings.summaryTokenLimit,
+        },
+      };
     },
 
     /** Only needed when sendReply could not record the sent id itself. */

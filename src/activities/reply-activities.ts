@@ -1,14 +1,17 @@
 import { log } from '@temporalio/activity';
 import type { LlmClient } from '../clients/llm-client.js';
+import { countTokens } from '../clients/tokenizer.js';
 import type { WahaClient } from '../clients/waha-client.js';
-import { composePrompt } from '../domain/prompt.js';
+import { assembleContext } from '../domain/context.js';
 import type { SentMessageId } from '../domain/waha-send-result.js';
+import type { LongTermMemory } from '../stores/vector/long-term-memory.js';
 import type { MemoryDeps } from './memory-activities.js';
 import { failPermanentlyOn4xx } from './permanent-failure.js';
 
 export interface ReplyDeps extends MemoryDeps {
   llm: LlmClient;
   waha: WahaClient;
+  ltm: LongTermMemory;
 }
 
 export interface ComposeReplyRequest {
@@ -16,8 +19,10 @@ export interface ComposeReplyRequest {
   chatId: string;
   isGroupChat: boolean;
   meId: string;
-  /** WAHA id of the message being answered. */
-  inReplyTo: string;
+  /** The message(s) answered together, oldest first; the reply is linked to the last. */
+  answering: { messageId: string; body: string | null }[];
+  /** Whose knowledge to recall: the person, or in a group the speakers answered. */
+  ltmIds: string[];
   /** Same for every attempt of this handling: a retry finds the reply it already stored. */
   claimToken: string;
 }
@@ -25,7 +30,9 @@ export interface ComposeReplyRequest {
 export interface ComposedReply {
   rowId: string;
   text: string;
-  promptMessages: number;
+  /** Tokens of the prompt as sent (0 when an earlier attempt had already composed it). */
+  promptTokens: number;
+  replyTokens: number;
 }
 
 export interface SendReplyRequest {
@@ -38,28 +45,47 @@ export interface SendReplyRequest {
 
 /**
  * One activity per call to an outside service. Each also does the database step that
- * belongs to it, so a message costs the workflow two activity round trips, not five.
+ * belongs to it, so a reply costs the workflow two activity round trips.
  */
-export function createReplyActivities({ stm, llm, waha, settings }: ReplyDeps) {
+export function createReplyActivities({ stm, llm, waha, ltm, settings }: ReplyDeps) {
   return {
-    /** Context from short-term memory → the model → the reply stored in STM (not yet sent). */
+    /**
+     * Summary + knowledge + recalled memories + recent transcript under the token budget →
+     * the model → the reply stored in STM (not yet sent).
+     */
     async composeReply(request: ComposeReplyRequest): Promise<ComposedReply> {
       const earlier = await stm.findReply(request.claimToken);
-      if (earlier) return { ...earlier, promptMessages: 0 };
+      if (earlier) return { ...earlier, promptTokens: 0, replyTokens: countTokens(earlier.text) };
 
-      const window = await stm.lastMessages(request, settings.stmWindow);
-      const prompt = composePrompt({ systemPrompt: settings.systemPrompt, isGroupChat: request.isGroupChat, window });
-      const { text } = await failPermanentlyOn4xx(() => llm.complete(prompt));
-      const rowId = await stm.recordReply({
-        session: request.session,
-        chatId: request.chatId,
-        text,
-        meId: request.meId,
-        inReplyTo: request.inReplyTo,
-        claimToken: request.claimToken,
-        at: Date.now(),
+      const chat = { session: request.session, chatId: request.chatId };
+      const query = request.answering.map((message) => message.body ?? '').join('\n');
+      const [window, { summary }, queryVector] = await Promise.all([
+        stm.lastMessages(chat, settings.stmWindow),
+        stm.currentSummary(chat),
+        query.trim() ? ltm.embedQuery(query) : Promise.resolve(null),
+      ]);
+      const inPrompt = new Set(window.map((line) => line.messageId).filter((id): id is string => !!id));
+      const [memories, knowledge] = queryVector
+        ? await Promise.all([
+            ltm.recall(request.chatId, queryVector, settings.ltmTopK, inPrompt),
+            ltm.relevantFacts(request.ltmIds, queryVector, settings.knowledgeTopK),
+          ])
+        : [[], []];
+      const context = assembleContext({
+        systemPrompt: settings.systemPrompt,
+        isGroupChat: request.isGroupChat,
+        summary,
+        knowledge,
+        memories,
+        window,
+        mustKeep: request.answering.length,
+        budgetTokens: settings.contextTokenBudget,
+        countTokens,
       });
-      return { rowId, text, promptMessages: prompt.length };
+      const { text } = await failPermanentlyOn4xx(() => llm.complete(context.messages));
+      const last = request.answering[request.answering.length - 1]!;
+      const rowId = await stm.recordReply({ ...chat, text, meId: request.meId, inReplyTo: last.messageId, claimToken: request.claimToken, at: Date.now() });
+      return { rowId, text, promptTokens: context.tokens, replyTokens: countTokens(text) };
     },
 
     /**

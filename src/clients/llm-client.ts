@@ -3,7 +3,10 @@ import type { PromptMessage } from '../domain/prompt.js';
 import { HttpStatusError } from './http-status-error.js';
 
 export interface LlmClient {
-  complete(messages: PromptMessage[]): Promise<{ text: string; model: string; promptTokens: number | null; completionTokens: number | null }>;
+  complete(
+    messages: PromptMessage[],
+    options?: { model?: string; json?: boolean },
+  ): Promise<{ text: string; model: string; promptTokens: number | null; completionTokens: number | null }>;
 }
 
 /**
@@ -18,11 +21,16 @@ export function createLlmClient(options: { apiKey: string; baseUrl: string | nul
     timeout: options.timeoutMs,
   });
   return {
-    async complete(messages) {
+    async complete(messages, call = {}) {
+      const model = call.model ?? options.model;
       try {
-        const completion = await client.chat.completions.create({ model: options.model, messages });
+        const completion = await client.chat.completions.create({
+          model,
+          messages,
+          ...(call.json ? { response_format: { type: 'json_object' as const } } : {}),
+        });
         const text = completion.choices[0]?.message?.content?.trim();
-        if (!text) throw new Error(`the model ${options.model} returned no text`);
+        if (!text) throw new Error(`the model ${model} returned no text`);
         return {
           text,
           model: completion.model,

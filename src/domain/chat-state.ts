@@ -14,6 +14,11 @@ export interface ChatSnapshot {
   replyFailures: number;
   duplicatesDropped: number;
   lastInteractionAt: number | null;
+  tokensSinceSummary: number;
+  summaries: number;
+  summary: string | null;
+  /** Workflow time (ms) until which a human operator has the chat, or null. */
+  pausedUntil: number | null;
 }
 
 /** What the `state` query shows an operator. */
@@ -27,7 +32,15 @@ export interface ChatStateView {
   /** Time of the last message, ISO 8601, or null before the first. */
   lastInteractionAt: string | null;
   queueLength: number;
+  tokensSinceSummary: number;
+  summaries: number;
+  /** The start of the current summary, or null before the first. */
+  summaryExcerpt: string | null;
+  /** ISO time until which a human operator has the chat, or null when the bot answers. */
+  pausedUntil: string | null;
 }
+
+const EXCERPT_LENGTH = 280;
 
 /**
  * A chat's in-memory state: the inbox of accepted messages in arrival order and the window
@@ -37,7 +50,7 @@ export class ChatState {
   private readonly inbox: InboundMessage[];
   private readonly recentKeys: string[];
   private readonly keySet: Set<string>;
-  private counters: Pick<ChatSnapshot, 'messagesSeen' | 'repliesSent' | 'replyFailures' | 'duplicatesDropped' | 'lastInteractionAt'>;
+  private counters: Omit<ChatSnapshot, 'session' | 'chatId' | 'inbox' | 'recentKeys'>;
 
   constructor(private readonly identity: { session: string; chatId: string }, carried?: ChatSnapshot) {
     this.inbox = [...(carried?.inbox ?? [])];
@@ -49,6 +62,10 @@ export class ChatState {
       replyFailures: carried?.replyFailures ?? 0,
       duplicatesDropped: carried?.duplicatesDropped ?? 0,
       lastInteractionAt: carried?.lastInteractionAt ?? null,
+      tokensSinceSummary: carried?.tokensSinceSummary ?? 0,
+      summaries: carried?.summaries ?? 0,
+      summary: carried?.summary ?? null,
+      pausedUntil: carried?.pausedUntil ?? null,
     };
   }
 
@@ -70,9 +87,10 @@ export class ChatState {
     return this.inbox.shift();
   }
 
-  /** A message that reached storage: it counts as seen and moves the chat's clock. */
-  recordStored(message: InboundMessage): void {
+  /** A message that reached storage: it counts as seen, adds its tokens and moves the chat's clock. */
+  recordStored(message: InboundMessage, tokens = 0): void {
     this.counters.messagesSeen += 1;
+    this.counters.tokensSinceSummary += tokens;
     this.counters.lastInteractionAt = Math.max(this.counters.lastInteractionAt ?? 0, message.timestamp);
   }
 
@@ -98,17 +116,47 @@ export class ChatState {
     this.counters.replyFailures += 1;
   }
 
+  /** Tokens of our own reply, which the next summary has to fold in too. */
+  addTokens(tokens: number): void {
+    this.counters.tokensSinceSummary += tokens;
+  }
+
+  tokensSinceSummary(): number {
+    return this.counters.tokensSinceSummary;
+  }
+
+  recordSummary(summary: string): void {
+    this.counters.summaries += 1;
+    this.counters.summary = summary;
+    this.counters.tokensSinceSummary = 0;
+  }
+
+  /** A human typed on the bot's phone: the bot stays quiet in this chat until `until` (ms). */
+  pause(until: number): void {
+    this.counters.pausedUntil = Math.max(this.counters.pausedUntil ?? 0, until);
+  }
+
+  resume(): void {
+    this.counters.pausedUntil = null;
+  }
+
+  isPaused(now: number): boolean {
+    return this.counters.pausedUntil !== null && now < this.counters.pausedUntil;
+  }
+
   snapshot(): ChatSnapshot {
     return { ...this.identity, inbox: [...this.inbox], recentKeys: [...this.recentKeys], ...this.counters };
   }
 
   view(): ChatStateView {
-    const { lastInteractionAt, ...counts } = this.counters;
+    const { lastInteractionAt, summary, pausedUntil, ...counts } = this.counters;
     return {
       ...this.identity,
       ...counts,
       lastInteractionAt: lastInteractionAt === null ? null : new Date(lastInteractionAt * 1000).toISOString(),
       queueLength: this.inbox.length,
+      summaryExcerpt: summary === null ? null : summary.slice(0, EXCERPT_LENGTH),
+      pausedUntil: pausedUntil === null ? null : new Date(pausedUntil).toISOString(),
     };
   }
 

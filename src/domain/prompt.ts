@@ -1,5 +1,7 @@
 /** A message of the short-term window, as the prompt needs it. */
 export interface TranscriptLine {
+  /** WAHA id of the message (null for a reply not yet sent). */
+  messageId?: string | null;
   role: 'user' | 'assistant' | 'system';
   content: string | null;
   senderName: string | null;
@@ -12,22 +14,19 @@ export interface PromptMessage {
   content: string;
 }
 
-/**
- * System prompt + the last messages of the chat, oldest first. In groups each user line
- * carries its speaker, so the model can tell people apart.
- */
-export function composePrompt(input: { systemPrompt: string; isGroupChat: boolean; window: TranscriptLine[] }): PromptMessage[] {
-  const messages: PromptMessage[] = [{ role: 'system', content: input.systemPrompt }];
-  for (const line of input.window) {
+/** The transcript as chat messages, oldest first. In groups each user line carries its speaker. */
+export function transcriptMessages(window: TranscriptLine[], isGroupChat: boolean): PromptMessage[] {
+  const messages: PromptMessage[] = [];
+  for (const line of window) {
     const text = lineText(line);
     if (!text) continue;
-    const speaker = input.isGroupChat && line.role === 'user' ? `${line.senderName ?? line.actorId}: ` : '';
+    const speaker = isGroupChat && line.role === 'user' ? `${line.senderName ?? line.actorId}: ` : '';
     messages.push({ role: line.role, content: speaker + text });
   }
   return messages;
 }
 
-function lineText(line: TranscriptLine): string {
+export function lineText(line: TranscriptLine): string {
   if (line.content && line.hasMedia) return `[media] ${line.content}`;
   if (line.content) return line.content;
   return line.hasMedia ? '[media without caption]' : '';

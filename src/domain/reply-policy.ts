@@ -29,3 +29,12 @@ export function decideReply(message: InboundMessage, settings: ReplySettings): R
       return message.mentionsMe ? { answer: true } : { answer: false, reason: 'group message without a mention of the bot' };
   }
 }
+
+/**
+ * A fromMe message that did not come through WAHA's API was typed by a person on the bot's
+ * phone: an operator is talking, so the bot steps aside. (Our own replies come back as
+ * `source: api` and are dropped as echoes before this is asked.)
+ */
+export function isHumanTakeover(message: InboundMessage): boolean {
+  return message.fromMe && message.source !== 'api';
+}

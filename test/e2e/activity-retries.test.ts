@@ -1,11 +1,15 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
+import { createEmbedder } from '../../src/clients/embedder.js';
 import { createLlmClient } from '../../src/clients/llm-client.js';
 import { createWahaClient } from '../../src/clients/waha-client.js';
 import { interpretWahaEvent } from '../../src/domain/waha-event.js';
 import { createPool } from '../../src/stores/postgres/pool.js';
 import { StmRepository } from '../../src/stores/postgres/stm-repository.js';
+import { LongTermMemory } from '../../src/stores/vector/long-term-memory.js';
+import { openPgliteVectorStore } from '../../src/stores/vector/pglite.js';
+import type { VectorStore } from '../../src/stores/vector/vector-store.js';
 import { fixture } from '../support/fixtures.js';
 import { startOpenAiStandIn, type OpenAiStandIn } from '../support/openai-standin.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -21,13 +25,26 @@ const env = new MockActivityEnvironment();
 /** Runs an activity in an activity context, keeping its argument and result types. */
 const run = <A extends unknown[], R>(activity: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
   env.run(activity as (...args: unknown[]) => Promise<R>, ...args) as Promise<R>;
-const settings = { groupReply: 'mention' as const, stmWindow: 20, systemPrompt: 'Be brief.' };
+const settings = {
+  groupReply: 'mention' as const,
+  stmWindow: 20,
+  systemPrompt: 'Be brief.',
+  debounceMs: 0,
+  takeoverPauseMs: 60_000,
+  summaryTokenLimit: 1000,
+  summaryModel: 'small',
+  contextTokenBudget: 2000,
+  ltmTopK: 3,
+  knowledgeTopK: 3,
+};
+let vectors: VectorStore;
 
 function activitiesWith(stm: StmRepository) {
   return createActivities({
     stm,
     settings,
     llm: createLlmClient({ apiKey: 'sk-test', baseUrl: openai.baseUrl, model: 'm', timeoutMs: 5000 }),
+    ltm: new LongTermMemory(vectors, createEmbedder({ apiKey: 'sk-test', baseUrl: openai.baseUrl, model: 'e', dimensions: 32, timeoutMs: 5000 })),
     waha: createWahaClient({ baseUrl: waha.url, apiKey: 'k' }),
   });
 }
@@ -36,16 +53,26 @@ beforeAll(async () => {
   db = await createTestDatabase();
   openai = await startOpenAiStandIn();
   waha = await startWahaStandIn({ apiKey: 'k' });
+  vectors = await openPgliteVectorStore({ dataDir: null, dimensions: 32 });
+  await vectors.ensureCollections();
   activities = activitiesWith(new StmRepository(db.pool));
 });
 afterAll(async () => {
   await waha?.close();
   await openai?.close();
   await db?.drop();
+  await vectors?.close();
 });
 
 const message = (interpretWahaEvent(fixture('private-text-incoming.json')) as any).message;
-const chat = { session: 'default', chatId: message.chatId, isGroupChat: false, meId: message.meId, inReplyTo: message.messageId };
+const chat = {
+  session: 'default',
+  chatId: message.chatId,
+  isGroupChat: false,
+  meId: message.meId,
+  answering: [{ messageId: message.messageId, body: message.body }],
+  ltmIds: [message.contactId],
+};
 
 describe('activities retried with the same arguments', () => {
   it('recordInbound: the same handling is fresh again, another delivery is not', async () => {

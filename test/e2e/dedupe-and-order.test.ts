@@ -92,7 +92,7 @@ describe('ordering and concurrency', () => {
     expect(answered).toEqual(arrival);
 
     // Each prompt saw the earlier questions and answers: the transcript was built in that order too.
-    const lastPrompt = stack.openai.requests.filter((r) => r.messages.at(-1)?.content === arrival.at(-1)).at(-1)!;
+    const lastPrompt = stack.openai.replyPrompts().filter((r) => r.messages.at(-1)?.content === arrival.at(-1)).at(-1)!;
     const userLines = lastPrompt.messages.filter((m) => m.role === 'user').map((m) => m.content);
     expect(userLines).toEqual(arrival.slice(-userLines.length));
   });

@@ -42,11 +42,14 @@ describe('every WAHA fixture gives the right outcome', () => {
       expect(answer.body.status, name).toBe('ignored');
       expect(answer.body.reason, name).toBeTruthy();
     }
-    for (const name of [...STORED_NOT_ANSWERED, ...ANSWERED.map(([name]) => name)]) {
+    for (const name of ANSWERED.map(([name]) => name)) {
       expect((await stack.post(fixture(name))).status, name).toBe(202);
     }
-
     await eventually(() => stack.waha.sent.length >= ANSWERED.length && stack.waha.echoStatuses.length >= ANSWERED.length, 'all replies and echoes');
+    // After the replies: a message typed on the bot's phone also hands the chat to the human.
+    for (const name of STORED_NOT_ANSWERED) {
+      expect((await stack.post(fixture(name))).status, name).toBe(202);
+    }
     await eventually(async () => (await stack.rows('SELECT count(*)::int AS n FROM messages'))[0].n === 17 || undefined, '17 stored messages');
     // Settle: the last echoes are handled and nothing more is sent.
     await eventually(async () => {

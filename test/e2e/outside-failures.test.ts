@@ -28,13 +28,13 @@ describe('when the model or WAHA fail', () => {
   });
 
   it('does not retry a 4xx from the model; the message stays stored and the chat goes on', async () => {
-    const before = stack.openai.requests.length;
+    const before = stack.openai.replyPrompts().length;
     stack.openai.failNext(400);
     await post('FAIL0002', 'pergunta recusada');
     await post('FAIL0003', 'pergunta seguinte');
     await eventually(() => repliesTo('pergunta seguinte').length === 1, 'the next message to be answered', 30_000);
     expect(repliesTo('pergunta recusada')).toHaveLength(0);
-    expect(stack.openai.requests.length - before).toBe(2);
+    expect(stack.openai.replyPrompts().length - before).toBe(2);
     expect(await stack.rows("SELECT role FROM messages WHERE wa_id = 'FAIL0002'")).toEqual([{ role: 'user' }]);
     expect((await idle()).replyFailures).toBe(1);
   });

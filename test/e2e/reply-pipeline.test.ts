@@ -19,8 +19,8 @@ describe.each<Engine>(['GOWS', 'WEBJS', 'NOWEB'])('a private message, end to end
     const sent = await eventually(() => stack.waha.sent[0], 'the reply to be sent');
     expect(sent).toMatchObject({ session: 'default', chatId: '5521988887777@c.us' });
     expect(sent.text).toContain('Oi! Vocês abrem amanhã cedo?');
-    expect(stack.openai.requests[0]?.authorization).toBe('Bearer sk-test');
-    expect(stack.openai.requests[0]?.model).toBe('test-chat-model');
+    expect(stack.openai.replyPrompts()[0]?.authorization).toBe('Bearer sk-test');
+    expect(stack.openai.replyPrompts()[0]?.model).toBe('test-chat-model');
 
     await eventually(() => stack.waha.echoStatuses.length === 1, 'the echo to be delivered');
     expect(stack.waha.echoStatuses).toEqual([202]);
@@ -36,6 +36,6 @@ describe.each<Engine>(['GOWS', 'WEBJS', 'NOWEB'])('a private message, end to end
       expect.objectContaining({ role: 'assistant', from_me: true, content: sent.text, waha_message_id: sent.sentId, wa_id: sent.sentId.split('_')[2] }),
     ]);
     expect(stack.waha.sent).toHaveLength(1);
-    expect(stack.openai.requests).toHaveLength(1);
+    expect(stack.openai.replyPrompts()).toHaveLength(1);
   });
 });

@@ -83,7 +83,7 @@ describe('PostgreSQL rows follow the seed mapping', () => {
       sender_name: 'Marcos Dias',
       created_at: at(1780000400),
     });
-    const prompt = stack.openai.requests.at(-1)!.messages;
+    const prompt = stack.openai.replyPrompts().at(-1)!.messages;
     expect(prompt.at(-1)).toEqual({ role: 'user', content: 'Marcos Dias: Gente, alguém sabe se o café abre no feriado?' });
   });
 

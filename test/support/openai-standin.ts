@@ -1,10 +1,5 @@
-import { createHash } from 'node:crypto';
+import { answerFor, embed, type ChatMessage } from './fake-model.js';
 import { sendJson, serve } from './http.js';
-
-interface ChatMessage {
-  role: string;
-  content: string;
-}
 
 export interface CompletionRequest {
   model: string;
@@ -13,26 +8,39 @@ export interface CompletionRequest {
 }
 
 /**
- * A local server that speaks the OpenAI chat completions API. Its answer depends only on
- * the prompt: it quotes the last user message and a digest of the whole prompt.
+ * A local server that speaks the OpenAI API (chat completions and embeddings), answering
+ * deterministically from the request (see fake-model.ts).
  */
 export async function startOpenAiStandIn() {
   const requests: CompletionRequest[] = [];
+  const embeddingRequests: { model: string; input: string[] }[] = [];
   const failures: number[] = [];
   const holds: { matches: (lastUser: string) => boolean; released: Promise<void>; release: () => void }[] = [];
 
   const http = await serve(async (request, body, response) => {
+    if (request.method === 'POST' && request.url === '/v1/embeddings') {
+      const parsed = JSON.parse(body) as { model: string; input: string | string[]; dimensions?: number };
+      const input = Array.isArray(parsed.input) ? parsed.input : [parsed.input];
+      embeddingRequests.push({ model: parsed.model, input });
+      const dimensions = parsed.dimensions ?? 64;
+      return sendJson(response, 200, {
+        object: 'list',
+        model: parsed.model,
+        data: input.map((text, index) => ({ object: 'embedding', index, embedding: embed(text, dimensions) })),
+        usage: { prompt_tokens: 0, total_tokens: 0 },
+      });
+    }
     if (request.method !== 'POST' || request.url !== '/v1/chat/completions') {
       return sendJson(response, 404, { error: { message: `no route ${request.method} ${request.url}` } });
     }
     const parsed = JSON.parse(body) as { model: string; messages: ChatMessage[] };
     requests.push({ model: parsed.model, messages: parsed.messages, authorization: request.headers.authorization });
-    const failure = failures.shift();
+    const failure = isReplyPrompt(parsed.messages) ? failures.shift() : undefined;
     if (failure) return sendJson(response, failure, { error: { message: `stand-in failure ${failure}`, type: 'test' } });
 
     const lastUser = [...parsed.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     for (const hold of holds) if (hold.matches(lastUser)) await hold.released;
-    const text = replyFor(parsed.messages);
+    const text = answerFor(parsed.messages);
     sendJson(response, 200, {
       id: `chatcmpl-${requests.length}`,
       object: 'chat.completion',
@@ -46,7 +54,10 @@ export async function startOpenAiStandIn() {
   return {
     baseUrl: `${http.url}/v1`,
     requests,
-    /** The next `count` completions fail with `status`. */
+    embeddingRequests,
+    /** The chat completions that were reply prompts (not fact extraction or summaries). */
+    replyPrompts: () => requests.filter((r) => isReplyPrompt(r.messages)),
+    /** The next `count` reply completions fail with `status`. */
     failNext(status: number, count = 1) {
       for (let i = 0; i < count; i++) failures.push(status);
     },
@@ -64,10 +75,8 @@ export async function startOpenAiStandIn() {
   };
 }
 
-export function replyFor(messages: ChatMessage[]): string {
-  const lastUser = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-  const digest = createHash('sha256').update(JSON.stringify(messages)).digest('hex').slice(0, 8);
-  return `Re: ${lastUser.slice(0, 120)} [${messages.length} msgs ${digest}]`;
+function isReplyPrompt(messages: ChatMessage[]): boolean {
+  return !/\[chatmem:(knowledge|summary)\]/.test(messages[0]?.content ?? '');
 }
 
 export type OpenAiStandIn = Awaited<ReturnType<typeof startOpenAiStandIn>>;

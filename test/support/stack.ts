@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
@@ -70,6 +72,9 @@ export async function startStack(options: StackOptions) {
     CHAT_MODEL: 'test-chat-model',
     WAHA_URL: waha.url,
     WAHA_API_KEY: 'waha-test-key',
+    DEBOUNCE_MS: '0',
+    EMBEDDING_DIMENSIONS: '64',
+    VECTOR_DATA_DIR: mkdtempSync(`${tmpdir()}/chatmem-vectors-`),
     ...options.env,
   });
   const deps = await openDependencies(config);
@@ -112,6 +117,7 @@ export async function startStack(options: StackOptions) {
     temporal,
     client,
     db,
+    deps,
     openai,
     waha,
     proxy,

@@ -85,27 +85,87 @@ export class StmRepository {
     return row ? { fresh: row.fresh, rowId: String(row.id) } : { fresh: false, rowId: '' };
   }
 
-  /** The last `limit` messages of a chat, oldest first (an indexed read, never the whole chat). */
+  /**
+   * The last `limit` messages of a chat that the current summary does not cover, oldest
+   * first: an indexed read, never the whole chat.
+   */
   async lastMessages(chat: ChatRef, limit: number): Promise<TranscriptLine[]> {
     const { rows } = await this.pool.query<{
+      waha_message_id: string | null;
       role: TranscriptLine['role'];
       content: string | null;
       sender_name: string | null;
       actor_id: string;
       has_media: boolean;
     }>(
-      `SELECT role, content, sender_name, actor_id, has_media FROM messages
-        WHERE session_id = (SELECT id FROM sessions WHERE waha_session = $1 AND chat_id = $2)
-        ORDER BY id DESC LIMIT $3`,
+      `SELECT m.waha_message_id, m.role, m.content, m.sender_name, m.actor_id, m.has_media
+         FROM sessions s JOIN messages m ON m.session_id = s.id
+        WHERE s.waha_session = $1 AND s.chat_id = $2 AND m.id > COALESCE(s.summary_covers_to, 0)
+        ORDER BY m.id DESC LIMIT $3`,
       [chat.session, chat.chatId, limit],
     );
     return rows.reverse().map((row) => ({
+      messageId: row.waha_message_id,
       role: row.role,
       content: row.content,
       senderName: row.sender_name,
       actorId: row.actor_id,
       hasMedia: row.has_media,
     }));
+  }
+
+  /** The chat's current summary and the last message it covers. */
+  async currentSummary(chat: ChatRef): Promise<{ summary: string | null; coversTo: string | null }> {
+    const { rows } = await this.pool.query<{ summary: string | null; summary_covers_to: string | null }>(
+      'SELECT summary, summary_covers_to FROM sessions WHERE waha_session = $1 AND chat_id = $2',
+      [chat.session, chat.chatId],
+    );
+    return { summary: rows[0]?.summary ?? null, coversTo: rows[0]?.summary_covers_to ?? null };
+  }
+
+  /** Messages after the current summary, oldest first, with their ids (at most `limit`). */
+  async messagesToSummarize(chat: ChatRef, limit: number): Promise<(TranscriptLine & { id: string })[]> {
+    const { rows } = await this.pool.query(
+      `SELECT m.id, m.role, m.content, m.sender_name, m.actor_id, m.has_media
+         FROM sessions s JOIN messages m ON m.session_id = s.id
+        WHERE s.waha_session = $1 AND s.chat_id = $2 AND m.id > COALESCE(s.summary_covers_to, 0)
+        ORDER BY m.id LIMIT $3`,
+      [chat.session, chat.chatId, limit],
+    );
+    return rows.map((row) => ({
+      id: String(row.id),
+      role: row.role,
+      content: row.content,
+      senderName: row.sender_name,
+      actorId: row.actor_id,
+      hasMedia: row.has_media,
+    }));
+  }
+
+  /**
+   * Makes `summary` the chat's current one and archives it, once per claim token: a
+   * retried activity gets the stored summary back.
+   */
+  async storeSummary(chat: ChatRef, record: { summary: string; fromId: string | null; toId: string; messageCount: number; tokens: number; model: string; claimToken: string }): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ id: string }>(
+        `INSERT INTO summaries (session_id, summary, from_message_id, to_message_id, message_count, tokens, model, claim_token)
+         SELECT id, $3, $4, $5, $6, $7, $8, $9 FROM sessions WHERE waha_session = $1 AND chat_id = $2
+         ON CONFLICT (claim_token) DO NOTHING RETURNING id`,
+        [chat.session, chat.chatId, record.summary, record.fromId, record.toId, record.messageCount, record.tokens, record.model, record.claimToken],
+      );
+      if (rows.length === 0) return;
+      await client.query(
+        `UPDATE sessions SET summary = $3, summary_updated_at = now(), summary_covers_to = $4
+          WHERE waha_session = $1 AND chat_id = $2`,
+        [chat.session, chat.chatId, record.summary, record.toId],
+      );
+    });
+  }
+
+  async findSummary(claimToken: string): Promise<{ summary: string; tokens: number } | null> {
+    const { rows } = await this.pool.query<{ summary: string; tokens: number }>('SELECT summary, tokens FROM summaries WHERE claim_token = $1', [claimToken]);
+    return rows[0] ?? null;
   }
 
   /** The reply an earlier attempt of the same handling stored, if any. */

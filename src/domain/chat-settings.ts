@@ -1,0 +1,15 @@
+import type { ReplySettings } from './reply-policy.js';
+
+/**
+ * The operator's settings the chat workflow acts on. They reach the workflow through the
+ * result of its first step for each message (so they are in history, and a changed value
+ * applies at once without restarting chats).
+ */
+export interface ChatSettings extends ReplySettings {
+  /** User messages closer together than this get one reply; 0 answers each at once. */
+  debounceMs: number;
+  /** How long a human typing on the bot's phone silences the bot in that chat. */
+  takeoverPauseMs: number;
+  /** Tokens since the last summary past which the chat is summarized and continues as new. */
+  summaryTokenLimit: number;
+}

@@ -1,0 +1,91 @@
+import type { Embedder } from '../../clients/embedder.js';
+import type { InboundMessage } from '../../domain/inbound-message.js';
+import type { KnowledgePlan, StoredFact } from '../../domain/knowledge.js';
+import { pointIdFor } from '../../domain/point-id.js';
+import type { Recalled } from '../../domain/context.js';
+import type { VectorStore } from './vector-store.js';
+
+/**
+ * Long-term memory over the vector port: every user message in `longterm_memory`, facts
+ * about each person in `user_knowledge`. Point ids come from the source, so writes retry safely.
+ */
+export class LongTermMemory {
+  constructor(
+    readonly store: VectorStore,
+    readonly embedder: Embedder,
+  ) {}
+
+  /** Embeds a user message into the chat's memory. The bot's own messages never come here. */
+  async remember(message: InboundMessage): Promise<void> {
+    if (message.fromMe) throw new Error('the bot’s own messages are not remembered');
+    if (!message.body) return;
+    const [vector] = await this.embedder.embed([message.body]);
+    await this.store.upsert('longterm_memory', [
+      {
+        id: pointIdFor('longterm_memory', message.session, message.waId),
+        vector: vector!,
+        payload: {
+          chatId: message.chatId,
+          actorId: message.actorId,
+          senderName: message.senderName,
+          timestamp: message.timestamp,
+          messageId: message.messageId,
+          isGroupChat: message.isGroupChat,
+          text: message.body,
+        },
+      },
+    ]);
+  }
+
+  async embedQuery(text: string): Promise<number[]> {
+    const [vector] = await this.embedder.embed([text]);
+    return vector!;
+  }
+
+  /** Earlier messages of this chat most similar to `query`, skipping those already in the prompt. */
+  async recall(chatId: string, query: number[], limit: number, skipMessageIds: Set<string>): Promise<(Recalled & { messageId: string })[]> {
+    if (limit === 0) return [];
+    const hits = await this.store.search('longterm_memory', query, { filter: { chatId }, limit: limit + skipMessageIds.size });
+    return hits
+      .filter((hit) => !skipMessageIds.has(String(hit.payload.messageId)))
+      .slice(0, limit)
+      .map((hit) => ({ text: describeMemory(hit.payload), score: hit.score, messageId: String(hit.payload.messageId) }));
+  }
+
+  async facts(ltmId: string): Promise<StoredFact[]> {
+    const points = await this.store.list('user_knowledge', { ltmId });
+    return points.map((point) => ({ id: point.id, fact: String(point.payload.fact) }));
+  }
+
+  /** Facts of these people most relevant to `query`. */
+  async relevantFacts(ltmIds: string[], query: number[], limit: number): Promise<Recalled[]> {
+    if (limit === 0) return [];
+    const perPerson = await Promise.all(ltmIds.map((ltmId) => this.store.search('user_knowledge', query, { filter: { ltmId }, limit })));
+    return perPerson
+      .flat()
+      .sort((a, b) => b.score - a.score)
+      .slice(0, limit)
+      .map((hit) => ({ text: ltmIds.length > 1 ? `${hit.payload.ltmId}: ${hit.payload.fact}` : String(hit.payload.fact), score: hit.score }));
+  }
+
+  /** Applies a reconciled plan: removals first, then additions with ids derived from their source. */
+  async applyKnowledge(ltmId: string, plan: KnowledgePlan, source: { messageId: string; timestamp: number }): Promise<void> {
+    await this.store.delete('user_knowledge', plan.remove);
+    if (plan.add.length === 0) return;
+    const vectors = await this.embedder.embed(plan.add);
+    await this.store.upsert(
+      'user_knowledge',
+      plan.add.map((fact, index) => ({
+        id: pointIdFor('user_knowledge', ltmId, source.messageId, fact),
+        vector: vectors[index]!,
+        payload: { ltmId, fact, sourceMessageId: source.messageId, timestamp: source.timestamp },
+      })),
+    );
+  }
+}
+
+function describeMemory(payload: Record<string, unknown>): string {
+  const when = typeof payload.timestamp === 'number' ? new Date(payload.timestamp * 1000).toISOString().slice(0, 10) : '';
+  const who = payload.isGroupChat ? `${payload.senderName ?? payload.actorId}: ` : '';
+  return `${when ? `[${when}] ` : ''}${who}${payload.text}`;
+}

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { KNOWLEDGE_PROMPT_MARKER } from '../../src/domain/knowledge.js';
+import { SUMMARY_PROMPT_MARKER } from '../../src/domain/summary.js';
+
+/**
+ * The deterministic "model" behind the OpenAI stand-in: replies quote the question, facts
+ * come from a few sentence patterns, summaries list the conversation's frequent words,
+ * and embeddings are hashed word features, so texts that share words are similar.
+ */
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+export function answerFor(messages: ChatMessage[]): string {
+  const system = messages.find((m) => m.role === 'system')?.content ?? '';
+  if (system.includes(KNOWLEDGE_PROMPT_MARKER)) return JSON.stringify({ operations: extractFacts(messages.at(-1)?.content ?? '{}') });
+  if (system.includes(SUMMARY_PROMPT_MARKER)) return summarize(messages.at(-1)?.content ?? '');
+  return replyFor(messages);
+}
+
+export function replyFor(messages: ChatMessage[]): string {
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  const digest = createHash('sha256').update(JSON.stringify(messages)).digest('hex').slice(0, 8);
+  return `Re: ${lastUser.slice(0, 120)} [${messages.length} msgs ${digest}]`;
+}
+
+const END = String.raw`\s*(?:[.,!?;]|$)`;
+const VALUE = String.raw`([\p{L}\p{N}][\p{L}\p{N} ]*?)`;
+const PATTERNS: [RegExp, (m: RegExpMatchArray) => { topic: string; value: string; remove?: boolean }][] = [
+  [new RegExp(String.raw`\b(?:my name is|meu nome é|me chamo)\s+([\p{L}]+)`, 'iu'), (m) => ({ topic: 'name', value: m[1]! })],
+  [new RegExp(String.raw`\bmy favou?rite ([\p{L}]+) is (?:now )?${VALUE}${END}`, 'iu'), (m) => ({ topic: `favorite ${m[1]}`, value: m[2]! })],
+  [new RegExp(String.raw`\b(?:meu|minha) ([\p{L}]+) favorit[oa] (?:agora )?é ${VALUE}${END}`, 'iu'), (m) => ({ topic: `favorite ${m[1]}`, value: m[2]! })],
+  [new RegExp(String.raw`\b(?:i live in|moro em)\s+${VALUE}${END}`, 'iu'), (m) => ({ topic: 'city', value: m[1]! })],
+  [new RegExp(String.raw`\bi(?: am|'m) no longer allergic to ${VALUE}${END}`, 'iu'), (m) => ({ topic: 'allergy', value: m[1]!, remove: true })],
+  [new RegExp(String.raw`\bi(?: am|'m) allergic to ${VALUE}${END}`, 'iu'), (m) => ({ topic: 'allergy', value: m[1]! })],
+];
+
+function extractFacts(content: string): unknown[] {
+  const { storedFacts = [], message = '' } = JSON.parse(content) as { storedFacts?: { id: string; fact: string }[]; message?: string };
+  const stored = storedFacts.map((fact) => {
+    const [topic, ...rest] = fact.fact.split(':');
+    return { id: fact.id, topic: topic!.trim().toLowerCase(), value: rest.join(':').trim().toLowerCase() };
+  });
+  const operations: unknown[] = [];
+  for (const sentence of message.split(/(?<=[.!?])\s+/)) {
+    for (const [pattern, read] of PATTERNS) {
+      const match = sentence.match(pattern);
+      if (!match) continue;
+      const { topic, value, remove } = read(match);
+      const fact = `${topic.toLowerCase()}: ${value.trim().toLowerCase()}`;
+      const same = stored.find((s) => s.topic === topic.toLowerCase());
+      if (remove) {
+        if (same && same.value === value.trim().toLowerCase()) operations.push({ op: 'delete', id: same.id });
+      } else if (!same) operations.push({ op: 'add', fact });
+      else if (same.value !== value.trim().toLowerCase()) operations.push({ op: 'replace', id: same.id, fact });
+      break;
+    }
+  }
+  return operations;
+}
+
+const STOP_WORDS = new Set('a o e é de da do que em um uma the a an is to of and in my i you your re msgs new messages previous summary'.split(' '));
+
+function summarize(request: string): string {
+  const lines = request.split('\n').filter((line) => line.includes(': '));
+  const counts = new Map<string, number>();
+  for (const word of words(request)) if (!STOP_WORDS.has(word) && word.length > 3) counts.set(word, (counts.get(word) ?? 0) + 1);
+  const topics = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 12).map(([word]) => word);
+  return `Conversation so far (${lines.length} lines folded in): topics ${topics.join(', ')}.`;
+}
+
+export function words(text: string): string[] {
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+}
+
+/** Hashed bag of words, L2-normalized: shared words make vectors similar. */
+export function embed(text: string, dimensions: number): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  for (const word of words(text)) {
+    const hash = createHash('sha1').update(word).digest();
+    const index = hash.readUInt32BE(0) % dimensions;
+    vector[index]! += hash[4]! & 1 ? 1 : -1;
+  }
+  const norm = Math.hypot(...vector);
+  return norm === 0 ? vector.map((_, i) => (i === 0 ? 1 : 0)) : vector.map((v) => v / norm);
+}
