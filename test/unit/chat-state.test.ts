@@ -54,3 +54,26 @@ describe('ChatState', () => {
     expect(state.accept(message('0'))).toBe(true); // forgotten: the database still refuses to store it twice
   });
 });
+
+describe('ChatState: summaries and takeover', () => {
+  it('counts tokens since the last summary and resets them when a summary is made', () => {
+    const state = new ChatState({ session: 'default', chatId: 'a@c.us' });
+    state.recordStored(message('1'), 120);
+    state.addTokens(80);
+    expect(state.tokensSinceSummary()).toBe(200);
+    state.recordSummary('They talked about bread. '.repeat(30));
+    expect(state.tokensSinceSummary()).toBe(0);
+    expect(state.view()).toMatchObject({ summaries: 1, tokensSinceSummary: 0 });
+    expect(state.view().summaryExcerpt!.length).toBeLessThanOrEqual(280);
+  });
+
+  it('pauses until a time, keeps the later of two pauses, and resumes early on request', () => {
+    const state = new ChatState({ session: 'default', chatId: 'a@c.us' });
+    state.pause(10_000);
+    state.pause(5_000);
+    expect([state.isPaused(9_999), state.isPaused(10_000)]).toEqual([true, false]);
+    expect(new ChatState({ session: 'default', chatId: 'a@c.us' }, state.snapshot()).isPaused(9_000)).toBe(true);
+    state.resume();
+    expect(state.isPaused(0)).toBe(false);
+  });
+});

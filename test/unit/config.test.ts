@@ -29,6 +29,14 @@ describe('configuration from the environment', () => {
     }
   });
 
+  it('reads durations for TAKEOVER_PAUSE', () => {
+    expect(loadConfig({ OPENAI_API_KEY: 'k' }).takeoverPauseMs).toBe(30 * 60_000);
+    expect(loadConfig({ OPENAI_API_KEY: 'k', TAKEOVER_PAUSE: '90s' }).takeoverPauseMs).toBe(90_000);
+    expect(loadConfig({ OPENAI_API_KEY: 'k', TAKEOVER_PAUSE: '2h' }).takeoverPauseMs).toBe(7_200_000);
+    expect(loadConfig({ OPENAI_API_KEY: 'k', TAKEOVER_PAUSE: '1500' }).takeoverPauseMs).toBe(1500);
+    expect(() => loadConfig({ OPENAI_API_KEY: 'k', TAKEOVER_PAUSE: 'half an hour' })).toThrow(/TAKEOVER_PAUSE/);
+  });
+
   it('accepts an OpenAI-compatible server without a key', () => {
     expect(loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).openai.baseUrl).toBe('http://127.0.0.1:11434/v1');
   });

@@ -25,3 +25,12 @@ describe('which stored messages get an answer', () => {
     expect([decide(plain, 'never'), decide(mention, 'never')]).toEqual([false, false]);
   });
 });
+
+describe('human takeover', () => {
+  it('is a fromMe message typed on the phone, never the echo of an API send or a user message', async () => {
+    const { isHumanTakeover } = await import('../../src/domain/reply-policy.js');
+    expect(isHumanTakeover(messageOf(fixture('private-fromme-app.json')))).toBe(true);
+    expect(isHumanTakeover(messageOf(fixture('private-fromme-echo.json')))).toBe(false);
+    expect(isHumanTakeover(messageOf(fixture('private-text-incoming.json')))).toBe(false);
+  });
+});
