@@ -15,7 +15,7 @@ export async function startOpenAiStandIn() {
   const requests: CompletionRequest[] = [];
   const embeddingRequests: { model: string; input: string[] }[] = [];
   const failures: number[] = [];
-  const holds: { matches: (lastUser: string) => boolean; released: Promise<void>; release: () => void }[] = [];
+  const holds: { matches: (lastUser: string, messages: ChatMessage[]) => boolean; released: Promise<void>; release: () => void }[] = [];
 
   const http = await serve(async (request, body, response) => {
     if (request.method === 'POST' && request.url === '/v1/embeddings') {
@@ -39,7 +39,7 @@ export async function startOpenAiStandIn() {
     if (failure) return sendJson(response, failure, { error: { message: `stand-in failure ${failure}`, type: 'test' } });
 
     const lastUser = [...parsed.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-    for (const hold of holds) if (hold.matches(lastUser)) await hold.released;
+    for (const hold of holds) if (hold.matches(lastUser, parsed.messages)) await hold.released;
     const text = answerFor(parsed.messages);
     sendJson(response, 200, {
       id: `chatcmpl-${requests.length}`,
@@ -62,7 +62,7 @@ export async function startOpenAiStandIn() {
       for (let i = 0; i < count; i++) failures.push(status);
     },
     /** Completions whose last user message matches wait until `release()` is called. */
-    hold(matches: (lastUser: string) => boolean) {
+    hold(matches: (lastUser: string, messages: ChatMessage[]) => boolean) {
       let release!: () => void;
       const released = new Promise<void>((resolve) => (release = resolve));
       holds.push({ matches, released, release });
