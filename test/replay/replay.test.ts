@@ -1,0 +1,41 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { describe, expect, inject, it } from 'vitest';
+
+const DIR = fileURLToPath(new URL('./', import.meta.url));
+const histories = readdirSync(`${DIR}histories`)
+  .filter((name) => name.endsWith('.json'))
+  .sort()
+  .map((name) => ({ workflowId: name.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(readFileSync(`${DIR}histories/${name}`, 'utf8'))) }));
+
+async function replayAll(options: Parameters<typeof Worker.runReplayHistories>[0]): Promise<ReplayResult[]> {
+  const results: ReplayResult[] = [];
+  for await (const result of Worker.runReplayHistories(options, histories)) results.push(result);
+  return results;
+}
+
+describe('replaying committed workflow histories', () => {
+  it('covers a plain chat, continue-as-new, a debounced burst and a human takeover', () => {
+    expect(histories.map((h) => h.workflowId)).toEqual(['after-continue-as-new', 'continued-as-new', 'debounced-burst', 'human-takeover', 'plain-chat']);
+    const continued = histories.find((h) => h.workflowId === 'continued-as-new')!;
+    expect(continued.history.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+  });
+
+  it('the current workflow code replays every history', async () => {
+    const results = await replayAll({ workflowBundle: { codePath: inject('workflowBundlePath') } });
+    expect(results.map((r) => [r.workflowId, r.error?.message ?? 'ok'])).toEqual(histories.map((h) => [h.workflowId, 'ok']));
+  });
+
+  it('a nondeterministic edit of the workflow is caught', { timeout: 60_000 }, async () => {
+    const { code } = await bundleWorkflowCode({ workflowsPath: `${DIR}altered/workflows.ts`, logger: quiet });
+    const results = await replayAll({ workflowBundle: { code } });
+    expect(results).toHaveLength(histories.length);
+    for (const result of results) expect(result.error, result.workflowId).toBeInstanceOf(DeterminismViolationError);
+  });
+});
+
+const noop = () => undefined;
+const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
