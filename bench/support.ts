@@ -27,6 +27,6 @@ export function printTable(title: string, header: string[], rows: (string | numb
 }
 
 function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
+  if (!Number.isFinite(value) || Number.isInteger(value)) return String(value);
   return Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1);
 }
