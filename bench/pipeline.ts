@@ -7,6 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { signWebhookBody } from '../src/webhook/hmac.js';
 import { variant } from '../test/support/fixtures.js';
@@ -48,6 +50,10 @@ const chatmem = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     WAHA_URL: waha.url,
     WAHA_API_KEY: 'bench-waha-key',
     WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY,
+    // The budget is for answering at once; debounce would add its window to every reply.
+    DEBOUNCE_MS: '0',
+    EMBEDDING_DIMENSIONS: '64',
+    VECTOR_DATA_DIR: mkdtempSync(`${tmpdir()}/chatmem-bench-vectors-`),
   },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
