@@ -77,7 +77,7 @@ try {
     ['facts planted', THINGS.length],
     ['facts in the prompt when asked', recalled],
     ['summaries made (database)', summaries],
-    ['summaries in the current run (query)', state.summaries],
+    ['summaries counted by the workflow (carried across runs)', state.summaries],
     ['wall time, s', (performance.now() - started) / 1000],
   ]);
 } finally {
