@@ -147,9 +147,9 @@ try {
     ['replies per second', N8N.repliesPerSecond, repliesPerSecond, repliesPerSecond / N8N.repliesPerSecond],
   ]);
 } finally {
+  await waha.close();
   chatmem.kill('SIGINT');
   await once(chatmem, 'exit');
-  await waha.close();
   await openai.close();
   await temporal.teardown();
   await db.drop();
