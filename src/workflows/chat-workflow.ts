@@ -85,28 +85,28 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
  */
 async function collectBatch(state: ChatState, learning: BackgroundLearning): Promise<{ batch: InboundMessage[]; settings: ChatSettings }> {
   const first = state.takeNext()!;
-  let { answer, settings } = await store(state, learning, first);
-  const batch = answer ? [first] : [];
+  let { toAnswer, settings } = await store(state, learning, first);
+  const batch = toAnswer ? [first] : [];
   while (batch.length && settings.debounceMs > 0 && (await condition(() => state.hasPending(), settings.debounceMs))) {
     const next = state.takeNext()!;
-    ({ answer, settings } = await store(state, learning, next));
-    if (answer) batch.push(next);
+    ({ toAnswer, settings } = await store(state, learning, next));
+    if (toAnswer) batch.push(next);
   }
   return { batch, settings };
 }
 
 /** Everything is stored, once, whichever chat form (@c.us / @lid) it arrived under. */
-async function store(state: ChatState, learning: BackgroundLearning, message: InboundMessage): Promise<{ answer: boolean; settings: ChatSettings }> {
+async function store(state: ChatState, learning: BackgroundLearning, message: InboundMessage): Promise<{ toAnswer: boolean; settings: ChatSettings }> {
   const { fresh, tokens, settings } = await memory.recordInbound(message, uuid4());
   if (!fresh) {
     state.recordDuplicate();
-    return { answer: false, settings };
+    return { toAnswer: false, settings };
   }
   state.recordStored(message, tokens);
   // Only what users say goes into long-term memory and knowledge; the bot's own words never do.
   if (!message.fromMe) learning.learnFrom(message);
   if (isHumanTakeover(message)) state.pause(Date.now() + settings.takeoverPauseMs);
-  return { answer: decideReply(message, settings).answer, settings };
+  return { toAnswer: decideReply(message, settings).answer, settings };
 }
 
 /** The model answers the batch from summary, memory and transcript; the reply is stored, then sent. */
