@@ -3,6 +3,8 @@ import { createEmbedder } from './clients/embedder.js';
 import { createLlmClient } from './clients/llm-client.js';
 import { createWahaClient } from './clients/waha-client.js';
 import type { Config } from './config.js';
+import type { Metrics } from './observability/metrics.js';
+import { withTokenMetrics } from './observability/token-metrics.js';
 import { createPool } from './stores/postgres/pool.js';
 import { migrate } from './stores/postgres/migrate.js';
 import { StmRepository } from './stores/postgres/stm-repository.js';
@@ -10,14 +12,14 @@ import { LongTermMemory } from './stores/vector/long-term-memory.js';
 import { openVectorStore } from './stores/vector/open-vector-store.js';
 
 /** The I/O the activities need, built from config; databases are migrated on the way. */
-export async function openDependencies(config: Config): Promise<ActivityDeps & { close(): Promise<void> }> {
+export async function openDependencies(config: Config, metrics?: Metrics): Promise<ActivityDeps & { close(): Promise<void> }> {
   const pool = createPool(config.databaseUrl);
   await migrate(pool);
   const vectors = await openVectorStore({ ...config.vectors, dimensions: config.embeddings.dimensions, pool });
   const openai = { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, timeoutMs: config.openai.timeoutMs };
   return {
     stm: new StmRepository(pool),
-    llm: createLlmClient({ ...openai, model: config.openai.chatModel }),
+    llm: withTokenMetrics(createLlmClient({ ...openai, model: config.openai.chatModel }), metrics),
     ltm: new LongTermMemory(vectors, createEmbedder({ ...openai, ...config.embeddings })),
     waha: createWahaClient({ baseUrl: config.waha.url, apiKey: config.waha.apiKey }),
     settings: {

@@ -2,6 +2,10 @@ import { pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from './config.js';
 import { loadConfig } from './config.js';
+import { createLogger, secretsOf, type Logger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { readinessCheck } from './observability/readiness.js';
+import { createPool } from './stores/postgres/pool.js';
 import { createWebhookApp, WEBHOOK_PATH } from './webhook/app.js';
 import { createTemporalSignaler } from './webhook/chat-signaler.js';
 import { close, listen } from './webhook/server.js';
@@ -10,17 +14,18 @@ import { close, listen } from './webhook/server.js';
  * The HTTP entry: the webhook only talks to Temporal, so it comes up (and answers 503)
  * even while Temporal is still starting.
  */
-export async function startHttp(
-  config: Config,
-  log: (event: Record<string, unknown>) => void = (event) => console.log(JSON.stringify({ msg: 'webhook', ...event })),
-): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startHttp(config: Config, observe: { logger: Logger; metrics: Metrics }): Promise<{ url: string; stop(): Promise<void> }> {
   const connection = Connection.lazy({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
+  // A small pool of its own: the webhook process only needs the database to report readiness.
+  const pool = createPool(config.databaseUrl, 2);
   const app = createWebhookApp({
     signaler: createTemporalSignaler(client, { taskQueue: config.temporal.taskQueue }),
     hmacKey: config.waha.webhookHmacKey,
     bodyLimitBytes: config.webhookBodyLimitBytes,
-    log,
+    log: (event) => observe.logger.info(event, 'webhook'),
+    metrics: observe.metrics,
+    readiness: readinessCheck({ client, pool }),
   });
   const { server, url } = await listen(app, config.port);
   return {
@@ -28,15 +33,17 @@ export async function startHttp(
     async stop() {
       await close(server);
       await connection.close();
+      await pool.end();
     },
   };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const config = loadConfig();
-  startHttp(config).then(
+  const logger = createLogger({ secrets: secretsOf(config) });
+  startHttp(config, { logger, metrics: createMetrics() }).then(
     ({ url, stop }) => {
-      console.log(`chatmem webhook listening: POST ${url}${WEBHOOK_PATH}`);
+      logger.info({ url: `${url}${WEBHOOK_PATH}` }, 'chatmem webhook listening');
       const shutdown = () => void stop().then(() => process.exit(0));
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);

@@ -3,6 +3,10 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { loadConfig } from './config.js';
 import { openDependencies } from './dependencies.js';
+import { createLogger, secretsOf } from './observability/logger.js';
+import { createMetrics, timeActivities, type Metrics } from './observability/metrics.js';
+import { PinoTemporalLogger } from './observability/temporal-logger.js';
+import { Runtime } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -11,6 +15,7 @@ export interface ChatWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  metrics?: Metrics;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -20,7 +25,7 @@ export function createChatWorker(options: ChatWorkerOptions): Promise<Worker> {
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities(options.deps),
+    activities: options.metrics ? timeActivities(createActivities(options.deps), options.metrics) : createActivities(options.deps),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
 }
@@ -28,11 +33,14 @@ export function createChatWorker(options: ChatWorkerOptions): Promise<Worker> {
 /** Runs a worker until SIGINT/SIGTERM, then drains it: activities in flight finish first. */
 export async function runWorker(): Promise<void> {
   const config = loadConfig();
-  const deps = await openDependencies(config);
+  const logger = createLogger({ secrets: secretsOf(config) });
+  Runtime.install({ logger: new PinoTemporalLogger(logger) });
+  const metrics = createMetrics();
+  const deps = await openDependencies(config, metrics);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
-    const worker = await createChatWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps });
-    console.log(`chatmem worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
+    const worker = await createChatWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps, metrics });
+    logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'chatmem worker polling');
     await worker.run();
   } finally {
     await connection.close();

@@ -1,6 +1,8 @@
 import Koa from 'koa';
 import getRawBody from 'raw-body';
 import { interpretWahaEvent } from '../domain/waha-event.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Readiness } from '../observability/readiness.js';
 import type { ChatSignaler } from './chat-signaler.js';
 import { hasValidSignature } from './hmac.js';
 
@@ -9,6 +11,8 @@ export interface WebhookAppOptions {
   hmacKey: string | null;
   bodyLimitBytes: number;
   log?: (event: Record<string, unknown>) => void;
+  metrics?: Metrics;
+  readiness?: () => Promise<Readiness>;
 }
 
 export const WEBHOOK_PATH = '/webhooks/waha';
@@ -18,12 +22,23 @@ export const WEBHOOK_PATH = '/webhooks/waha';
  * only given once Temporal holds the message; 503 asks WAHA to deliver again later.
  */
 export function createWebhookApp(options: WebhookAppOptions): Koa {
-  const log = options.log ?? (() => undefined);
+  const write = options.log ?? (() => undefined);
   const app = new Koa();
 
   app.use(async (ctx, next) => {
     if (ctx.method === 'GET' && ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
+      return;
+    }
+    if (ctx.method === 'GET' && ctx.path === '/readyz' && options.readiness) {
+      const readiness = await options.readiness();
+      ctx.status = readiness.ready ? 200 : 503;
+      ctx.body = readiness;
+      return;
+    }
+    if (ctx.method === 'GET' && ctx.path === '/metrics' && options.metrics) {
+      ctx.type = options.metrics.registry.contentType;
+      ctx.body = await options.metrics.registry.metrics();
       return;
     }
     if (ctx.path !== WEBHOOK_PATH) return next();
@@ -33,6 +48,13 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
       ctx.body = { error: `use POST for ${WEBHOOK_PATH}` };
       return;
     }
+
+    const stopTimer = options.metrics?.stageSeconds.startTimer({ stage: 'webhook' });
+    const log = (event: Record<string, unknown> & { outcome: string }) => {
+      options.metrics?.webhookRequests.inc({ outcome: event.outcome });
+      stopTimer?.({ result: event.outcome });
+      write(event);
+    };
 
     let raw: Buffer;
     try {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
+import { TEST_SECRETS } from '../support/stack.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 import type { Engine } from '../support/waha-standin.js';
 
@@ -19,7 +20,7 @@ describe.each<Engine>(['GOWS', 'WEBJS', 'NOWEB'])('a private message, end to end
     const sent = await eventually(() => stack.waha.sent[0], 'the reply to be sent');
     expect(sent).toMatchObject({ session: 'default', chatId: '5521988887777@c.us' });
     expect(sent.text).toContain('Oi! Vocês abrem amanhã cedo?');
-    expect(stack.openai.replyPrompts()[0]?.authorization).toBe('Bearer sk-test');
+    expect(stack.openai.replyPrompts()[0]?.authorization).toBe(`Bearer ${TEST_SECRETS[0]}`);
     expect(stack.openai.replyPrompts()[0]?.model).toBe('test-chat-model');
 
     await eventually(() => stack.waha.echoStatuses.length === 1, 'the echo to be delivered');

@@ -2,10 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config.js';
 import { openDependencies } from '../../src/dependencies.js';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
+import { createLogger, secretsOf } from '../../src/observability/logger.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { PinoTemporalLogger } from '../../src/observability/temporal-logger.js';
 import { startHttp } from '../../src/server.js';
 import { WEBHOOK_PATH } from '../../src/webhook/app.js';
 import { signWebhookBody } from '../../src/webhook/hmac.js';
@@ -16,12 +19,23 @@ import { createTestDatabase } from './postgres.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import { startWahaStandIn, type Engine } from './waha-standin.js';
 
+/** Log lines (JSON) this process wrote through chatmem's loggers, newest last, for tests to read. */
+export const capturedLogs: string[] = [];
+const capture = {
+  write(line: string) {
+    capturedLogs.push(line);
+    if (capturedLogs.length > 20_000) capturedLogs.splice(0, 10_000);
+    if (/"level":(50|60)/.test(line)) process.stderr.write(line);
+  },
+};
 let runtimeInstalled = false;
 
 /** One Temporal dev server, the real CLI at `temporalCli`. */
 export async function startTemporal(temporalCli: string): Promise<TestWorkflowEnvironment> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // The SDK's own logs (workflows, activities) go through a scrubbing logger too; its
+    // secrets are the ones every stack below is configured with.
+    Runtime.install({ logger: new PinoTemporalLogger(createLogger({ secrets: TEST_SECRETS, destination: capture })) });
     runtimeInstalled = true;
   }
   return TestWorkflowEnvironment.createLocal({
@@ -38,6 +52,9 @@ export async function startTemporal(temporalCli: string): Promise<TestWorkflowEn
     },
   });
 }
+
+/** The secrets every test stack uses, so tests can look for them in the logs. */
+export const TEST_SECRETS = ['sk-test-0b5e7c1d9a', 'waha-test-key-4f2e91'] as const;
 
 export interface StackOptions {
   temporalCli: string;
@@ -57,37 +74,46 @@ export async function startStack(options: StackOptions) {
   const db = await createTestDatabase();
   const openai = await startOpenAiStandIn();
   const hmacKey = options.env?.WAHA_WEBHOOK_HMAC_KEY ?? null;
-  const waha = await startWahaStandIn({ apiKey: 'waha-test-key', engine: options.engine, hmacKey });
+  const waha = await startWahaStandIn({ apiKey: TEST_SECRETS[1], engine: options.engine, hmacKey });
   const proxy = await startTcpProxy(temporal.address);
+  // The services reach PostgreSQL through a proxy too, so a test can take the database away.
+  const dbUrl = new URL(db.url);
+  const dbProxy = await startTcpProxy(`${dbUrl.hostname}:${dbUrl.port || 5432}`);
+  const [dbProxyHost, dbProxyPort] = dbProxy.address.split(':');
+  dbUrl.hostname = dbProxyHost!;
+  dbUrl.port = dbProxyPort!;
   const taskQueue = 'chatmem-test';
 
   const config = loadConfig({
+    OPENAI_API_KEY: TEST_SECRETS[0],
+    WAHA_API_KEY: TEST_SECRETS[1],
     PORT: '0',
     TEMPORAL_ADDRESS: proxy.address,
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: taskQueue,
-    DATABASE_URL: db.url,
-    OPENAI_API_KEY: 'sk-test',
+    DATABASE_URL: dbUrl.toString(),
     OPENAI_BASE_URL: openai.baseUrl,
     CHAT_MODEL: 'test-chat-model',
     WAHA_URL: waha.url,
-    WAHA_API_KEY: 'waha-test-key',
     DEBOUNCE_MS: '0',
     EMBEDDING_DIMENSIONS: '64',
     VECTOR_DATA_DIR: mkdtempSync(`${tmpdir()}/chatmem-vectors-`),
     ...options.env,
   });
-  const deps = await openDependencies(config);
+  const logger = createLogger({ secrets: secretsOf(config), destination: capture });
+  const metrics = createMetrics();
+  const deps = await openDependencies(config, metrics);
+  logger.info({ config }, 'configuration');
   const worker: Worker = await createChatWorker({
     connection: temporal.nativeConnection,
     namespace: 'default',
     taskQueue,
     deps,
+    metrics,
     ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : {}),
   });
   const workerRun = worker.run();
-  const webhookLog: Record<string, unknown>[] = [];
-  const http = await startHttp(config, (event) => webhookLog.push(event));
+  const http = await startHttp(config, { logger, metrics });
   const webhookUrl = `${http.url}${WEBHOOK_PATH}`;
   waha.setWebhookUrl(webhookUrl);
   const client: Client = temporal.client;
@@ -121,9 +147,9 @@ export async function startStack(options: StackOptions) {
     openai,
     waha,
     proxy,
+    dbProxy,
     worker,
     webhookUrl,
-    webhookLog,
     post,
     chatState,
     rows,
@@ -134,6 +160,7 @@ export async function startStack(options: StackOptions) {
       await workerRun.catch(() => undefined);
       await deps.close();
       await proxy.close();
+      await dbProxy.close();
       await openai.close();
       await temporal.teardown();
       await db.drop();

@@ -1,0 +1,50 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The service's Prometheus metrics, on one registry served at GET /metrics. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'chatmem_' });
+  return {
+    registry,
+    webhookRequests: new Counter({
+      name: 'chatmem_webhook_requests_total',
+      help: 'WAHA webhook deliveries by outcome (accepted, ignored, invalid, unauthorized, rejected, unavailable)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    stageSeconds: new Histogram({
+      name: 'chatmem_stage_seconds',
+      help: 'Duration of each pipeline stage: the webhook and every activity',
+      labelNames: ['stage', 'result'] as const,
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    llmTokens: new Counter({
+      name: 'chatmem_llm_tokens_total',
+      help: 'Tokens the model reported, by model and kind (prompt, completion)',
+      labelNames: ['model', 'kind'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Times every activity into chatmem_stage_seconds{stage=<activity name>}. */
+export function timeActivities<T extends Record<string, (...args: any[]) => Promise<any>>>(activities: T, metrics: Metrics): T {
+  const timed: Record<string, (...args: any[]) => Promise<any>> = {};
+  for (const [name, activity] of Object.entries(activities)) {
+    timed[name] = async (...args: unknown[]) => {
+      const stop = metrics.stageSeconds.startTimer({ stage: name });
+      try {
+        const result = await activity(...args);
+        stop({ result: 'ok' });
+        return result;
+      } catch (error) {
+        stop({ result: 'error' });
+        throw error;
+      }
+    };
+  }
+  return timed as T;
+}

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture, variant } from '../support/fixtures.js';
+import { eventually } from '../support/http.js';
+import { capturedLogs, TEST_SECRETS } from '../support/stack.js';
+import { startTestStack, type Stack } from '../support/test-stack.js';
+
+const HMAC_KEY = 'hmac-secret-7d41c0aa';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startTestStack({ env: { WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY } });
+});
+afterAll(async () => stack?.stop());
+
+const url = (path: string) => stack.webhookUrl.replace('/webhooks/waha', path);
+
+describe('readiness', () => {
+  it('is ready with Temporal and the database up, unready while Temporal is down, and ready again after', async () => {
+    const ready = await fetch(url('/readyz'));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, checks: { temporal: 'up', database: 'up' } });
+
+    stack.proxy.cut();
+    const down = await fetch(url('/readyz'));
+    expect(down.status).toBe(503);
+    expect((await down.json()).checks.temporal).toBe('down');
+
+    stack.proxy.restore();
+    await eventually(async () => (await fetch(url('/readyz'))).status === 200, 'ready again', 30_000);
+  });
+
+  it('is unready while the database is down, and ready again after', async () => {
+    stack.dbProxy.cut();
+    const down = await fetch(url('/readyz'));
+    expect(down.status).toBe(503);
+    expect((await down.json()).checks).toEqual({ temporal: 'up', database: 'down' });
+    stack.dbProxy.restore();
+    await eventually(async () => (await fetch(url('/readyz'))).status === 200, 'ready again', 30_000);
+  });
+});
+
+describe('metrics and logs', () => {
+  it('GET /metrics counts webhook outcomes, times stages and counts model tokens', async () => {
+    await stack.post(fixture('message-ack.json'));
+    await stack.post(variant('private-text-incoming.json', { waId: 'OBS1', body: 'quanto custa o pão?' }));
+    await eventually(() => stack.waha.sent.length === 1, 'the reply');
+    const text = await (await fetch(url('/metrics'))).text();
+    expect(text).toMatch(/chatmem_webhook_requests_total\{outcome="accepted"\} [1-9]/);
+    expect(text).toMatch(/chatmem_webhook_requests_total\{outcome="ignored"\} 1/);
+    for (const stage of ['webhook', 'recordInbound', 'composeReply', 'sendReply']) {
+      expect(text).toMatch(new RegExp(`chatmem_stage_seconds_count\\{stage="${stage}",result="[a-z]+"\\} [1-9]`));
+    }
+    expect(text).toMatch(/chatmem_llm_tokens_total\{model="test-chat-model",kind="prompt"\} [1-9]/);
+  });
+
+  it('logs carry chat and message ids, and never the API keys or the HMAC key', async () => {
+    // Provoke the paths that log most: a rejected signature, a failing model, a reply.
+    await fetch(stack.webhookUrl, { method: 'POST', headers: { 'x-webhook-hmac': 'f'.repeat(128) }, body: '{}' });
+    stack.openai.failNext(401);
+    await stack.post(variant('private-text-incoming.json', { waId: 'OBS2', body: 'falha' }));
+    await stack.post(variant('private-text-incoming.json', { waId: 'OBS3', body: 'e agora?' }));
+    await eventually(() => stack.waha.sent.length === 2, 'the second reply');
+
+    const lines = capturedLogs.join('');
+    expect(lines).toContain('"outcome":"accepted"');
+    const accepted = capturedLogs.map((line) => JSON.parse(line)).find((entry) => entry.outcome === 'accepted' && entry.messageId?.includes('OBS3'));
+    expect(accepted).toMatchObject({ chatId: '5521988887777@c.us', messageId: 'false_5521988887777@c.us_OBS3' });
+    expect(lines).toContain('"msg":"configuration"');
+    for (const secret of [...TEST_SECRETS, HMAC_KEY]) expect(lines).not.toContain(secret);
+  });
+});
