@@ -1,12 +1,11 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { loadConfig } from './config.js';
 import { openDependencies } from './dependencies.js';
 import { createLogger, secretsOf } from './observability/logger.js';
 import { createMetrics, timeActivities, type Metrics } from './observability/metrics.js';
 import { PinoTemporalLogger } from './observability/temporal-logger.js';
-import { Runtime } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
