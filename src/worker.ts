@@ -1,7 +1,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { openDependencies } from './dependencies.js';
 import { createLogger, secretsOf } from './observability/logger.js';
 import { createMetrics, timeActivities, type Metrics } from './observability/metrics.js';
@@ -29,22 +29,36 @@ export function createChatWorker(options: ChatWorkerOptions): Promise<Worker> {
   });
 }
 
-/** Runs a worker until SIGINT/SIGTERM, then drains it: activities in flight finish first. */
-export async function runWorker(): Promise<void> {
-  const config = loadConfig();
+/** The worker process's parts, from configuration: logger, metrics, dependencies, connection, worker. */
+export async function bootWorker(config: Config) {
   const logger = createLogger({ secrets: secretsOf(config) });
   Runtime.install({ logger: new PinoTemporalLogger(logger) });
   const metrics = createMetrics();
   const deps = await openDependencies(config, metrics);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  try {
-    const worker = await createChatWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps, metrics });
-    logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'chatmem worker polling');
-    await worker.run();
-  } finally {
-    await connection.close();
-    await deps.close();
-  }
+  const worker = await createChatWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps, metrics });
+  return {
+    logger,
+    metrics,
+    deps,
+    worker,
+    /** Runs until SIGINT/SIGTERM, then drains: activities in flight finish first. */
+    async run() {
+      try {
+        await worker.run();
+      } finally {
+        await connection.close();
+        await deps.close();
+      }
+    },
+  };
+}
+
+async function runWorker(): Promise<void> {
+  const config = loadConfig();
+  const booted = await bootWorker(config);
+  booted.logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'chatmem worker polling');
+  await booted.run();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
