@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { chatTitle } from '../domain/chat-details.js';
 import { chatWorkflowId } from '../domain/chat-workflow-id.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import { chatWorkflow, inboundSignal } from '../workflows/chat-workflow.js';
@@ -25,6 +26,9 @@ export function createTemporalSignaler(client: Client, options: { taskQueue: str
           args: [{ session: message.session, chatId: message.chatId }],
           signal: inboundSignal,
           signalArgs: [message],
+          // Shown in the Temporal Web UI's list and header; set when the chat's workflow starts.
+          staticSummary: chatTitle(message),
+          staticDetails: `WAHA session \`${message.session}\`, chat \`${message.chatId}\``,
         }),
       );
       return { workflowId };

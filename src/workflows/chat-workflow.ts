@@ -7,11 +7,13 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LearningActivities, MemoryActivities, ReplyActivities } from '../activities/index.js';
+import { chatDetails } from '../domain/chat-details.js';
 import type { ChatSettings } from '../domain/chat-settings.js';
 import { ChatState, type ChatSnapshot, type ChatStateView } from '../domain/chat-state.js';
 import { PERMANENT_FAILURE } from '../domain/failure-types.js';
@@ -61,6 +63,7 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
   setHandler(stateQuery, () => state.view());
 
   for (;;) {
+    setCurrentDetails(chatDetails(state.view()));
     await condition(() => state.hasPending() || workflowInfo().continueAsNewSuggested);
     if (workflowInfo().continueAsNewSuggested) break;
 

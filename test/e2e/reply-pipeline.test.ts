@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { fixture } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
 import { TEST_SECRETS } from '../support/stack.js';
@@ -38,5 +39,14 @@ describe.each<Engine>(['GOWS', 'WEBJS', 'NOWEB'])('a private message, end to end
     ]);
     expect(stack.waha.sent).toHaveLength(1);
     expect(stack.openai.replyPrompts()).toHaveLength(1);
+  });
+
+  it('names the chat and keeps its current details up to date for the Temporal Web UI', async () => {
+    const handle = stack.client.workflow.getHandle(chatWorkflowId('default', '5521988887777@c.us'));
+    const description = await handle.describe();
+    expect(await description.staticSummary()).toBe('Beatriz Nogueira (5521988887777@c.us)');
+    const metadata = (await handle.query('__temporal_workflow_metadata')) as { currentDetails: string };
+    expect(metadata.currentDetails).toContain('**Messages:** 1 seen, 1 replies');
+    expect(metadata.currentDetails).toContain('**Bot:** answering');
   });
 });

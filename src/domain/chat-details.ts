@@ -1,0 +1,20 @@
+import type { ChatStateView } from './chat-state.js';
+import type { InboundMessage } from './inbound-message.js';
+
+/** The one-line name the Temporal Web UI shows for a chat's workflow. */
+export function chatTitle(message: InboundMessage): string {
+  if (message.isGroupChat) return `WhatsApp group ${message.chatId}`;
+  const name = message.fromMe ? null : message.senderName;
+  return name ? `${name} (${message.chatId})` : `WhatsApp chat ${message.chatId}`;
+}
+
+/** The chat's current details for the Web UI (Markdown), kept up to date as messages are handled. */
+export function chatDetails(view: ChatStateView): string {
+  return [
+    `**Last interaction:** ${view.lastInteractionAt ?? 'none yet'}`,
+    `**Messages:** ${view.messagesSeen} seen, ${view.repliesSent} replies, ${view.replyFailures} failed, ${view.duplicatesDropped} duplicates dropped`,
+    `**Tokens since the last summary:** ${view.tokensSinceSummary} (summaries made: ${view.summaries})`,
+    `**Bot:** ${view.pausedUntil ? `paused for a human until ${view.pausedUntil}` : 'answering'}`,
+    `**Summary:** ${view.summaryExcerpt ?? 'none yet'}`,
+  ].join('\n\n');
+}
