@@ -44,7 +44,11 @@ describe('metrics and logs', () => {
     await stack.post(fixture('message-ack.json'));
     await stack.post(variant('private-text-incoming.json', { waId: 'OBS1', body: 'quanto custa o pão?' }));
     await eventually(() => stack.waha.sent.length === 1, 'the reply');
-    const text = await (await fetch(url('/metrics'))).text();
+    // sendReply's timer stops when the activity returns, just after WAHA got the message.
+    const text = await eventually(async () => {
+      const body = await (await fetch(url('/metrics'))).text();
+      return /chatmem_stage_seconds_count\{stage="sendReply"/.test(body) ? body : undefined;
+    }, 'the sendReply stage to be timed');
     expect(text).toMatch(/chatmem_webhook_requests_total\{outcome="accepted"\} [1-9]/);
     expect(text).toMatch(/chatmem_webhook_requests_total\{outcome="ignored"\} 1/);
     for (const stage of ['webhook', 'recordInbound', 'composeReply', 'sendReply']) {

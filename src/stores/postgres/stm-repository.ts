@@ -80,9 +80,16 @@ export class StmRepository {
       ],
     );
     const row = rows[0];
-    // No row: a concurrent delivery of the same message committed between our snapshot and
-    // our insert; it owns the message.
-    return row ? { fresh: row.fresh, rowId: String(row.id) } : { fresh: false, rowId: '' };
+    if (row?.fresh) return { fresh: true, rowId: String(row.id) };
+    // Not ours. If the other copy was committed between our snapshot and our insert, the
+    // statement above still created this chat's row: drop it again when it holds nothing.
+    // Only this chat's workflow writes messages into it, so nothing can be arriving there now.
+    await this.pool.query(
+      `DELETE FROM sessions s WHERE s.waha_session = $1 AND s.chat_id = $2
+          AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id)`,
+      [message.session, message.chatId],
+    );
+    return { fresh: false, rowId: row ? String(row.id) : '' };
   }
 
   /**
