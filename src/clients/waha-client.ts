@@ -10,9 +10,6 @@ export interface SendTextRequest {
 
 export interface WahaClient {
   sendText(request: SendTextRequest): Promise<SentMessageId>;
-  sendSeen(request: { session: string; chatId: string; messageIds?: string[]; participant?: string }): Promise<void>;
-  startTyping(request: { session: string; chatId: string }): Promise<void>;
-  stopTyping(request: { session: string; chatId: string }): Promise<void>;
 }
 
 /** WAHA's send API (`X-Api-Key` auth), reading the sent id from all three engines' answers. */
@@ -52,15 +49,6 @@ export function createWahaClient(options: { baseUrl: string; apiKey: string | nu
       const sent = sentMessageIdFrom(answer, chatId);
       if (!sent) throw new Error(`WAHA sendText answered without a message id: ${JSON.stringify(answer).slice(0, 300)}`);
       return sent;
-    },
-    async sendSeen(request) {
-      await post('/api/sendSeen', { ...request });
-    },
-    async startTyping(request) {
-      await post('/api/startTyping', { ...request });
-    },
-    async stopTyping(request) {
-      await post('/api/stopTyping', { ...request });
     },
   };
 }

@@ -10,7 +10,6 @@ export interface ChatRef {
 export interface StoredInbound {
   /** True when this handling owns the row: a new message, or our own earlier attempt. */
   fresh: boolean;
-  rowId: string;
 }
 
 export interface ReplyRecord extends ChatRef {
@@ -80,7 +79,7 @@ export class StmRepository {
       ],
     );
     const row = rows[0];
-    if (row?.fresh) return { fresh: true, rowId: String(row.id) };
+    if (row?.fresh) return { fresh: true };
     // Not ours. If the other copy was committed between our snapshot and our insert, the
     // statement above still created this chat's row: drop it again when it holds nothing.
     // Only this chat's workflow writes messages into it, so nothing can be arriving there now.
@@ -89,7 +88,7 @@ export class StmRepository {
           AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id)`,
       [message.session, message.chatId],
     );
-    return { fresh: false, rowId: row ? String(row.id) : '' };
+    return { fresh: false };
   }
 
   /**
@@ -97,28 +96,14 @@ export class StmRepository {
    * first: an indexed read, never the whole chat.
    */
   async lastMessages(chat: ChatRef, limit: number): Promise<TranscriptLine[]> {
-    const { rows } = await this.pool.query<{
-      waha_message_id: string | null;
-      role: TranscriptLine['role'];
-      content: string | null;
-      sender_name: string | null;
-      actor_id: string;
-      has_media: boolean;
-    }>(
+    const { rows } = await this.pool.query<LineRow & { waha_message_id: string | null }>(
       `SELECT m.waha_message_id, m.role, m.content, m.sender_name, m.actor_id, m.has_media
          FROM sessions s JOIN messages m ON m.session_id = s.id
         WHERE s.waha_session = $1 AND s.chat_id = $2 AND m.id > COALESCE(s.summary_covers_to, 0)
         ORDER BY m.id DESC LIMIT $3`,
       [chat.session, chat.chatId, limit],
     );
-    return rows.reverse().map((row) => ({
-      messageId: row.waha_message_id,
-      role: row.role,
-      content: row.content,
-      senderName: row.sender_name,
-      actorId: row.actor_id,
-      hasMedia: row.has_media,
-    }));
+    return rows.reverse().map((row) => ({ messageId: row.waha_message_id, ...toLine(row) }));
   }
 
   /** The chat's current summary and the last message it covers. */
@@ -132,21 +117,14 @@ export class StmRepository {
 
   /** Messages after the current summary, oldest first, with their ids (at most `limit`). */
   async messagesToSummarize(chat: ChatRef, limit: number): Promise<(TranscriptLine & { id: string })[]> {
-    const { rows } = await this.pool.query(
+    const { rows } = await this.pool.query<LineRow & { id: string }>(
       `SELECT m.id, m.role, m.content, m.sender_name, m.actor_id, m.has_media
          FROM sessions s JOIN messages m ON m.session_id = s.id
         WHERE s.waha_session = $1 AND s.chat_id = $2 AND m.id > COALESCE(s.summary_covers_to, 0)
         ORDER BY m.id LIMIT $3`,
       [chat.session, chat.chatId, limit],
     );
-    return rows.map((row) => ({
-      id: String(row.id),
-      role: row.role,
-      content: row.content,
-      senderName: row.sender_name,
-      actorId: row.actor_id,
-      hasMedia: row.has_media,
-    }));
+    return rows.map((row) => ({ id: String(row.id), ...toLine(row) }));
   }
 
   /**
@@ -231,4 +209,17 @@ export class StmRepository {
       }
     });
   }
+}
+
+/** The columns a transcript line is made of. */
+interface LineRow {
+  role: TranscriptLine['role'];
+  content: string | null;
+  sender_name: string | null;
+  actor_id: string;
+  has_media: boolean;
+}
+
+function toLine(row: LineRow): Omit<TranscriptLine, 'messageId'> {
+  return { role: row.role, content: row.content, senderName: row.sender_name, actorId: row.actor_id, hasMedia: row.has_media };
 }
