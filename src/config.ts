@@ -2,8 +2,17 @@ import { GROUP_REPLY_MODES, type GroupReplyMode } from './domain/reply-policy.js
 
 export interface Config {
   port: number;
-  temporal: { address: string; namespace: string; taskQueue: string };
-  databaseUrl: string;
+  /** Where zero-config state lives: the embedded Temporal server's and PGlite's files. */
+  dataDir: string;
+  /**
+   * `embedded`: no TEMPORAL_ADDRESS was given, so `npm start` runs a Temporal dev server
+   * itself on `address` (127.0.0.1:devPort) with its Web UI on uiPort.
+   */
+  temporal: { address: string; namespace: string; taskQueue: string; embedded: boolean; devPort: number; uiPort: number };
+  /** null: PGlite in `<dataDir>/pglite`, pgvector included. */
+  databaseUrl: string | null;
+  /** No OPENAI_API_KEY and no OPENAI_BASE_URL: a local deterministic model answers. */
+  offline: boolean;
   openai: { apiKey: string; baseUrl: string | null; chatModel: string; timeoutMs: number };
   waha: { url: string; apiKey: string | null; webhookHmacKey: string | null };
   embeddings: { model: string; dimensions: number };
@@ -42,18 +51,23 @@ export function loadConfig(env: Env = process.env): Config {
 
   const openaiKey = read.string('OPENAI_API_KEY');
   const openaiBaseUrl = read.url('OPENAI_BASE_URL');
-  if (!openaiKey && !openaiBaseUrl) {
-    problems.push('OPENAI_API_KEY: required (or set OPENAI_BASE_URL to an OpenAI-compatible server that needs no key)');
-  }
+  const dataDir = read.string('CHATMEM_DATA_DIR') ?? '.data';
+  const temporalAddress = read.string('TEMPORAL_ADDRESS');
+  const devPort = read.integer('TEMPORAL_DEV_PORT', 7233, 1, 65535);
 
   const config: Config = {
     port: read.integer('PORT', 8080, 0, 65535),
+    dataDir,
     temporal: {
-      address: read.string('TEMPORAL_ADDRESS') ?? 'localhost:7233',
+      address: temporalAddress ?? `127.0.0.1:${devPort}`,
       namespace: read.string('TEMPORAL_NAMESPACE') ?? 'default',
       taskQueue: read.string('TEMPORAL_TASK_QUEUE') ?? 'chatmem',
+      embedded: temporalAddress === null,
+      devPort,
+      uiPort: read.integer('TEMPORAL_UI_PORT', 8233, 1, 65535),
     },
-    databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']) ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    offline: !openaiKey && !openaiBaseUrl,
     openai: {
       apiKey: openaiKey ?? 'not-needed',
       baseUrl: openaiBaseUrl,
@@ -72,7 +86,7 @@ export function loadConfig(env: Env = process.env): Config {
     vectors: {
       qdrantUrl: read.url('QDRANT_URL'),
       qdrantApiKey: read.string('QDRANT_API_KEY'),
-      dataDir: read.string('VECTOR_DATA_DIR') ?? '.data/vectors',
+      dataDir: read.string('VECTOR_DATA_DIR') ?? `${dataDir}/vectors`,
     },
     summary: {
       model: read.string('SUMMARY_MODEL') ?? 'gpt-4o-mini',

@@ -5,20 +5,28 @@ import { createWahaClient } from './clients/waha-client.js';
 import type { Config } from './config.js';
 import type { Metrics } from './observability/metrics.js';
 import { withTokenMetrics } from './observability/token-metrics.js';
-import { createPool } from './stores/postgres/pool.js';
-import { migrate } from './stores/postgres/migrate.js';
-import { StmRepository } from './stores/postgres/stm-repository.js';
+import type { Database } from './stores/sql/database.js';
+import { migrate } from './stores/sql/migrate.js';
+import { openPgliteDatabase } from './stores/sql/pglite-database.js';
+import { openPostgresDatabase } from './stores/sql/postgres-database.js';
+import { StmRepository } from './stores/sql/stm-repository.js';
 import { LongTermMemory } from './stores/vector/long-term-memory.js';
 import { openVectorStore } from './stores/vector/open-vector-store.js';
 
+/** DATABASE_URL's PostgreSQL, or PGlite in the data folder when none is configured. */
+export function openDatabase(config: Config): Promise<Database> {
+  return config.databaseUrl ? Promise.resolve(openPostgresDatabase(config.databaseUrl)) : openPgliteDatabase(`${config.dataDir}/pglite`);
+}
+
 /** The I/O the activities need, built from config; databases are migrated on the way. */
-export async function openDependencies(config: Config, metrics?: Metrics): Promise<ActivityDeps & { close(): Promise<void> }> {
-  const pool = createPool(config.databaseUrl);
-  await migrate(pool);
-  const vectors = await openVectorStore({ ...config.vectors, dimensions: config.embeddings.dimensions, pool });
+export async function openDependencies(config: Config, metrics?: Metrics): Promise<ActivityDeps & { db: Database; close(): Promise<void> }> {
+  const db = await openDatabase(config);
+  await migrate(db);
+  const vectors = await openVectorStore({ ...config.vectors, dimensions: config.embeddings.dimensions, db });
   const openai = { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, timeoutMs: config.openai.timeoutMs };
   return {
-    stm: new StmRepository(pool),
+    db,
+    stm: new StmRepository(db),
     llm: withTokenMetrics(createLlmClient({ ...openai, model: config.openai.chatModel }), metrics),
     ltm: new LongTermMemory(vectors, createEmbedder({ ...openai, ...config.embeddings })),
     waha: createWahaClient({ baseUrl: config.waha.url, apiKey: config.waha.apiKey }),
@@ -36,7 +44,7 @@ export async function openDependencies(config: Config, metrics?: Metrics): Promi
     },
     async close() {
       await vectors.close();
-      await pool.end();
+      await db.close();
     },
   };
 }

@@ -1,22 +1,59 @@
-import { ConfigError, loadConfig } from './config.js';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { resolveTemporalCli } from './embedded/temporal-cli.js';
+import { startEmbeddedTemporal, type EmbeddedTemporal } from './embedded/temporal-dev-server.js';
+import { createLogger, secretsOf } from './observability/logger.js';
 import { startHttp } from './server.js';
 import { WEBHOOK_PATH } from './webhook/app.js';
 import { bootWorker } from './worker.js';
 
-/** `npm start`: the worker and the webhook in one process. */
+/**
+ * `npm start`: the worker and the webhook in one process. With nothing configured it also
+ * runs a Temporal dev server, keeps short- and long-term memory in PGlite, and answers
+ * with the offline model; everything lives in the data folder and survives restarts.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { logger, metrics, deps, run } = await bootWorker(config);
-  const http = await startHttp(config, { logger, metrics });
-  logger.info({ config, vectors: deps.ltm.store.kind }, 'configuration');
-  console.log(`chatmem is up: WAHA webhook POST ${http.url}${WEBHOOK_PATH}, Temporal ${config.temporal.address} (${config.temporal.namespace}/${config.temporal.taskQueue})`);
+  const logger = createLogger({ secrets: secretsOf(config) });
+  const say = (line: string) => console.log(`chatmem: ${line}`);
 
-  // The Temporal runtime drains the worker on SIGINT/SIGTERM; the webhook stops taking
-  // deliveries at the same moment, so WAHA retries them against the next instance.
-  const stopHttp = () => void http.stop();
-  process.once('SIGINT', stopHttp);
-  process.once('SIGTERM', stopHttp);
-  await run();
+  let temporal: EmbeddedTemporal | null = null;
+  if (config.temporal.embedded) {
+    say(`starting a Temporal dev server on ${config.temporal.address} (set TEMPORAL_ADDRESS to use your own)`);
+    const cli = resolveTemporalCli(process.env, say);
+    temporal = await startEmbeddedTemporal({ cli, dataDir: config.dataDir, port: config.temporal.devPort, uiPort: config.temporal.uiPort, log: say });
+  }
+  try {
+    const { metrics, deps, run } = await bootWorker(config, logger);
+    const http = await startHttp(config, { logger, metrics, database: deps.db });
+    logger.info({ config, database: deps.db.kind, vectors: deps.ltm.store.kind }, 'configuration');
+    for (const line of banner(config, { webhookUrl: `${http.url}${WEBHOOK_PATH}`, uiUrl: temporal?.uiUrl ?? null, database: deps.db.kind, vectors: deps.ltm.store.kind })) say(line);
+
+    // The Temporal runtime drains the worker on SIGINT/SIGTERM; the webhook stops taking
+    // deliveries at the same moment, so WAHA retries them against the next instance.
+    const stopHttp = () => {
+      say('stopping: finishing the work in flight (Ctrl-C again does not hurry it)');
+      void http.stop();
+    };
+    process.once('SIGINT', stopHttp);
+    process.once('SIGTERM', stopHttp);
+    await run();
+  } finally {
+    await temporal?.stop();
+  }
+  say('stopped; all data is kept');
+}
+
+function banner(config: Config, parts: { webhookUrl: string; uiUrl: string | null; database: string; vectors: string }): string[] {
+  return [
+    `up. WAHA webhook: POST ${parts.webhookUrl}`,
+    `Temporal Web UI: ${parts.uiUrl ?? `(your Temporal at ${config.temporal.address})`}, namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
+    `data folder: ${resolve(config.dataDir)} (short-term memory: ${parts.database}; long-term memory: ${parts.vectors})`,
+    config.offline
+      ? 'offline mode: no OPENAI_API_KEY or OPENAI_BASE_URL, so a local deterministic model answers (replies quote the message); set one for a real model'
+      : `model: ${config.openai.chatModel} at ${config.openai.baseUrl ?? 'api.openai.com'}`,
+    `replies go to WAHA at ${config.waha.url}; try it without WhatsApp: npm run chat -- --from 5511988887777`,
+  ];
 }
 
 main().catch((error) => {

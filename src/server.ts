@@ -5,7 +5,8 @@ import { loadConfig } from './config.js';
 import { createLogger, secretsOf, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { readinessCheck } from './observability/readiness.js';
-import { createPool } from './stores/postgres/pool.js';
+import type { SqlClient } from './stores/sql/database.js';
+import { openPostgresDatabase } from './stores/sql/postgres-database.js';
 import { createWebhookApp, WEBHOOK_PATH } from './webhook/app.js';
 import { createTemporalSignaler } from './webhook/chat-signaler.js';
 import { close, listen } from './webhook/server.js';
@@ -14,18 +15,22 @@ import { close, listen } from './webhook/server.js';
  * The HTTP entry: the webhook only talks to Temporal, so it comes up (and answers 503)
  * even while Temporal is still starting.
  */
-export async function startHttp(config: Config, observe: { logger: Logger; metrics: Metrics }): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startHttp(
+  config: Config,
+  observe: { logger: Logger; metrics: Metrics; /** The worker's database, when it runs in this process. */ database?: SqlClient },
+): Promise<{ url: string; stop(): Promise<void> }> {
   const connection = Connection.lazy({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  // A small pool of its own: the webhook process only needs the database to report readiness.
-  const pool = createPool(config.databaseUrl, 2);
+  // On its own, the webhook process needs the database only to report readiness: a small
+  // pool of its own, or nothing when the worker keeps PGlite.
+  const ownPool = !observe.database && config.databaseUrl ? openPostgresDatabase(config.databaseUrl, 2) : null;
   const app = createWebhookApp({
     signaler: createTemporalSignaler(client, { taskQueue: config.temporal.taskQueue }),
     hmacKey: config.waha.webhookHmacKey,
     bodyLimitBytes: config.webhookBodyLimitBytes,
     log: (event) => observe.logger.info(event, 'webhook'),
     metrics: observe.metrics,
-    readiness: readinessCheck({ client, pool }),
+    readiness: readinessCheck({ client, database: observe.database ?? ownPool }),
   });
   const { server, url } = await listen(app, config.port);
   return {
@@ -33,7 +38,7 @@ export async function startHttp(config: Config, observe: { logger: Logger; metri
     async stop() {
       await close(server);
       await connection.close();
-      await pool.end();
+      await ownPool?.close();
     },
   };
 }

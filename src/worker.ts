@@ -3,9 +3,11 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { loadConfig, type Config } from './config.js';
 import { openDependencies } from './dependencies.js';
-import { createLogger, secretsOf } from './observability/logger.js';
+import { createLogger, secretsOf, type Logger } from './observability/logger.js';
 import { createMetrics, timeActivities, type Metrics } from './observability/metrics.js';
 import { PinoTemporalLogger } from './observability/temporal-logger.js';
+import { startOfflineOpenAi } from './offline/offline-openai.js';
+import { registerSearchAttributes } from './temporal/register-search-attributes.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -29,16 +31,21 @@ export function createChatWorker(options: ChatWorkerOptions): Promise<Worker> {
   });
 }
 
-/** The worker process's parts, from configuration: logger, metrics, dependencies, connection, worker. */
-export async function bootWorker(config: Config) {
-  const logger = createLogger({ secrets: secretsOf(config) });
+/**
+ * The worker process's parts, from configuration: metrics, dependencies (with the offline
+ * model when no OpenAI is configured), connection, search attributes, worker.
+ */
+export async function bootWorker(config: Config, logger: Logger) {
   Runtime.install({ logger: new PinoTemporalLogger(logger) });
   const metrics = createMetrics();
-  const deps = await openDependencies(config, metrics);
+  const offline = config.offline ? await startOfflineOpenAi() : null;
+  const effective: Config = offline ? { ...config, openai: { ...config.openai, baseUrl: offline.baseUrl } } : config;
+  const deps = await openDependencies(effective, metrics);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const added = await registerSearchAttributes(connection, config.temporal.namespace);
+  if (added.length) logger.info({ added }, 'registered search attributes');
   const worker = await createChatWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps, metrics });
   return {
-    logger,
     metrics,
     deps,
     worker,
@@ -49,6 +56,7 @@ export async function bootWorker(config: Config) {
       } finally {
         await connection.close();
         await deps.close();
+        await offline?.close();
       }
     },
   };
@@ -56,8 +64,9 @@ export async function bootWorker(config: Config) {
 
 async function runWorker(): Promise<void> {
   const config = loadConfig();
-  const booted = await bootWorker(config);
-  booted.logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'chatmem worker polling');
+  const logger = createLogger({ secrets: secretsOf(config) });
+  const booted = await bootWorker(config, logger);
+  logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'chatmem worker polling');
   await booted.run();
 }
 

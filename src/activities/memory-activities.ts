@@ -2,7 +2,7 @@ import { countTokens } from '../clients/tokenizer.js';
 import type { ChatSettings } from '../domain/chat-settings.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import type { SentMessageId } from '../domain/waha-send-result.js';
-import type { StmRepository } from '../stores/postgres/stm-repository.js';
+import type { StmRepository } from '../stores/sql/stm-repository.js';
 import type { ActivitySettings } from './settings.js';
 
 export interface MemoryDeps {

@@ -38,6 +38,7 @@ export function createLogger(options: { secrets: readonly (string | null | undef
 /** Every secret the configuration holds: API keys, the HMAC key, the database password. */
 export function secretsOf(config: Config): string[] {
   const password = (() => {
+    if (!config.databaseUrl) return '';
     try {
       return decodeURIComponent(new URL(config.databaseUrl).password);
     } catch {

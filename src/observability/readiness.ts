@@ -1,10 +1,14 @@
 import type { Client } from '@temporalio/client';
-import type { Pool } from '../stores/postgres/pool.js';
+import type { SqlClient } from '../stores/sql/database.js';
 
 export type Readiness = { ready: boolean; checks: Record<string, 'up' | 'down'> };
 
-/** Ready when Temporal answers and the database runs a query, each within `timeoutMs`. */
-export function readinessCheck(deps: { client: Client; pool: Pool; timeoutMs?: number }): () => Promise<Readiness> {
+/**
+ * Ready when Temporal answers and the database runs a query, each within `timeoutMs`.
+ * Without a database (a webhook-only process beside a worker that owns PGlite) only
+ * Temporal is checked.
+ */
+export function readinessCheck(deps: { client: Client; database: SqlClient | null; timeoutMs?: number }): () => Promise<Readiness> {
   const timeoutMs = deps.timeoutMs ?? 2000;
   const within = <T>(work: () => Promise<T>) =>
     Promise.race([work(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref())]).then(
@@ -12,10 +16,12 @@ export function readinessCheck(deps: { client: Client; pool: Pool; timeoutMs?: n
       () => 'down' as const,
     );
   return async () => {
-    const [temporal, database] = await Promise.all([
+    const database = deps.database;
+    const [temporal, db] = await Promise.all([
       within(() => deps.client.withDeadline(Date.now() + timeoutMs, () => deps.client.workflowService.getSystemInfo({}))),
-      within(() => deps.pool.query('SELECT 1')),
+      database ? within(() => database.query('SELECT 1')) : null,
     ]);
-    return { ready: temporal === 'up' && database === 'up', checks: { temporal, database } };
+    const checks: Readiness['checks'] = db ? { temporal, database: db } : { temporal };
+    return { ready: Object.values(checks).every((check) => check === 'up'), checks };
   };
 }

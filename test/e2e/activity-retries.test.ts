@@ -5,8 +5,8 @@ import { createEmbedder } from '../../src/clients/embedder.js';
 import { createLlmClient } from '../../src/clients/llm-client.js';
 import { createWahaClient } from '../../src/clients/waha-client.js';
 import { interpretWahaEvent } from '../../src/domain/waha-event.js';
-import { createPool } from '../../src/stores/postgres/pool.js';
-import { StmRepository } from '../../src/stores/postgres/stm-repository.js';
+import { openPostgresDatabase } from '../../src/stores/sql/postgres-database.js';
+import { StmRepository } from '../../src/stores/sql/stm-repository.js';
 import { LongTermMemory } from '../../src/stores/vector/long-term-memory.js';
 import { openPgliteVectorStore } from '../../src/stores/vector/pglite.js';
 import type { VectorStore } from '../../src/stores/vector/vector-store.js';
@@ -79,7 +79,7 @@ describe('activities retried with the same arguments', () => {
     expect((await run(activities.recordInbound, message, 'claim-a')).fresh).toBe(true);
     expect((await run(activities.recordInbound, message, 'claim-a')).fresh).toBe(true);
     expect((await run(activities.recordInbound, message, 'claim-b')).fresh).toBe(false);
-    expect(await db.pool.query('SELECT 1 FROM messages').then((r) => r.rowCount)).toBe(1);
+    expect(await db.pool.query('SELECT 1 FROM messages').then((r) => r.rows.length)).toBe(1);
   });
 
   it('composeReply: a retry after the reply was stored returns it without asking the model again', async () => {
@@ -96,8 +96,8 @@ describe('activities retried with the same arguments', () => {
 
   it('sendReply: when recording the sent id fails, it still reports the send (a retry would send twice)', async () => {
     const [{ id }] = (await db.pool.query("SELECT id FROM messages WHERE role = 'assistant'")).rows;
-    const brokenPool = createPool(db.url);
-    await brokenPool.end();
+    const brokenPool = openPostgresDatabase(db.url);
+    await brokenPool.close();
     const withBrokenDb = activitiesWith(new StmRepository(brokenPool));
     const sent = await run(withBrokenDb.sendReply, { rowId: String(id), session: 'default', chatId: chat.chatId, text: 'olá' });
     expect(sent.recorded).toBe(false);

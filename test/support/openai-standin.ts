@@ -1,4 +1,5 @@
-import { answerFor, embed, type ChatMessage } from './fake-model.js';
+import type { ChatMessage } from '../../src/offline/offline-model.js';
+import { offlineCompletion, offlineEmbeddings, type CompletionBody, type EmbeddingsBody } from '../../src/offline/offline-openai.js';
 import { sendJson, serve } from './http.js';
 
 export interface CompletionRequest {
@@ -9,7 +10,7 @@ export interface CompletionRequest {
 
 /**
  * A local server that speaks the OpenAI API (chat completions and embeddings), answering
- * deterministically from the request (see fake-model.ts).
+ * deterministically from the request with chatmem's offline model, and records what it was asked.
  */
 export async function startOpenAiStandIn() {
   const requests: CompletionRequest[] = [];
@@ -19,36 +20,21 @@ export async function startOpenAiStandIn() {
 
   const http = await serve(async (request, body, response) => {
     if (request.method === 'POST' && request.url === '/v1/embeddings') {
-      const parsed = JSON.parse(body) as { model: string; input: string | string[]; dimensions?: number };
-      const input = Array.isArray(parsed.input) ? parsed.input : [parsed.input];
-      embeddingRequests.push({ model: parsed.model, input });
-      const dimensions = parsed.dimensions ?? 64;
-      return sendJson(response, 200, {
-        object: 'list',
-        model: parsed.model,
-        data: input.map((text, index) => ({ object: 'embedding', index, embedding: embed(text, dimensions) })),
-        usage: { prompt_tokens: 0, total_tokens: 0 },
-      });
+      const parsed = JSON.parse(body) as EmbeddingsBody;
+      embeddingRequests.push({ model: parsed.model, input: Array.isArray(parsed.input) ? parsed.input : [parsed.input] });
+      return sendJson(response, 200, offlineEmbeddings(parsed));
     }
     if (request.method !== 'POST' || request.url !== '/v1/chat/completions') {
       return sendJson(response, 404, { error: { message: `no route ${request.method} ${request.url}` } });
     }
-    const parsed = JSON.parse(body) as { model: string; messages: ChatMessage[] };
+    const parsed = JSON.parse(body) as CompletionBody;
     requests.push({ model: parsed.model, messages: parsed.messages, authorization: request.headers.authorization });
     const failure = isReplyPrompt(parsed.messages) ? failures.shift() : undefined;
     if (failure) return sendJson(response, failure, { error: { message: `stand-in failure ${failure}`, type: 'test' } });
 
     const lastUser = [...parsed.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     for (const hold of holds) if (hold.matches(lastUser, parsed.messages)) await hold.released;
-    const text = answerFor(parsed.messages);
-    sendJson(response, 200, {
-      id: `chatcmpl-${requests.length}`,
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model: parsed.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: body.length >> 2, completion_tokens: text.length >> 2, total_tokens: (body.length + text.length) >> 2 },
-    });
+    sendJson(response, 200, offlineCompletion(parsed, body.length, `chatcmpl-${requests.length}`));
   });
 
   return {

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createPool, type Pool } from '../../src/stores/postgres/pool.js';
-import { migrate } from '../../src/stores/postgres/migrate.js';
+import type { Database } from '../../src/stores/sql/database.js';
+import { migrate } from '../../src/stores/sql/migrate.js';
+import { openPostgresDatabase } from '../../src/stores/sql/postgres-database.js';
 
 /** The server tests use: DATABASE_URL, else the machine's PostgreSQL on 127.0.0.1:5432. */
 export const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -37,7 +38,7 @@ export async function ensurePostgresRunning(): Promise<void> {
 
 export interface TestDatabase {
   url: string;
-  pool: Pool;
+  pool: Database;
   drop(): Promise<void>;
 }
 
@@ -50,13 +51,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await admin.end();
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
-  const pool = createPool(url.toString());
+  const pool = openPostgresDatabase(url.toString());
   await migrate(pool);
   return {
     url: url.toString(),
     pool,
     async drop() {
-      await pool.end();
+      await pool.close();
       const cleanup = new pg.Client({ connectionString: ADMIN_URL });
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

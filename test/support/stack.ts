@@ -4,6 +4,7 @@ import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config.js';
+import { devServerArgs } from '../../src/temporal/dev-server-args.js';
 import { openDependencies } from '../../src/dependencies.js';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { createLogger, secretsOf } from '../../src/observability/logger.js';
@@ -43,12 +44,8 @@ export async function startTemporal(temporalCli: string): Promise<TestWorkflowEn
       executable: { type: 'existing-path', path: temporalCli },
       ip: '127.0.0.1',
       ui: false,
-      // Hands an activity to the worker that scheduled it, skipping a trip through matching.
-      extraArgs: [
-        '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
-        '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
-        '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
-      ],
+      // As `npm start` runs its embedded server: chatmem's search attributes, eager activities.
+      extraArgs: devServerArgs(),
     },
   });
 }

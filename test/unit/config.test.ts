@@ -6,7 +6,10 @@ describe('configuration from the environment', () => {
     const config = loadConfig({ OPENAI_API_KEY: 'sk-x' });
     expect(config).toMatchObject({
       port: 8080,
-      temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'chatmem' },
+      dataDir: '.data',
+      temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'chatmem', embedded: true, uiPort: 8233 },
+      databaseUrl: null,
+      offline: false,
       stmWindow: 20,
       groupReply: 'mention',
       openai: { baseUrl: null, chatModel: 'gpt-4o-mini' },
@@ -23,8 +26,8 @@ describe('configuration from the environment', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
-    expect(problems).toHaveLength(6);
-    for (const name of ['PORT', 'STM_WINDOW', 'GROUP_REPLY', 'WAHA_URL', 'DATABASE_URL', 'OPENAI_API_KEY']) {
+    expect(problems).toHaveLength(5);
+    for (const name of ['PORT', 'STM_WINDOW', 'GROUP_REPLY', 'WAHA_URL', 'DATABASE_URL']) {
       expect(problems.filter((line) => line.startsWith(`${name}:`))).toHaveLength(1);
     }
   });
@@ -38,6 +41,23 @@ describe('configuration from the environment', () => {
   });
 
   it('accepts an OpenAI-compatible server without a key', () => {
-    expect(loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).openai.baseUrl).toBe('http://127.0.0.1:11434/v1');
+    const config = loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' });
+    expect(config.openai.baseUrl).toBe('http://127.0.0.1:11434/v1');
+    expect(config.offline).toBe(false);
+  });
+
+  it('with nothing set, runs on embedded parts: offline model, PGlite and a Temporal dev server in the data folder', () => {
+    const config = loadConfig({});
+    expect(config.offline).toBe(true);
+    expect(config.databaseUrl).toBeNull();
+    expect(config.temporal.embedded).toBe(true);
+    expect(config.vectors.dataDir).toBe('.data/vectors');
+  });
+
+  it('uses what is configured instead of the embedded parts', () => {
+    const config = loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://u:p@db/chatmem', CHATMEM_DATA_DIR: '/var/lib/chatmem' });
+    expect(config.temporal).toMatchObject({ address: 'temporal:7233', embedded: false });
+    expect(config.databaseUrl).toBe('postgres://u:p@db/chatmem');
+    expect(config.vectors.dataDir).toBe('/var/lib/chatmem/vectors');
   });
 });

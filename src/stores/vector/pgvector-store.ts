@@ -1,10 +1,6 @@
+import type { SqlClient } from '../sql/database.js';
 import type { Collection, Payload, PayloadFilter, ScoredPoint, VectorPoint, VectorStore } from './vector-store.js';
 import { COLLECTIONS, INDEXED_PAYLOAD_KEYS } from './vector-store.js';
-
-/** What both `pg` pools and PGlite offer. */
-export interface SqlClient {
-  query<R = any>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
-}
 
 const table = (collection: Collection) => `vec_${collection}`;
 const literal = (vector: number[]) => `[${vector.join(',')}]`;

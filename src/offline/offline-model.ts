@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { KNOWLEDGE_PROMPT_MARKER } from '../../src/domain/knowledge.js';
-import { SUMMARY_PROMPT_MARKER } from '../../src/domain/summary.js';
+import { KNOWLEDGE_PROMPT_MARKER } from '../domain/knowledge.js';
+import { SUMMARY_PROMPT_MARKER } from '../domain/summary.js';
 
 /**
- * The deterministic "model" behind the OpenAI stand-in: replies quote the question, facts
- * come from a few sentence patterns, summaries list the conversation's frequent words,
- * and embeddings are hashed word features, so texts that share words are similar.
+ * The deterministic model of offline mode (and of the tests' OpenAI stand-in): replies
+ * quote the question and show how many prompt messages the model saw, facts come from a
+ * few sentence patterns, summaries list the conversation's frequent words, and embeddings
+ * are hashed word features, so texts that share words are similar. No key, no network.
  */
 export interface ChatMessage {
   role: string;

@@ -1,6 +1,6 @@
 import type { InboundMessage } from '../../domain/inbound-message.js';
 import type { TranscriptLine } from '../../domain/prompt.js';
-import { inTransaction, type Pool } from './pool.js';
+import type { Database } from './database.js';
 
 export interface ChatRef {
   session: string;
@@ -26,7 +26,7 @@ export interface ReplyRecord extends ChatRef {
  * `messages` transcript. Every write is idempotent so that activities can retry freely.
  */
 export class StmRepository {
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly db: Database) {}
 
   /**
    * Stores a WhatsApp message once per WAHA session + fromMe + WhatsApp id. The claim token
@@ -36,7 +36,7 @@ export class StmRepository {
   async recordInbound(message: InboundMessage, claimToken: string): Promise<StoredInbound> {
     const role = message.fromMe ? 'assistant' : 'user';
     const profileName = !message.isGroupChat && !message.fromMe ? message.senderName : null;
-    const { rows } = await this.pool.query<{ id: string; fresh: boolean }>(
+    const { rows } = await this.db.query<{ id: string; fresh: boolean }>(
       // A known message touches nothing, not even its chat's row: an echo arriving under
       // another chat form must not leave an empty chat behind.
       `WITH known AS (
@@ -83,7 +83,7 @@ export class StmRepository {
     // Not ours. If the other copy was committed between our snapshot and our insert, the
     // statement above still created this chat's row: drop it again when it holds nothing.
     // Only this chat's workflow writes messages into it, so nothing can be arriving there now.
-    await this.pool.query(
+    await this.db.query(
       `DELETE FROM sessions s WHERE s.waha_session = $1 AND s.chat_id = $2
           AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id)`,
       [message.session, message.chatId],
@@ -96,7 +96,7 @@ export class StmRepository {
    * first: an indexed read, never the whole chat.
    */
   async lastMessages(chat: ChatRef, limit: number): Promise<TranscriptLine[]> {
-    const { rows } = await this.pool.query<LineRow & { waha_message_id: string | null }>(
+    const { rows } = await this.db.query<LineRow & { waha_message_id: string | null }>(
       `SELECT m.waha_message_id, m.role, m.content, m.sender_name, m.actor_id, m.has_media
          FROM sessions s JOIN messages m ON m.session_id = s.id
         WHERE s.waha_session = $1 AND s.chat_id = $2 AND m.id > COALESCE(s.summary_covers_to, 0)
@@ -108,7 +108,7 @@ export class StmRepository {
 
   /** The chat's current summary and the last message it covers. */
   async currentSummary(chat: ChatRef): Promise<{ summary: string | null; coversTo: string | null }> {
-    const { rows } = await this.pool.query<{ summary: string | null; summary_covers_to: string | null }>(
+    const { rows } = await this.db.query<{ summary: string | null; summary_covers_to: string | null }>(
       'SELECT summary, summary_covers_to FROM sessions WHERE waha_session = $1 AND chat_id = $2',
       [chat.session, chat.chatId],
     );
@@ -117,7 +117,7 @@ export class StmRepository {
 
   /** Messages after the current summary, oldest first, with their ids (at most `limit`). */
   async messagesToSummarize(chat: ChatRef, limit: number): Promise<(TranscriptLine & { id: string })[]> {
-    const { rows } = await this.pool.query<LineRow & { id: string }>(
+    const { rows } = await this.db.query<LineRow & { id: string }>(
       `SELECT m.id, m.role, m.content, m.sender_name, m.actor_id, m.has_media
          FROM sessions s JOIN messages m ON m.session_id = s.id
         WHERE s.waha_session = $1 AND s.chat_id = $2 AND m.id > COALESCE(s.summary_covers_to, 0)
@@ -132,15 +132,15 @@ export class StmRepository {
    * retried activity gets the stored summary back.
    */
   async storeSummary(chat: ChatRef, record: { summary: string; fromId: string | null; toId: string; messageCount: number; tokens: number; model: string; claimToken: string }): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ id: string }>(
+    await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(
         `INSERT INTO summaries (session_id, summary, from_message_id, to_message_id, message_count, tokens, model, claim_token)
          SELECT id, $3, $4, $5, $6, $7, $8, $9 FROM sessions WHERE waha_session = $1 AND chat_id = $2
          ON CONFLICT (claim_token) DO NOTHING RETURNING id`,
         [chat.session, chat.chatId, record.summary, record.fromId, record.toId, record.messageCount, record.tokens, record.model, record.claimToken],
       );
       if (rows.length === 0) return;
-      await client.query(
+      await tx.query(
         `UPDATE sessions SET summary = $3, summary_updated_at = now(), summary_covers_to = $4
           WHERE waha_session = $1 AND chat_id = $2`,
         [chat.session, chat.chatId, record.summary, record.toId],
@@ -149,13 +149,13 @@ export class StmRepository {
   }
 
   async findSummary(claimToken: string): Promise<{ summary: string; tokens: number } | null> {
-    const { rows } = await this.pool.query<{ summary: string; tokens: number }>('SELECT summary, tokens FROM summaries WHERE claim_token = $1', [claimToken]);
+    const { rows } = await this.db.query<{ summary: string; tokens: number }>('SELECT summary, tokens FROM summaries WHERE claim_token = $1', [claimToken]);
     return rows[0] ?? null;
   }
 
   /** The reply an earlier attempt of the same handling stored, if any. */
   async findReply(claimToken: string): Promise<{ rowId: string; text: string } | null> {
-    const { rows } = await this.pool.query<{ id: string; content: string }>(
+    const { rows } = await this.db.query<{ id: string; content: string }>(
       "SELECT id, content FROM messages WHERE claim_token = $1 AND role = 'assistant'",
       [claimToken],
     );
@@ -165,7 +165,7 @@ export class StmRepository {
 
   /** Stores our reply before it is sent, so the transcript never misses what the bot said. */
   async recordReply(reply: ReplyRecord): Promise<string> {
-    const { rows } = await this.pool.query<{ id: string }>(
+    const { rows } = await this.db.query<{ id: string }>(
       `WITH s AS (
          UPDATE sessions SET last_interaction_at = GREATEST(last_interaction_at, to_timestamp($6 / 1000.0))
           WHERE waha_session = $1 AND chat_id = $2
@@ -193,16 +193,16 @@ export class StmRepository {
    * removed (with the chat row it alone created), so the reply is stored once, in its chat.
    */
   async markReplySent(rowId: string, sent: { messageId: string; waId: string }): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
-      const { rows: twins } = await client.query<{ session_id: string }>(
+    await this.db.transaction(async (tx) => {
+      const { rows: twins } = await tx.query<{ session_id: string }>(
         `DELETE FROM messages m USING messages mine
           WHERE mine.id = $1 AND m.waha_session = mine.waha_session AND m.from_me AND m.wa_id = $2 AND m.id <> mine.id
          RETURNING m.session_id`,
         [rowId, sent.waId],
       );
-      await client.query('UPDATE messages SET waha_message_id = $2, wa_id = $3 WHERE id = $1', [rowId, sent.messageId, sent.waId]);
+      await tx.query('UPDATE messages SET waha_message_id = $2, wa_id = $3 WHERE id = $1', [rowId, sent.messageId, sent.waId]);
       if (twins.length) {
-        await client.query(
+        await tx.query(
           'DELETE FROM sessions s WHERE s.id = ANY($1::bigint[]) AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id)',
           [twins.map((twin) => twin.session_id)],
         );

@@ -1,0 +1,117 @@
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, loadConfig } from '../config.js';
+import { WEBHOOK_PATH } from '../webhook/app.js';
+import { startLocalWaha } from './local-waha.js';
+import { wahaMessageEvent, type SimulatedMe } from './waha-events.js';
+import { postWebhook } from './webhook-poster.js';
+
+const USAGE = `usage: npm run chat -- --from <phone> [--name <name>] [--group <id>] [--session <name>]
+
+Type as a WhatsApp user; chatmem's replies are printed as "bot> ...". In a group, write @bot
+to mention the bot (GROUP_REPLY=mention answers only then). Ctrl-D or Ctrl-C ends.
+Talks to chatmem at CHATMEM_WEBHOOK_URL (default http://127.0.0.1:$PORT${WEBHOOK_PATH}); signs with
+WAHA_WEBHOOK_HMAC_KEY when set. Without WAHA_URL it serves WAHA's send API on :3000 itself,
+which is where chatmem sends replies by default.`;
+
+/** The simulated bot account; any number works, chatmem learns it from each webhook. */
+const ME: SimulatedMe = { id: '10000000000@c.us', pushName: 'chatmem bot' };
+
+interface ChatOptions {
+  from: string;
+  name: string | null;
+  group: string | null;
+  session: string;
+}
+
+export function parseChatArgs(argv: string[]): ChatOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: { from: { type: 'string' }, name: { type: 'string' }, group: { type: 'string' }, session: { type: 'string' }, help: { type: 'boolean' } },
+    strict: true,
+  });
+  if (values.help) throw new UsageError('');
+  const digits = (values.from ?? '').replace(/[^\d]/g, '');
+  if (digits.length < 8 || digits.length > 15) throw new UsageError(`--from: '${values.from ?? ''}' is not a phone number (8 to 15 digits, country code first)`);
+  let group: string | null = null;
+  if (values.group !== undefined) {
+    group = values.group.endsWith('@g.us') ? values.group : `${values.group}@g.us`;
+    if (!/^[\d-]+@g\.us$/.test(group)) throw new UsageError(`--group: '${values.group}' is not a group id (digits, e.g. 120363012345678901)`);
+  }
+  return { from: `${digits}@c.us`, name: values.name ?? null, group, session: values.session ?? 'default' };
+}
+
+class UsageError extends Error {}
+
+async function main(): Promise<void> {
+  const options = parseChatArgs(process.argv.slice(2));
+  const config = loadConfig();
+  const webhookUrl = process.env.CHATMEM_WEBHOOK_URL ?? `http://127.0.0.1:${config.port}${WEBHOOK_PATH}`;
+  const hmacKey = config.waha.webhookHmacKey;
+  const chatId = options.group ?? options.from;
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+
+  let lastSentAt = 0;
+  let lastReplyAt = 0;
+  let waha: { close(): Promise<void> } | null = null;
+  if (!process.env.WAHA_URL) {
+    const port = Number(new URL(config.waha.url).port || 80);
+    waha = await startLocalWaha({
+      port,
+      me: ME,
+      apiKey: config.waha.apiKey,
+      webhookUrl,
+      hmacKey,
+      onSent: (sent) => {
+        if (sent.chatId !== chatId) return;
+        lastReplyAt = Date.now();
+        print(`bot> ${sent.text}`);
+      },
+    }).catch((error) => {
+      throw new Error(`cannot serve WAHA's API on :${port} for chatmem's replies (${String(error)}); is another simulator or WAHA running there?`);
+    });
+  } else {
+    print(`replies go to your WAHA at ${process.env.WAHA_URL}, not to this terminal`);
+  }
+  print(`chatting as ${options.name ?? options.from} in ${chatId} through ${webhookUrl}${options.group ? ' (write @bot to mention the bot)' : ''}`);
+
+  const lines = createInterface({ input: process.stdin, terminal: process.stdin.isTTY });
+  for await (const line of lines) {
+    const text = line.trim();
+    if (!text) continue;
+    const mentioned = options.group !== null && /@bot\b/i.test(text);
+    const event = wahaMessageEvent({
+      session: options.session,
+      me: ME,
+      chatId,
+      fromMe: false,
+      ...(options.group ? { participant: options.from } : {}),
+      ...(options.name ? { senderName: options.name } : {}),
+      text: mentioned ? text.replace(/@bot\b/gi, `@${ME.id.split('@')[0]}`) : text,
+      ...(mentioned ? { mentions: [ME.id] } : {}),
+    });
+    const answer = await postWebhook(webhookUrl, event, hmacKey).catch((error: unknown) => ({ status: 0, text: String(error) }));
+    if (answer.status === 0) print(`! chatmem is not reachable at ${webhookUrl}: ${answer.text} (is npm start running?)`);
+    else if (answer.status >= 300) print(`! chatmem answered ${answer.status}: ${answer.text}`);
+    else if (!options.group || mentioned) lastSentAt = Date.now();
+  }
+
+  // Input ended (Ctrl-D or a closed pipe): wait for the answer to what was sent last.
+  const deadline = Date.now() + 60_000;
+  while (waha && lastReplyAt < lastSentAt && Date.now() < deadline) await new Promise((wait) => setTimeout(wait, 100));
+  await waha?.close();
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch(exitWithReason);
+}
+
+function exitWithReason(error: unknown): never {
+  if (error instanceof UsageError) {
+    console.error(error.message ? `${error.message}\n\n${USAGE}` : USAGE);
+    process.exit(error.message ? 2 : 0);
+  }
+  console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
+  process.exit(1);
+}

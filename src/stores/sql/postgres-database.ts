@@ -1,0 +1,31 @@
+import pg from 'pg';
+import type { Database } from './database.js';
+
+/** A PostgreSQL server through a `pg` pool of `max` connections. */
+export function openPostgresDatabase(connectionString: string, max = 10): Database {
+  const pool = new pg.Pool({ connectionString, max });
+  // An idle client that loses its connection must not take the process down; the next
+  // query gets a fresh one and the activity retries.
+  pool.on('error', () => undefined);
+  return {
+    kind: 'postgres',
+    query: async (sql, params) => pool.query(sql, params as unknown[]) as Promise<{ rows: any[] }>,
+    // Without parameters `pg` uses the simple protocol, which runs several statements.
+    exec: (script) => pool.query(script),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work({ query: async (sql, params) => client.query(sql, params as unknown[]) as Promise<{ rows: any[] }>, exec: (script) => client.query(script) });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,74 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bareEnv, runEntry } from '../support/child-process.js';
+
+// `npm start` with nothing configured uses these; the test needs them free, like a new user's machine.
+const DEFAULT_PORTS = { webhook: 8080, temporal: 7233, ui: 8233, waha: 3000 };
+
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+
+const dataDir = mkdtempSync(`${tmpdir()}/chatmem-zero-config-`);
+// Only where the data goes differs from a fresh clone's `npm start`, so the developer's .data/ is untouched.
+const env = bareEnv({ CHATMEM_DATA_DIR: dataDir });
+const started: ReturnType<typeof runEntry>[] = [];
+
+function startChatmem() {
+  const chatmem = runEntry('src/main.ts', [], env);
+  started.push(chatmem);
+  return chatmem;
+}
+
+/** The simulator, typing `text` as a WhatsApp user; resolves with the bot's reply. */
+async function chat(text: string): Promise<string> {
+  const simulator = runEntry('src/simulator/chat.ts', ['--from', '5511977776666', '--name', 'Ana'], bareEnv());
+  started.push(simulator);
+  simulator.child.stdin.end(`${text}\n`);
+  const [, reply] = await simulator.waitForLine(/^bot> (.*)$/);
+  expect(await simulator.exited).toBe(0);
+  return reply!;
+}
+
+afterAll(async () => {
+  for (const running of started.reverse()) await running.interrupt();
+});
+
+describe('npm start with nothing configured', () => {
+  it('brings up Temporal, PGlite and the offline model; the simulator gets a reply; Ctrl-C stops it all and a restart keeps the chat', async () => {
+    for (const [name, port] of Object.entries(DEFAULT_PORTS)) {
+      expect(await portOpen(port), `port ${port} (${name}) must be free for this test`).toBe(false);
+    }
+
+    const first = startChatmem();
+    const [, webhookUrl] = await first.waitForLine(/up\. WAHA webhook: POST (\S+)/, 90_000);
+    expect(webhookUrl).toBe(`http://127.0.0.1:${DEFAULT_PORTS.webhook}/webhooks/waha`);
+    const [, uiUrl] = await first.waitForLine(/Temporal Web UI: (http\S+),/);
+    await first.waitForLine(new RegExp(`data folder: ${dataDir} \\(short-term memory: pglite:`));
+    await first.waitForLine(/offline mode/);
+    expect((await fetch(uiUrl!)).status).toBe(200);
+    expect(await (await fetch(webhookUrl!.replace('/webhooks/waha', '/readyz'))).json()).toEqual({ ready: true, checks: { temporal: 'up', database: 'up' } });
+
+    const firstReply = await chat('hello, my name is Ana');
+    expect(firstReply).toMatch(/^Re: hello, my name is Ana \[(\d+) msgs/);
+
+    expect(await first.interrupt()).toBe(0);
+    expect(first.lines).toContain('chatmem: stopped; all data is kept');
+    // The embedded Temporal server went with it.
+    expect(await portOpen(DEFAULT_PORTS.temporal)).toBe(false);
+    expect(readdirSync(dataDir).sort()).toEqual(['pglite', 'temporal.sqlite']);
+
+    // Restarted on the same folder, the chat goes on: the prompt now carries the earlier turn.
+    const second = startChatmem();
+    await second.waitForLine(/up\. WAHA webhook/, 90_000);
+    const secondReply = await chat('do you remember me?');
+    const promptMessages = (reply: string) => Number(reply.match(/\[(\d+) msgs/)![1]);
+    expect(promptMessages(secondReply)).toBeGreaterThan(promptMessages(firstReply));
+    expect(await second.interrupt()).toBe(0);
+  });
+});
