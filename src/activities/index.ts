@@ -1,3 +1,4 @@
+import { createEraseActivities } from './erase-activities.js';
 import { createLearningActivities } from './learning-activities.js';
 import { createMemoryActivities } from './memory-activities.js';
 import { createReplyActivities, type ReplyDeps } from './reply-activities.js';
@@ -6,9 +7,10 @@ export type ActivityDeps = ReplyDeps;
 
 /** All activities the chat workflow uses, bound to their I/O dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createMemoryActivities(deps), ...createReplyActivities(deps), ...createLearningActivities(deps) };
+  return { ...createMemoryActivities(deps), ...createReplyActivities(deps), ...createLearningActivities(deps), ...createEraseActivities(deps) };
 }
 
+export type { EraseActivities, EraseRequest, ErasedCounts } from './erase-activities.js';
 export type { LearningActivities } from './learning-activities.js';
 export type { MemoryActivities } from './memory-activities.js';
 export type { ReplyActivities } from './reply-activities.js';

@@ -24,8 +24,11 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
       await failPermanentlyOn4xx(() => ltm.remember(message));
     },
 
-    /** Extracts durable facts from a user message and reconciles them with what is known of the speaker. */
-    async learnFacts(message: InboundMessage): Promise<{ added: number; removed: number }> {
+    /**
+     * Extracts durable facts from a user message and reconciles them with what is known of
+     * the speaker; returns the speaker's facts as they now stand.
+     */
+    async learnFacts(message: InboundMessage): Promise<{ added: number; removed: number; facts?: string[] }> {
       if (message.fromMe || !message.body) return { added: 0, removed: 0 };
       const existing = await ltm.facts(message.contactId);
       const { text } = await failPermanentlyOn4xx(() =>
@@ -40,7 +43,8 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
       const operations = parseKnowledgeAnswer(text) ?? [];
       const plan = planKnowledgeChanges(existing, operations);
       await failPermanentlyOn4xx(() => ltm.applyKnowledge(message.contactId, plan, { messageId: message.messageId, timestamp: message.timestamp }));
-      return { added: plan.add.length, removed: plan.remove.length };
+      const kept = existing.filter((fact) => !plan.remove.includes(fact.id)).map((fact) => fact.fact);
+      return { added: plan.add.length, removed: plan.remove.length, facts: [...kept, ...plan.add] };
     },
 
     /**

@@ -2,6 +2,27 @@ import { dedupeKey, type InboundMessage } from './inbound-message.js';
 
 /** How many recent dedupe keys a chat remembers; WAHA retries a delivery within ~30 s. */
 export const DEDUPE_WINDOW = 1000;
+/** How many of the latest lines the `memory` query shows. */
+export const RECENT_LINES = 10;
+const RECENT_TEXT_LENGTH = 500;
+
+/** One of the chat's latest lines, for operators (`memory` query, `chatmem inspect`). */
+export interface RecentLine {
+  /** ISO 8601. */
+  at: string;
+  /** `bot`, or the person (contact id) who wrote it. */
+  from: string;
+  senderName: string | null;
+  text: string;
+}
+
+/** What the `memory` query shows: what the bot knows and remembers of this chat. */
+export interface ChatMemoryView {
+  summary: string | null;
+  /** Facts per person (contact id), as the last fact extraction left them. */
+  knowledge: Record<string, string[]>;
+  recent: RecentLine[];
+}
 
 /** What a chat workflow carries across continue-as-new. */
 export interface ChatSnapshot {
@@ -19,6 +40,9 @@ export interface ChatSnapshot {
   summary: string | null;
   /** Workflow time (ms) until which a human operator has the chat, or null. */
   pausedUntil: number | null;
+  /** Absent in snapshots from before the `memory` query. */
+  knowledge?: Record<string, string[]>;
+  recent?: RecentLine[];
 }
 
 /** What the `state` query shows an operator. */
@@ -50,12 +74,16 @@ export class ChatState {
   private readonly inbox: InboundMessage[];
   private readonly recentKeys: string[];
   private readonly keySet: Set<string>;
-  private counters: Omit<ChatSnapshot, 'session' | 'chatId' | 'inbox' | 'recentKeys'>;
+  private counters: Omit<ChatSnapshot, 'session' | 'chatId' | 'inbox' | 'recentKeys' | 'knowledge' | 'recent'>;
+  private knowledge: Record<string, string[]>;
+  private recent: RecentLine[];
 
   constructor(private readonly identity: { session: string; chatId: string }, carried?: ChatSnapshot) {
     this.inbox = [...(carried?.inbox ?? [])];
     this.recentKeys = [...(carried?.recentKeys ?? [])];
     this.keySet = new Set(this.recentKeys);
+    this.knowledge = { ...(carried?.knowledge ?? {}) };
+    this.recent = [...(carried?.recent ?? [])];
     this.counters = {
       messagesSeen: carried?.messagesSeen ?? 0,
       repliesSent: carried?.repliesSent ?? 0,
@@ -92,6 +120,23 @@ export class ChatState {
     this.counters.messagesSeen += 1;
     this.counters.tokensSinceSummary += tokens;
     this.counters.lastInteractionAt = Math.max(this.counters.lastInteractionAt ?? 0, message.timestamp);
+    this.addRecent({
+      at: new Date(message.timestamp * 1000).toISOString(),
+      from: message.fromMe ? 'bot' : message.contactId,
+      senderName: message.senderName,
+      text: message.body ?? (message.hasMedia ? '[media]' : ''),
+    });
+  }
+
+  /** Time of the last message, seconds since the epoch, or null before the first. */
+  lastInteraction(): number | null {
+    return this.counters.lastInteractionAt;
+  }
+
+  /** What the last fact extraction left known about a person. */
+  recordKnowledge(contactId: string, facts: string[]): void {
+    if (facts.length) this.knowledge[contactId] = facts;
+    else delete this.knowledge[contactId];
   }
 
   /** Another delivery of the same message (e.g. its `@lid` twin) was stored first. */
@@ -100,8 +145,9 @@ export class ChatState {
   }
 
   /** Remembers our reply's WhatsApp id so WAHA's fromMe echo of it is dropped on arrival. */
-  recordReplySent(waId: string): void {
+  recordReplySent(waId: string, text: string, at: number): void {
     this.counters.repliesSent += 1;
+    this.addRecent({ at: new Date(at).toISOString(), from: 'bot', senderName: null, text });
     const key = dedupeKey({ fromMe: true, waId });
     if (this.remember(key)) return;
     // The echo overtook our bookkeeping and is already queued: it is the reply itself.
@@ -144,8 +190,30 @@ export class ChatState {
     return this.counters.pausedUntil !== null && now < this.counters.pausedUntil;
   }
 
+  /**
+   * The whole chat was erased: counters, summary, knowledge and lines start from nothing.
+   * Messages still queued arrived after the erase and stay; so do the dedupe keys (bare
+   * WhatsApp ids), so a late retry of an erased message is not answered again.
+   */
+  forgetAll(): void {
+    this.counters = { messagesSeen: 0, repliesSent: 0, replyFailures: 0, duplicatesDropped: 0, lastInteractionAt: null, tokensSinceSummary: 0, summaries: 0, summary: null, pausedUntil: this.counters.pausedUntil };
+    this.knowledge = {};
+    this.recent = [];
+  }
+
+  /** One person was erased from this chat; the summary goes too when it may speak of them. */
+  forgetContact(contactId: string, options: { summaryDropped: boolean }): void {
+    delete this.knowledge[contactId];
+    this.recent = this.recent.filter((line) => line.from !== contactId);
+    if (options.summaryDropped) this.counters.summary = null;
+  }
+
   snapshot(): ChatSnapshot {
-    return { ...this.identity, inbox: [...this.inbox], recentKeys: [...this.recentKeys], ...this.counters };
+    return { ...this.identity, inbox: [...this.inbox], recentKeys: [...this.recentKeys], ...this.counters, knowledge: { ...this.knowledge }, recent: [...this.recent] };
+  }
+
+  memory(): ChatMemoryView {
+    return { summary: this.counters.summary, knowledge: { ...this.knowledge }, recent: [...this.recent] };
   }
 
   view(): ChatStateView {
@@ -158,6 +226,11 @@ export class ChatState {
       summaryExcerpt: summary === null ? null : summary.slice(0, EXCERPT_LENGTH),
       pausedUntil: pausedUntil === null ? null : new Date(pausedUntil).toISOString(),
     };
+  }
+
+  private addRecent(line: RecentLine): void {
+    this.recent.push({ ...line, text: line.text.slice(0, RECENT_TEXT_LENGTH) });
+    if (this.recent.length > RECENT_LINES) this.recent.shift();
   }
 
   private remember(key: string): boolean {

@@ -3,6 +3,7 @@ import { chatTitle } from '../domain/chat-details.js';
 import { chatWorkflowId } from '../domain/chat-workflow-id.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import { chatWorkflow, inboundSignal } from '../workflows/chat-workflow.js';
+import { CHAT_ID, IS_GROUP, LAST_INTERACTION, WAHA_SESSION } from '../workflows/search-attributes.js';
 
 /** Hands a message to its chat's workflow; resolves only once Temporal has accepted it. */
 export interface ChatSignaler {
@@ -29,6 +30,13 @@ export function createTemporalSignaler(client: Client, options: { taskQueue: str
           // Shown in the Temporal Web UI's list and header; set when the chat's workflow starts.
           staticSummary: chatTitle(message),
           staticDetails: `WAHA session \`${message.session}\`, chat \`${message.chatId}\``,
+          // So the Web UI can filter chats: ChatId = "…@c.us", IsGroup = true, by Session or LastInteraction.
+          typedSearchAttributes: [
+            { key: CHAT_ID, value: message.chatId },
+            { key: WAHA_SESSION, value: message.session },
+            { key: IS_GROUP, value: message.isGroupChat },
+            { key: LAST_INTERACTION, value: new Date(message.timestamp * 1000) },
+          ],
         }),
       );
       return { workflowId };

@@ -4,21 +4,25 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  defineUpdate,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { LearningActivities, MemoryActivities, ReplyActivities } from '../activities/index.js';
+import type { EraseActivities, ErasedCounts, LearningActivities, MemoryActivities, ReplyActivities } from '../activities/index.js';
 import { chatDetails } from '../domain/chat-details.js';
 import type { ChatSettings } from '../domain/chat-settings.js';
-import { ChatState, type ChatSnapshot, type ChatStateView } from '../domain/chat-state.js';
+import { ChatState, type ChatMemoryView, type ChatSnapshot, type ChatStateView } from '../domain/chat-state.js';
 import { PERMANENT_FAILURE } from '../domain/failure-types.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import { decideReply, isHumanTakeover } from '../domain/reply-policy.js';
+import { LAST_INTERACTION } from './search-attributes.js';
 
 /** A WhatsApp message for this chat, as the webhook normalized it. */
 export const inboundSignal = defineSignal<[InboundMessage]>('inbound');
@@ -26,6 +30,13 @@ export const inboundSignal = defineSignal<[InboundMessage]>('inbound');
 export const resumeSignal = defineSignal('resume');
 /** Counts, queue, summary and pause of the chat, for operators and the Web UI. */
 export const stateQuery = defineQuery<ChatStateView>('state');
+/** What the bot knows and remembers here: summary, facts per person, the latest lines. */
+export const memoryQuery = defineQuery<ChatMemoryView>('memory');
+/**
+ * Erases the chat (`contactId` null) or one person from it, in every store, between two
+ * messages; answers with the counts per store. A whole chat starts over as a new run.
+ */
+export const eraseUpdate = defineUpdate<ErasedCounts, [{ contactId: string | null }]>('erase');
 
 export interface ChatWorkflowInput {
   session: string;
@@ -41,6 +52,12 @@ const memory = proxyLocalActivities<MemoryActivities>({
 });
 
 // Outside services: back off, and stop at once on answers that say the request is wrong.
+// Erasing must finish however long the stores are away: no attempt limit.
+const erasing = proxyActivities<EraseActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
 const outside = proxyActivities<ReplyActivities & LearningActivities>({
   startToCloseTimeout: '90 seconds',
   retry: {
@@ -57,18 +74,32 @@ const outside = proxyActivities<ReplyActivities & LearningActivities>({
  */
 export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
   const state = new ChatState({ session: input.session, chatId: input.chatId }, input.carried);
-  const learning = new BackgroundLearning();
+  const learning = new BackgroundLearning(state);
+  const erasures = new Erasures();
   setHandler(inboundSignal, (message) => void state.accept(message));
   setHandler(resumeSignal, () => state.resume());
   setHandler(stateQuery, () => state.view());
+  setHandler(memoryQuery, () => state.memory());
+  setHandler(eraseUpdate, ({ contactId }) => erasures.request(contactId), {
+    validator: ({ contactId }) => {
+      if (contactId !== null && !/^[^@\s]+@(c\.us|lid)$/.test(contactId)) throw new Error(`'${contactId}' is not a contact id such as 5511988887777@c.us`);
+    },
+  });
 
   for (;;) {
     setCurrentDetails(chatDetails(state.view()));
-    await condition(() => state.hasPending() || workflowInfo().continueAsNewSuggested);
+    await condition(() => state.hasPending() || erasures.waiting() || workflowInfo().continueAsNewSuggested);
     if (workflowInfo().continueAsNewSuggested) break;
+
+    // 0. An operator's erase request goes first; an erased chat starts over as a new run.
+    if (erasures.waiting()) {
+      if (await erase(state, learning, erasures, input)) break;
+      continue;
+    }
 
     // 1. Store what arrived; user messages close together become one batch (debounce).
     const { batch, settings } = await collectBatch(state, learning);
+    showLastInteraction(state);
 
     // 2. Answer the batch, unless a human operator has the chat.
     if (batch.length && !state.isPaused(Date.now())) await answer(state, batch);
@@ -80,6 +111,15 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
   await learning.settled();
   await condition(allHandlersFinished);
   await continueAsNew<typeof chatWorkflow>({ session: input.session, chatId: input.chatId, carried: state.snapshot() });
+}
+
+/** Keeps the LastInteraction search attribute current, so the Web UI can sort and filter chats by it. */
+function showLastInteraction(state: ChatState): void {
+  const last = state.lastInteraction();
+  // Histories recorded before the attribute existed replay without this command.
+  if (last !== null && patched('last-interaction-search-attribute')) {
+    upsertSearchAttributes([{ key: LAST_INTERACTION, value: new Date(last * 1000) }]);
+  }
 }
 
 /**
@@ -100,7 +140,7 @@ async function collectBatch(state: ChatState, learning: BackgroundLearning): Pro
 
 /** Everything is stored, once, whichever chat form (@c.us / @lid) it arrived under. */
 async function store(state: ChatState, learning: BackgroundLearning, message: InboundMessage): Promise<{ toAnswer: boolean; settings: ChatSettings }> {
-  const { fresh, tokens, settings } = await memory.recordInbound(message, uuid4());
+  const { fresh, tokens, settings } = await memory.recordInbound.executeWithOptions({ summary: `store ${message.fromMe ? 'the bot’s' : 'a user'} message ${message.waId}` }, [message, uuid4()]);
   if (!fresh) {
     state.recordDuplicate();
     return { toAnswer: false, settings };
@@ -117,7 +157,7 @@ async function answer(state: ChatState, batch: InboundMessage[]): Promise<void> 
   const last = batch[batch.length - 1]!;
   let reply: { rowId: string; text: string; replyTokens: number };
   try {
-    reply = await outside.composeReply({
+    reply = await outside.composeReply.executeWithOptions({ summary: `compose a reply to ${batch.length === 1 ? 'a message' : `${batch.length} messages`} from ${last.senderName ?? last.contactId}` }, [{
       session: last.session,
       chatId: last.chatId,
       isGroupChat: last.isGroupChat,
@@ -125,7 +165,7 @@ async function answer(state: ChatState, batch: InboundMessage[]): Promise<void> 
       answering: batch.map((message) => ({ messageId: message.messageId, body: message.body })),
       ltmIds: [...new Set(batch.map((message) => message.contactId))],
       claimToken: uuid4(),
-    });
+    }]);
   } catch (error) {
     state.recordReplyFailure();
     log.error('no reply: the model call failed', { messageId: last.messageId, error: String(error) });
@@ -135,15 +175,15 @@ async function answer(state: ChatState, batch: InboundMessage[]): Promise<void> 
 
   // Sent to the chat as WAHA named it; its id is remembered so WAHA's echo of it is dropped.
   try {
-    const sent = await outside.sendReply({
+    const sent = await outside.sendReply.executeWithOptions({ summary: `send the reply to ${last.replyChatId} through WAHA` }, [{
       rowId: reply.rowId,
       session: last.session,
       chatId: last.replyChatId,
       text: reply.text,
       ...(last.isGroupChat ? { replyTo: last.messageId } : {}),
-    });
-    state.recordReplySent(sent.waId);
-    if (!sent.recorded) await memory.markReplySent(reply.rowId, sent);
+    }]);
+    state.recordReplySent(sent.waId, reply.text, Date.now());
+    if (!sent.recorded) await memory.markReplySent.executeWithOptions({ summary: 'record the WhatsApp id of the sent reply' }, [reply.rowId, sent]);
   } catch (error) {
     state.recordReplyFailure();
     log.error('reply stored but not delivered: WAHA sendText failed', { messageId: last.messageId, error: String(error) });
@@ -153,12 +193,52 @@ async function answer(state: ChatState, batch: InboundMessage[]): Promise<void> 
 /** Folds the conversation since the last summary into a new one; true when it was made. */
 async function summarize(state: ChatState, input: ChatWorkflowInput): Promise<boolean> {
   try {
-    const { summary } = await outside.summarizeChat({ session: input.session, chatId: input.chatId, claimToken: uuid4() });
+    const { summary } = await outside.summarizeChat.executeWithOptions({ summary: `summarize ${state.tokensSinceSummary()} tokens of conversation` }, [
+      { session: input.session, chatId: input.chatId, claimToken: uuid4() },
+    ]);
     state.recordSummary(summary);
     return true;
   } catch (error) {
     log.error('summary failed; the chat goes on and tries again after the next message', { error: String(error) });
     return false;
+  }
+}
+
+/** Runs the oldest erase request once background learning has settled; true when the whole chat went. */
+async function erase(state: ChatState, learning: BackgroundLearning, erasures: Erasures, input: ChatWorkflowInput): Promise<boolean> {
+  // What is still being learned would otherwise land after the erase and bring the person back.
+  await learning.settled();
+  const contactId = erasures.next();
+  const counts = await erasing.eraseChatMemory.executeWithOptions({ summary: `erase ${contactId ?? 'the whole chat'} from every store` }, [
+    { session: input.session, chatId: input.chatId, contactId },
+  ]);
+  if (contactId === null) state.forgetAll();
+  else state.forgetContact(contactId, { summaryDropped: counts.summaries > 0 });
+  erasures.answer(counts);
+  log.info('erased', { contactId, ...counts });
+  return contactId === null;
+}
+
+/** Erase requests (from the `erase` update), taken one at a time by the main loop. */
+class Erasures {
+  private readonly queue: { contactId: string | null; answer?: ErasedCounts }[] = [];
+
+  request(contactId: string | null): Promise<ErasedCounts> {
+    const ticket: { contactId: string | null; answer?: ErasedCounts } = { contactId };
+    this.queue.push(ticket);
+    return condition(() => ticket.answer !== undefined).then(() => ticket.answer!);
+  }
+
+  waiting(): boolean {
+    return this.queue.length > 0;
+  }
+
+  next(): string | null {
+    return this.queue[0]!.contactId;
+  }
+
+  answer(counts: ErasedCounts): void {
+    this.queue.shift()!.answer = counts;
   }
 }
 
@@ -170,13 +250,17 @@ class BackgroundLearning {
   private readonly running = new Set<Promise<void>>();
   private facts: Promise<void> = Promise.resolve();
 
+  constructor(private readonly state: ChatState) {}
+
   learnFrom(message: InboundMessage): void {
     const remembered: Promise<void> = outside
-      .rememberMessage(message)
+      .rememberMessage.executeWithOptions({ summary: `embed message ${message.waId} into long-term memory` }, [message])
       .then(noop, failed('rememberMessage', message))
       .finally(() => this.running.delete(remembered));
     this.running.add(remembered);
-    this.facts = this.facts.then(() => outside.learnFacts(message)).then(noop, failed('learnFacts', message));
+    this.facts = this.facts
+      .then(() => outside.learnFacts.executeWithOptions({ summary: `learn facts about ${message.senderName ?? message.contactId}` }, [message]))
+      .then(({ facts }) => facts && this.state.recordKnowledge(message.contactId, facts), failed('learnFacts', message));
   }
 
   /** Waits for everything started, so nothing is cut off by continue-as-new. */

@@ -70,5 +70,5 @@ describe('npm start with nothing configured', () => {
     const promptMessages = (reply: string) => Number(reply.match(/\[(\d+) msgs/)![1]);
     expect(promptMessages(secondReply)).toBeGreaterThan(promptMessages(firstReply));
     expect(await second.interrupt()).toBe(0);
-  });
+  }, 300_000);
 });

@@ -24,12 +24,12 @@ describe('ChatState', () => {
 
   it('drops the echo of a sent reply, whether it arrives after or before the bookkeeping', () => {
     const state = new ChatState({ session: 'default', chatId: 'a@c.us' });
-    state.recordReplySent('R1');
+    state.recordReplySent('R1', 'reply one', 0);
     expect(state.accept(message('R1', { fromMe: true, source: 'api' }))).toBe(false);
 
     state.accept(message('R2', { fromMe: true, source: 'api' }));
     state.accept(message('3'));
-    state.recordReplySent('R2');
+    state.recordReplySent('R2', 'reply two', 0);
     expect(state.takeNext()?.waId).toBe('3');
     expect(state.hasPending()).toBe(false);
     expect(state.view()).toMatchObject({ repliesSent: 2, duplicatesDropped: 2 });

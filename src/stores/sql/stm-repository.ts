@@ -187,6 +187,54 @@ export class StmRepository {
     return String(row.id);
   }
 
+  /** Erases a chat: its row, every message and every summary. */
+  async eraseChat(chat: ChatRef): Promise<ErasedRows> {
+    return this.db.transaction(async (tx) => {
+      const { rows: messages } = await tx.query<ErasedRow>(
+        `DELETE FROM messages m USING sessions s WHERE m.session_id = s.id AND s.waha_session = $1 AND s.chat_id = $2
+         RETURNING m.waha_message_id, m.actor_id, m.from_me`,
+        [chat.session, chat.chatId],
+      );
+      const { rows: summaries } = await tx.query(
+        'DELETE FROM summaries x USING sessions s WHERE x.session_id = s.id AND s.waha_session = $1 AND s.chat_id = $2 RETURNING x.id',
+        [chat.session, chat.chatId],
+      );
+      const { rows: chats } = await tx.query('DELETE FROM sessions WHERE waha_session = $1 AND chat_id = $2 RETURNING id', [chat.session, chat.chatId]);
+      return { messages: messages.length, summaries: summaries.length, chats: chats.length, ...sourcesOf(messages) };
+    });
+  }
+
+  /**
+   * Erases one person from a group: their messages and the bot's replies to them. When
+   * anything went, the chat's summaries go too (they may speak of the person) and the
+   * remaining transcript counts as not yet summarized.
+   */
+  async eraseContactInChat(chat: ChatRef, contactId: string): Promise<ErasedRows> {
+    return this.db.transaction(async (tx) => {
+      const { rows: messages } = await tx.query<ErasedRow>(
+        `WITH theirs AS (
+           SELECT m.id, m.waha_message_id FROM messages m JOIN sessions s ON s.id = m.session_id
+            WHERE s.waha_session = $1 AND s.chat_id = $2 AND NOT m.from_me AND m.actor_id = $3
+         )
+         DELETE FROM messages m USING sessions s
+          WHERE m.session_id = s.id AND s.waha_session = $1 AND s.chat_id = $2
+            AND (m.id IN (SELECT id FROM theirs) OR m.in_reply_to IN (SELECT waha_message_id FROM theirs))
+         RETURNING m.waha_message_id, m.actor_id, m.from_me`,
+        [chat.session, chat.chatId, contactId],
+      );
+      if (messages.length === 0) return { messages: 0, summaries: 0, chats: 0, messageIds: [], actorIds: [] };
+      const { rows: summaries } = await tx.query(
+        'DELETE FROM summaries x USING sessions s WHERE x.session_id = s.id AND s.waha_session = $1 AND s.chat_id = $2 RETURNING x.id',
+        [chat.session, chat.chatId],
+      );
+      await tx.query(
+        'UPDATE sessions SET summary = NULL, summary_updated_at = NULL, summary_covers_to = NULL WHERE waha_session = $1 AND chat_id = $2',
+        [chat.session, chat.chatId],
+      );
+      return { messages: messages.length, summaries: summaries.length, chats: 0, ...sourcesOf(messages) };
+    });
+  }
+
   /**
    * Gives the stored reply WAHA's id once it is sent. WAHA's echo of a reply sent to an
    * `@lid` chat can reach another chat's workflow and be stored there first; that copy is
@@ -211,6 +259,15 @@ export class StmRepository {
   }
 }
 
+export interface ErasedRows {
+  messages: number;
+  summaries: number;
+  chats: number;
+  /** WAHA ids of the erased messages and who wrote them, to find what was learned from them. */
+  messageIds: string[];
+  actorIds: string[];
+}
+
 /** The columns a transcript line is made of. */
 interface LineRow {
   role: TranscriptLine['role'];
@@ -218,6 +275,19 @@ interface LineRow {
   sender_name: string | null;
   actor_id: string;
   has_media: boolean;
+}
+
+interface ErasedRow {
+  waha_message_id: string | null;
+  actor_id: string;
+  from_me: boolean;
+}
+
+function sourcesOf(rows: ErasedRow[]): Pick<ErasedRows, 'messageIds' | 'actorIds'> {
+  return {
+    messageIds: rows.map((row) => row.waha_message_id).filter((id): id is string => id !== null),
+    actorIds: [...new Set(rows.filter((row) => !row.from_me).map((row) => row.actor_id))],
+  };
 }
 
 function toLine(row: LineRow): Omit<TranscriptLine, 'messageId'> {

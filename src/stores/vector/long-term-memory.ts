@@ -68,6 +68,28 @@ export class LongTermMemory {
       .map((hit) => ({ text: ltmIds.length > 1 ? `${hit.payload.ltmId}: ${hit.payload.fact}` : String(hit.payload.fact), score: hit.score }));
   }
 
+  /** Forgets messages of a chat: all of them, or only what `actorId` wrote there. Returns how many. */
+  forgetMessages(chatId: string, actorId?: string): Promise<number> {
+    return this.store.deleteWhere('longterm_memory', actorId ? { chatId, actorId } : { chatId });
+  }
+
+  /** Forgets every fact about a person. Returns how many. */
+  forgetFacts(ltmId: string): Promise<number> {
+    return this.store.deleteWhere('user_knowledge', { ltmId });
+  }
+
+  /** Forgets the facts these people's messages `messageIds` taught. Returns how many. */
+  async forgetFactsFrom(ltmIds: string[], messageIds: string[]): Promise<number> {
+    const sources = new Set(messageIds);
+    let forgotten = 0;
+    for (const ltmId of ltmIds) {
+      const learned = (await this.store.list('user_knowledge', { ltmId })).filter((point) => sources.has(String(point.payload.sourceMessageId)));
+      await this.store.delete('user_knowledge', learned.map((point) => point.id));
+      forgotten += learned.length;
+    }
+    return forgotten;
+  }
+
   /** Applies a reconciled plan: removals first, then additions with ids derived from their source. */
   async applyKnowledge(ltmId: string, plan: KnowledgePlan, source: { messageId: string; timestamp: number }): Promise<void> {
     await this.store.delete('user_knowledge', plan.remove);

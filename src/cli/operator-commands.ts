@@ -1,0 +1,89 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import type { ErasedCounts } from '../activities/index.js';
+import { chatWorkflowId } from '../domain/chat-workflow-id.js';
+import { eraseUpdate, memoryQuery, stateQuery } from '../workflows/chat-workflow.js';
+import { CHAT_ID } from '../workflows/search-attributes.js';
+import type { ChatTarget } from './chat-target.js';
+
+export interface Operator {
+  client: Client;
+  session: string;
+  print(line: string): void;
+}
+
+/** State, summary, knowledge and latest lines of one chat, from its workflow's queries. */
+export async function inspectChat({ client, session, print }: Operator, target: ChatTarget): Promise<void> {
+  const handle = client.workflow.getHandle(chatWorkflowId(session, target.chatId));
+  const [description, state, memory] = await Promise.all([handle.describe(), handle.query(stateQuery), handle.query(memoryQuery)]);
+  print(`chat ${target.chatId} (session ${session}), workflow ${description.workflowId}, run ${description.runId}, ${description.status.name}`);
+  print(`  messages: ${state.messagesSeen} seen, ${state.repliesSent} replies, ${state.replyFailures} failed, ${state.duplicatesDropped} duplicates dropped, ${state.queueLength} queued`);
+  print(`  last interaction: ${state.lastInteractionAt ?? 'none'}; tokens since the last summary: ${state.tokensSinceSummary}; summaries: ${state.summaries}`);
+  print(`  bot: ${state.pausedUntil ? `paused for a human until ${state.pausedUntil}` : 'answering'}`);
+  print(`summary: ${memory.summary ?? '(none yet)'}`);
+  const people = Object.entries(memory.knowledge);
+  print(people.length ? 'knowledge:' : 'knowledge: (none yet)');
+  for (const [person, facts] of people) for (const fact of facts) print(`  ${person}: ${fact}`);
+  print(memory.recent.length ? `last ${memory.recent.length} messages:` : 'last messages: (none)');
+  for (const line of memory.recent) print(`  ${line.at} ${line.from === 'bot' ? 'bot' : (line.senderName ?? line.from)}: ${line.text}`);
+}
+
+const STORES: [keyof ErasedCounts, string][] = [
+  ['chats', 'short-term memory: chats'],
+  ['messages', 'short-term memory: messages'],
+  ['summaries', 'summaries'],
+  ['memories', 'long-term memory (vectors)'],
+  ['facts', 'knowledge (vectors)'],
+];
+
+/**
+ * Erases a group, or a person: their private chat whole, and their messages, facts and the
+ * summaries that may mention them in every group of the session. Each chat's own workflow
+ * does its part between messages; prints what went, per store.
+ */
+export async function eraseTarget({ client, session, print }: Operator, target: ChatTarget): Promise<ErasedCounts> {
+  const total: ErasedCounts = { chats: 0, messages: 0, summaries: 0, memories: 0, facts: 0 };
+  const eraseIn = async (chatId: string, contactId: string | null) => {
+    try {
+      const counts = await client.workflow.getHandle(chatWorkflowId(session, chatId)).executeUpdate(eraseUpdate, { args: [{ contactId }] });
+      for (const [key] of STORES) total[key] += counts[key];
+      print(`  ${chatId}: ${STORES.map(([key]) => `${counts[key]} ${key}`).join(', ')}`);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      print(`  ${chatId}: no such chat`);
+    }
+  };
+
+  print(`erasing ${target.chatId} (session ${session})`);
+  await eraseIn(target.chatId, null);
+  if (target.kind === 'contact') {
+    // `Session` is a reserved word in Temporal's query language: it takes backticks.
+    const groups = client.workflow.list({ query: `WorkflowType = 'chatWorkflow' AND \`Session\` = '${session}' AND IsGroup = true AND ExecutionStatus = 'Running'` });
+    for await (const group of groups) {
+      const chatId = group.typedSearchAttributes.get(CHAT_ID);
+      if (chatId) await eraseIn(chatId, target.chatId);
+    }
+  }
+  print('removed, per store:');
+  for (const [key, label] of STORES) print(`  ${label}: ${total[key]}`);
+  return total;
+}
+
+/** The chat's current run as a JSON history that `chatmem replay` (and the replay tests) read. */
+export async function exportHistory({ client, session, print }: Operator, target: ChatTarget, out: string | null): Promise<string> {
+  const workflowId = chatWorkflowId(session, target.chatId);
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const file = out ?? `${workflowId.replace(/[^\w.-]+/g, '_')}.history.json`;
+  await writeFile(file, historyToJSON(history));
+  print(`wrote ${history.events?.length ?? 0} events of ${workflowId} to ${file}`);
+  return file;
+}
+
+/** Replays a history against this checkout's workflow code; throws on nondeterminism. */
+export async function replayHistory(file: string, workflowsPath: string, print: (line: string) => void): Promise<void> {
+  const history = historyFromJSON(JSON.parse(await readFile(file, 'utf8')));
+  await Worker.runReplayHistory({ workflowsPath, replayName: 'chatmem-replay' }, history);
+  print(`${file}: ${history.events?.length ?? 0} events replay cleanly against this workflow code`);
+}

@@ -1,0 +1,133 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
+import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
+import { memoryQuery } from '../../src/workflows/chat-workflow.js';
+import { bareEnv, runEntry } from '../support/child-process.js';
+import { eventually } from '../support/http.js';
+import { startTestStack, type Stack } from '../support/test-stack.js';
+
+const ANA = '5511911110001@c.us';
+const BRUNO = '5511911110002@c.us';
+const GROUP = '120363000000000001@g.us';
+
+let stack: Stack;
+beforeAll(async () => {
+  // Small summary limit: Ana's chat gets summaries, which erase must remove too.
+  stack = await startTestStack({ env: { SUMMARY_TOKEN_LIMIT: '60', GROUP_REPLY: 'always' } });
+});
+afterAll(async () => stack?.stop());
+
+async function say(chatId: string, from: string, senderName: string, text: string) {
+  const inGroup = chatId.endsWith('@g.us');
+  const event = wahaMessageEvent({ session: 'default', me: stack.waha.me, chatId, fromMe: false, senderName, text, ...(inGroup ? { participant: from } : {}) });
+  expect((await stack.post(event)).status).toBe(202);
+  await eventually(() => stack.waha.sent.some((call) => call.text.startsWith("Re: ") && call.text.includes(`${text} [`)), `the reply to "${text}"`);
+}
+
+const memoryOf = (chatId: string) => stack.client.workflow.getHandle(chatWorkflowId('default', chatId)).query(memoryQuery);
+
+/** `chatmem …` as an operator runs it, against the test stack's Temporal. */
+async function chatmem(...args: string[]) {
+  const cli = runEntry('bin/chatmem.mjs', args, bareEnv({ TEMPORAL_ADDRESS: stack.temporal.address }));
+  const code = await cli.exited;
+  return { code, output: cli.lines.join('\n') };
+}
+
+async function personRows(contactId: string) {
+  const [row] = await stack.rows<{ messages: number; chats: number; summaries: number }>(
+    `SELECT (SELECT count(*)::int FROM messages m JOIN sessions s ON s.id = m.session_id
+              WHERE s.chat_id = $1 OR m.actor_id = $1 OR m.in_reply_to LIKE '%' || $1) AS messages,
+            (SELECT count(*)::int FROM sessions WHERE chat_id = $1) AS chats,
+            (SELECT count(*)::int FROM summaries x JOIN sessions s ON s.id = x.session_id WHERE s.chat_id = $1) AS summaries`,
+    [contactId],
+  );
+  const store = stack.deps.ltm.store;
+  return {
+    ...row!,
+    memories: (await store.count('longterm_memory', { chatId: contactId })) + (await store.count('longterm_memory', { chatId: GROUP, actorId: contactId })),
+    facts: await store.count('user_knowledge', { ltmId: contactId }),
+  };
+}
+
+describe('the chatmem CLI', () => {
+  beforeAll(async () => {
+    await say(ANA, ANA, 'Ana', 'Hello, my name is Ana.');
+    await say(ANA, ANA, 'Ana', 'I live in Recife.');
+    await say(ANA, ANA, 'Ana', 'My favorite fruit is mango, and I would like to order a cake for Saturday.');
+    await say(BRUNO, BRUNO, 'Bruno', 'My name is Bruno.');
+    await say(GROUP, ANA, 'Ana', 'I am allergic to peanuts.');
+    await say(GROUP, BRUNO, 'Bruno', 'My favorite color is blue.');
+    // Background learning has caught up once the facts show in the memory queries (each chat
+    // shows what its own last extraction left: the group learned Ana's allergy last).
+    await eventually(async () => (await memoryOf(ANA)).knowledge[ANA]?.length === 3 || undefined, "Ana's facts in her chat");
+    await eventually(async () => {
+      const { knowledge } = await memoryOf(GROUP);
+      return (knowledge[ANA]?.length === 4 && knowledge[BRUNO]?.length === 2) || undefined;
+    }, 'the facts in the group');
+  }, 120_000);
+
+  it('inspect shows the state, summary, knowledge and last messages of a chat', async () => {
+    const { code, output } = await chatmem('inspect', '+55 11 91111-0001');
+    expect(code).toBe(0);
+    expect(output).toContain(`chat ${ANA} (session default)`);
+    expect(output).toMatch(/summary: Conversation so far/);
+    for (const fact of ['name: ana', 'city: recife', 'favorite fruit: mango']) expect(output).toContain(`${ANA}: ${fact}`);
+    expect(output).toMatch(/Ana: I live in Recife\./);
+    expect(output).toMatch(/bot: Re: I live in Recife\./);
+  });
+
+  it('erase leaves nothing of the person in any store, prints the counts per store, and keeps everyone else', async () => {
+    const before = await personRows(ANA);
+    const bruno = await personRows(BRUNO);
+    expect(before.messages).toBeGreaterThan(0);
+    expect(before.summaries).toBeGreaterThan(0);
+    expect(before.memories).toBe(4);
+    expect(before.facts).toBe(4);
+
+    const { code, output } = await chatmem('erase', '5511911110001');
+    expect(code, output).toBe(0);
+    expect(output).toContain(`short-term memory: messages: ${before.messages}`);
+    expect(output).toContain(`summaries: ${before.summaries}`);
+    expect(output).toContain(`long-term memory (vectors): ${before.memories}`);
+    expect(output).toContain(`knowledge (vectors): ${before.facts}`);
+
+    expect(await personRows(ANA)).toEqual({ messages: 0, chats: 0, summaries: 0, memories: 0, facts: 0 });
+    const leftovers = await stack.rows("SELECT content FROM messages WHERE content ~* '(ana|recife|mango|peanuts)'");
+    expect(leftovers).toEqual([]);
+    // The workflows forgot her too: her chat starts over, the group keeps only Bruno.
+    expect(await memoryOf(ANA)).toEqual({ summary: null, knowledge: {}, recent: [] });
+    const group = await memoryOf(GROUP);
+    expect(Object.keys(group.knowledge)).toEqual([BRUNO]);
+    expect(group.recent.map((line) => line.from)).not.toContain(ANA);
+    expect(await personRows(BRUNO)).toEqual(bruno);
+  });
+
+  it('exports a chat history that replay accepts, and replay rejects a history the code does not produce', async () => {
+    const dir = mkdtempSync(`${tmpdir()}/chatmem-history-`);
+    const file = `${dir}/bruno.json`;
+    const exported = await chatmem('history', 'export', BRUNO, '--out', file);
+    expect(exported.code, exported.output).toBe(0);
+    expect(exported.output).toMatch(new RegExp(`wrote \\d+ events of chat:default:${BRUNO} to ${file}`));
+
+    const replayed = await chatmem('replay', file);
+    expect(replayed.code, replayed.output).toBe(0);
+    expect(replayed.output).toContain('replay cleanly');
+
+    const history = JSON.parse(readFileSync(file, 'utf8'));
+    const scheduled = history.events.find((event: any) => event.activityTaskScheduledEventAttributes);
+    scheduled.activityTaskScheduledEventAttributes.activityType.name = 'somethingElse';
+    writeFileSync(`${dir}/tampered.json`, JSON.stringify(history));
+    const rejected = await chatmem('replay', `${dir}/tampered.json`);
+    expect(rejected.code).toBe(1);
+    expect(rejected.output).toMatch(/[Nn]ondetermin/);
+  });
+
+  it('refuses what is not a chat, changing nothing', async () => {
+    const { code, output } = await chatmem('erase', 'bob');
+    expect(code).toBe(1);
+    expect(output).toContain("'bob' is not a chat");
+    expect((await personRows(BRUNO)).messages).toBeGreaterThan(0);
+  });
+});
