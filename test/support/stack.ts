@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -32,7 +33,7 @@ const capture = {
 let runtimeInstalled = false;
 
 /** One Temporal dev server, the real CLI at `temporalCli`. */
-export async function startTemporal(temporalCli: string): Promise<TestWorkflowEnvironment> {
+export async function startTemporal(temporalCli: string, options: { uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
   if (!runtimeInstalled) {
     // The SDK's own logs (workflows, activities) go through a scrubbing logger too; its
     // secrets are the ones every stack below is configured with.
@@ -43,7 +44,7 @@ export async function startTemporal(temporalCli: string): Promise<TestWorkflowEn
     server: {
       executable: { type: 'existing-path', path: temporalCli },
       ip: '127.0.0.1',
-      ui: false,
+      ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : { ui: false }),
       // As `npm start` runs its embedded server: chatmem's search attributes, eager activities.
       extraArgs: devServerArgs(),
     },
@@ -59,6 +60,8 @@ export interface StackOptions {
   workflowBundlePath?: string;
   env?: Record<string, string>;
   engine?: Engine;
+  /** Serve the Temporal Web UI too (at `uiUrl`). */
+  webUi?: boolean;
 }
 
 /**
@@ -67,7 +70,8 @@ export interface StackOptions {
  * OpenAI and WAHA. The webhook reaches Temporal through a proxy a test can cut.
  */
 export async function startStack(options: StackOptions) {
-  const temporal = await startTemporal(options.temporalCli);
+  const uiPort = options.webUi ? await freePort() : undefined;
+  const temporal = await startTemporal(options.temporalCli, { uiPort });
   const db = await createTestDatabase();
   const openai = await startOpenAiStandIn();
   const hmacKey = options.env?.WAHA_WEBHOOK_HMAC_KEY ?? null;
@@ -138,6 +142,7 @@ export async function startStack(options: StackOptions) {
   return {
     config,
     temporal,
+    uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null,
     client,
     db,
     deps,
@@ -166,3 +171,14 @@ export async function startStack(options: StackOptions) {
 }
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,66 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
+import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
+import { PROJECT_ROOT } from '../support/child-process.js';
+import { eventually } from '../support/http.js';
+import { startTestStack, type Stack } from '../support/test-stack.js';
+
+// Debian's chromium (.ci/run installs it); CHROMIUM_PATH points elsewhere.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = `${PROJECT_ROOT}.tmp/artifacts`;
+const CAROL = '5511922220001@c.us';
+const DIEGO = '5511922220002@c.us';
+
+let stack: Stack;
+let browser: Browser;
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  stack = await startTestStack({ webUi: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function say(chatId: string, senderName: string, text: string) {
+  expect((await stack.post(wahaMessageEvent({ session: 'default', me: stack.waha.me, chatId, fromMe: false, senderName, text }))).status).toBe(202);
+  await eventually(() => stack.waha.sent.some((call) => call.chatId === chatId && call.text.startsWith(`Re: ${text} [`)), `the reply to ${senderName}`);
+}
+
+describe('each chat in the Temporal Web UI', () => {
+  it('filters by ChatId and shows the chat with its details', async () => {
+    await say(CAROL, 'Carol', 'Do you deliver on Sundays?');
+    await say(DIEGO, 'Diego', 'What time do you open?');
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+
+    const query = encodeURIComponent(`ChatId = "${CAROL}"`);
+    await page.goto(`${stack.uiUrl}/namespaces/default/workflows?query=${query}`);
+    const carolLink = page.getByRole('link', { name: chatWorkflowId('default', CAROL) });
+    await carolLink.waitFor({ timeout: 30_000 });
+    await page.getByText('1 Workflow', { exact: true }).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}/web-ui-filtered-by-chat.png`, fullPage: true });
+    expect(await page.getByRole('link', { name: chatWorkflowId('default', DIEGO) }).count()).toBe(0);
+
+    await carolLink.click();
+    // Activities carry readable summaries on the timeline.
+    await page.getByText('compose a reply to a message from Carol').first().waitFor({ timeout: 30_000 });
+    await page.getByText('User Metadata', { exact: true }).click();
+    // The UI renders the Markdown summary and details in frames of their own.
+    const shown = await eventually(async () => {
+      const texts = await Promise.all(page.frames().map((frame) => frame.locator('body').innerText().catch(() => '')));
+      const all = texts.join('\n');
+      return all.includes('Carol (5511922220001@c.us)') && all.includes('Last interaction:') ? all : undefined;
+    }, "the chat's summary and details in the UI");
+    expect(shown).toMatch(/Messages: 1 seen, 1 replies/);
+    expect(shown).toContain('Bot: answering');
+    await page.screenshot({ path: `${ARTIFACTS}/web-ui-chat-details.png`, fullPage: true });
+  });
+});
