@@ -1,13 +1,16 @@
 /**
  * Records the workflow histories that CI replays (test/replay/replay.test.ts): real runs on
  * a Temporal dev server, exported in the SDK's JSON format. Run again after a deliberate,
- * versioned change to the workflow:  npm run replay:record
+ * versioned change to the workflow:  npm run replay:record [-- <name> ...]
+ * With names, only those histories are recorded: histories from before a patch() stay, so CI
+ * keeps proving that runs started on the older code still replay.
  */
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { temporalCli } from '../bench/support.js';
 import { chatWorkflowId } from '../src/domain/chat-workflow-id.js';
+import { eraseUpdate } from '../src/workflows/chat-workflow.js';
 import { variant } from '../test/support/fixtures.js';
 import { eventually } from '../test/support/http.js';
 import { ensurePostgresRunning } from '../test/support/postgres.js';
@@ -25,6 +28,9 @@ const say = (chat: string, body: string) => stack.post(variant('private-text-inc
 const repliedTo = (body: string) => stack.waha.sent.some((call) => call.text.startsWith(`Re: ${body} [`));
 const idle = (chat: string) => eventually(async () => (await stack.chatState('default', chat)).queueLength === 0 || undefined, `${chat} idle`);
 
+const only = new Set(process.argv.slice(2));
+const wanted = (name: string) => only.size === 0 || only.has(name);
+
 async function save(name: string, chat: string, runId?: string) {
   await idle(chat);
   const history = await stack.client.workflow.getHandle(chatWorkflowId('default', chat), runId).fetchHistory();
@@ -34,42 +40,64 @@ async function save(name: string, chat: string, runId?: string) {
 
 try {
   // A plain chat: a question, its reply and the echo.
-  const plain = '5521950000001@c.us';
-  await say(plain, 'bom dia, vocês têm pão de queijo?');
-  await eventually(() => repliedTo('bom dia, vocês têm pão de queijo?'), 'plain reply');
-  await save('plain-chat', plain);
-
-  // A chat long enough to be summarized: the run that continued as new, and the one after.
-  const long = '5521950000002@c.us';
-  const handle = stack.client.workflow.getHandle(chatWorkflowId('default', long));
-  let firstRun: string | undefined;
-  for (let i = 0; ; i++) {
-    const body = `mensagem ${i}: meu nome é Carla e quero saber do pedido número ${i}`;
-    await say(long, body);
-    await eventually(() => repliedTo(body), `long reply ${i}`);
-    firstRun ??= (await handle.describe()).runId;
-    if ((await handle.describe()).runId !== firstRun) break;
-    if (i > 100) throw new Error('no continue-as-new');
+  if (wanted('plain-chat')) {
+    const plain = '5521950000001@c.us';
+    await say(plain, 'bom dia, vocês têm pão de queijo?');
+    await eventually(() => repliedTo('bom dia, vocês têm pão de queijo?'), 'plain reply');
+    await save('plain-chat', plain);
   }
-  await save('continued-as-new', long, firstRun);
-  await say(long, 'e o pedido chega hoje?');
-  await eventually(() => repliedTo('e o pedido chega hoje?'), 'reply after continue-as-new');
-  await save('after-continue-as-new', long);
 
-  // A debounced burst: three messages, one reply.
-  const burst = '5521950000003@c.us';
-  await Promise.all(['oi', 'quero um bolo', 'para sábado'].map((body) => say(burst, body)));
-  await eventually(() => stack.waha.sent.some((call) => call.chatId === burst), 'debounced reply');
-  await save('debounced-burst', burst);
+  if (wanted('continued-as-new') || wanted('after-continue-as-new')) {
+    // A chat long enough to be summarized: the run that continued as new, and the one after.
+    const long = '5521950000002@c.us';
+    const handle = stack.client.workflow.getHandle(chatWorkflowId('default', long));
+    let firstRun: string | undefined;
+    for (let i = 0; ; i++) {
+      const body = `mensagem ${i}: meu nome é Carla e quero saber do pedido número ${i}`;
+      await say(long, body);
+      await eventually(() => repliedTo(body), `long reply ${i}`);
+      firstRun ??= (await handle.describe()).runId;
+      if ((await handle.describe()).runId !== firstRun) break;
+      if (i > 100) throw new Error('no continue-as-new');
+    }
+    await save('continued-as-new', long, firstRun);
+    await say(long, 'e o pedido chega hoje?');
+    await eventually(() => repliedTo('e o pedido chega hoje?'), 'reply after continue-as-new');
+    await save('after-continue-as-new', long);
+  }
 
-  // A takeover: a human types on the bot's phone; the next user message is stored, not answered.
-  const takeover = '5521950000004@c.us';
-  await say(takeover, 'olá');
-  await eventually(() => repliedTo('olá'), 'reply before takeover');
-  await stack.post(variant('private-fromme-app.json', { chat: takeover, waId: `REC${sequence++}`, body: 'Aqui é a Lúcia, eu te atendo.' }));
-  await say(takeover, 'obrigada, Lúcia');
-  await eventually(async () => (await stack.chatState('default', takeover)).messagesSeen === 3 || undefined, 'takeover stored');
-  await save('human-takeover', takeover);
+  if (wanted('debounced-burst')) {
+    // A debounced burst: three messages, one reply.
+    const burst = '5521950000003@c.us';
+    await Promise.all(['oi', 'quero um bolo', 'para sábado'].map((body) => say(burst, body)));
+    await eventually(() => stack.waha.sent.some((call) => call.chatId === burst), 'debounced reply');
+    await save('debounced-burst', burst);
+  }
+
+  if (wanted('human-takeover')) {
+    // A takeover: a human types on the bot's phone; the next user message is stored, not answered.
+    const takeover = '5521950000004@c.us';
+    await say(takeover, 'olá');
+    await eventually(() => repliedTo('olá'), 'reply before takeover');
+    await stack.post(variant('private-fromme-app.json', { chat: takeover, waId: `REC${sequence++}`, body: 'Aqui é a Lúcia, eu te atendo.' }));
+    await say(takeover, 'obrigada, Lúcia');
+    await eventually(async () => (await stack.chatState('default', takeover)).messagesSeen === 3 || undefined, 'takeover stored');
+    await save('human-takeover', takeover);
+  }
+
+  // An operator erases a chat (chatmem erase): the chat's last interaction shows as a search
+  // attribute (patched in later), the erase update runs between messages, and the chat
+  // continues as new from nothing; this is the run that did it.
+  if (wanted('erased-chat')) {
+    const erased = '5521950000005@c.us';
+    await say(erased, 'meu nome é Rita e moro em Niterói');
+    await eventually(() => repliedTo('meu nome é Rita e moro em Niterói'), 'reply before the erase');
+    const handle = stack.client.workflow.getHandle(chatWorkflowId('default', erased));
+    const { runId } = await handle.describe();
+    await handle.executeUpdate(eraseUpdate, { args: [{ contactId: null }] });
+    await eventually(async () => (await handle.describe()).runId !== runId || undefined, 'the erased chat to continue as new');
+    await save('erased-chat', erased, runId);
+  }
 } finally {
   await stack.stop();
 }

@@ -3,6 +3,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
+import { stateQuery } from '../../src/workflows/chat-workflow.js';
+import { CHAT_ID, IS_GROUP, LAST_INTERACTION, WAHA_SESSION } from '../../src/workflows/search-attributes.js';
 import { PROJECT_ROOT } from '../support/child-process.js';
 import { eventually } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
@@ -39,6 +41,13 @@ describe('each chat in the Temporal Web UI', () => {
   it('filters by ChatId and shows the chat with its details', async () => {
     await say(CAROL, 'Carol', 'Do you deliver on Sundays?');
     await say(DIEGO, 'Diego', 'What time do you open?');
+    const handle = stack.client.workflow.getHandle(chatWorkflowId('default', CAROL));
+    const [{ typedSearchAttributes: attributes }, state] = await Promise.all([handle.describe(), handle.query(stateQuery)]);
+    expect(attributes.get(CHAT_ID)).toBe(CAROL);
+    expect(attributes.get(WAHA_SESSION)).toBe('default');
+    expect(attributes.get(IS_GROUP)).toBe(false);
+    expect(attributes.get(LAST_INTERACTION)?.toISOString()).toBe(state.lastInteractionAt);
+
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
 
     const query = encodeURIComponent(`ChatId = "${CAROL}"`);

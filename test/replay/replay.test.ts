@@ -18,10 +18,19 @@ async function replayAll(options: Parameters<typeof Worker.runReplayHistories>[0
 }
 
 describe('replaying committed workflow histories', () => {
-  it('covers a plain chat, continue-as-new, a debounced burst and a human takeover', () => {
-    expect(histories.map((h) => h.workflowId)).toEqual(['after-continue-as-new', 'continued-as-new', 'debounced-burst', 'human-takeover', 'plain-chat']);
+  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover and an erase', () => {
+    expect(histories.map((h) => h.workflowId)).toEqual(['after-continue-as-new', 'continued-as-new', 'debounced-burst', 'erased-chat', 'human-takeover', 'plain-chat']);
     const continued = histories.find((h) => h.workflowId === 'continued-as-new')!;
     expect(continued.history.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    // Recorded after the LastInteraction patch: it carries the marker and the upsert; the
+    // others, recorded before, carry neither and must replay all the same.
+    const erased = histories.find((h) => h.workflowId === 'erased-chat')!.history.events!;
+    const patchMarker = (event: (typeof erased)[number]) => event.markerRecordedEventAttributes?.markerName === 'core_patch';
+    expect(erased.some(patchMarker)).toBe(true);
+    expect(erased.some((event) => event.upsertWorkflowSearchAttributesEventAttributes)).toBe(true);
+    expect(erased.some((event) => event.workflowExecutionUpdateCompletedEventAttributes)).toBe(true);
+    expect(erased.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    expect(histories.find((h) => h.workflowId === 'plain-chat')!.history.events!.some(patchMarker)).toBe(false);
   });
 
   it('the current workflow code replays every history', async () => {
