@@ -36,6 +36,9 @@ export async function startEmbeddedTemporal(options: { cli: string; dataDir: str
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  // Detached, it would outlive a chatmem that crashes; this covers every exit that runs JS.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
 
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -57,6 +60,7 @@ export async function startEmbeddedTemporal(options: { cli: string; dataDir: str
     address,
     uiUrl: `http://127.0.0.1:${options.uiPort}`,
     async stop() {
+      process.off('exit', killOnExit);
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
