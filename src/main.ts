@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   if (config.temporal.embedded) {
     say(`starting a Temporal dev server on ${config.temporal.address} (set TEMPORAL_ADDRESS to use your own)`);
     const cli = resolveTemporalCli(process.env, say);
-    temporal = await startEmbeddedTemporal({ cli, dataDir: config.dataDir, port: config.temporal.devPort, uiPort: config.temporal.uiPort, log: say });
+    temporal = await startEmbeddedTemporal({ cli, dataDir: config.dataDir, port: config.temporal.devPort, uiPort: config.temporal.uiPort });
   }
   try {
     const { metrics, deps, run } = await bootWorker(config, logger);

@@ -14,7 +14,7 @@ export interface EmbeddedTemporal {
  * A Temporal dev server as a child process, its state in `<dataDir>/temporal.sqlite` so
  * chats survive restarts; resolves once it accepts connections.
  */
-export async function startEmbeddedTemporal(options: { cli: string; dataDir: string; port: number; uiPort: number; log: (line: string) => void }): Promise<EmbeddedTemporal> {
+export async function startEmbeddedTemporal(options: { cli: string; dataDir: string; port: number; uiPort: number }): Promise<EmbeddedTemporal> {
   mkdirSync(options.dataDir, { recursive: true });
   const address = `127.0.0.1:${options.port}`;
   const child = spawn(
