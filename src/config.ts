@@ -2,6 +2,8 @@ import { GROUP_REPLY_MODES, type GroupReplyMode } from './domain/reply-policy.js
 
 export interface Config {
   port: number;
+  /** `npm run start:worker` alone serves /metrics, /readyz and /healthz here. */
+  metricsPort: number;
   /** Where zero-config state lives: the embedded Temporal server's and PGlite's files. */
   dataDir: string;
   /**
@@ -57,6 +59,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const config: Config = {
     port: read.integer('PORT', 8080, 0, 65535),
+    metricsPort: read.integer('METRICS_PORT', 9464, 0, 65535),
     dataDir,
     temporal: {
       address: temporalAddress ?? `127.0.0.1:${devPort}`,

@@ -30,7 +30,7 @@ export async function startHttp(
     bodyLimitBytes: config.webhookBodyLimitBytes,
     log: (event) => observe.logger.info(event, 'webhook'),
     metrics: observe.metrics,
-    readiness: readinessCheck({ client, database: observe.database ?? ownPool }),
+    readiness: readinessCheck({ temporal: connection, database: observe.database ?? ownPool }),
   });
   const { server, url } = await listen(app, config.port);
   return {

@@ -1,13 +1,17 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import Koa from 'koa';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { loadConfig, type Config } from './config.js';
 import { openDependencies } from './dependencies.js';
 import { createLogger, secretsOf, type Logger } from './observability/logger.js';
 import { createMetrics, timeActivities, type Metrics } from './observability/metrics.js';
+import { opsRoutes } from './observability/ops-routes.js';
+import { readinessCheck } from './observability/readiness.js';
 import { PinoTemporalLogger } from './observability/temporal-logger.js';
 import { startOfflineOpenAi } from './offline/offline-openai.js';
 import { registerSearchAttributes } from './temporal/register-search-attributes.js';
+import { close, listen } from './webhook/server.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -48,6 +52,7 @@ export async function bootWorker(config: Config, logger: Logger) {
   return {
     metrics,
     deps,
+    connection,
     worker,
     /** Runs until SIGINT/SIGTERM, then drains: activities in flight finish first. */
     async run() {
@@ -62,12 +67,20 @@ export async function bootWorker(config: Config, logger: Logger) {
   };
 }
 
+/** `npm run start:worker`: the worker alone, with its own /metrics, /readyz and /healthz. */
 async function runWorker(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ secrets: secretsOf(config) });
   const booted = await bootWorker(config, logger);
-  logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'chatmem worker polling');
-  await booted.run();
+  const ops = new Koa().use(opsRoutes({ metrics: booted.metrics, readiness: readinessCheck({ temporal: booted.connection, database: booted.deps.db }) }));
+  const { server, url } = await listen(ops, config.metricsPort);
+  logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address, metrics: `${url}/metrics` }, 'chatmem worker polling');
+  console.log(`chatmem worker: polling ${config.temporal.taskQueue} on ${config.temporal.address}; metrics ${url}/metrics`);
+  try {
+    await booted.run();
+  } finally {
+    await close(server);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -2,6 +2,7 @@ import Koa from 'koa';
 import getRawBody from 'raw-body';
 import { interpretWahaEvent } from '../domain/waha-event.js';
 import type { Metrics } from '../observability/metrics.js';
+import { opsRoutes } from '../observability/ops-routes.js';
 import type { Readiness } from '../observability/readiness.js';
 import type { ChatSignaler } from './chat-signaler.js';
 import { hasValidSignature } from './hmac.js';
@@ -25,22 +26,8 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
   const write = options.log ?? (() => undefined);
   const app = new Koa();
 
+  app.use(opsRoutes({ metrics: options.metrics, readiness: options.readiness }));
   app.use(async (ctx, next) => {
-    if (ctx.method === 'GET' && ctx.path === '/healthz') {
-      ctx.body = { status: 'ok' };
-      return;
-    }
-    if (ctx.method === 'GET' && ctx.path === '/readyz' && options.readiness) {
-      const readiness = await options.readiness();
-      ctx.status = readiness.ready ? 200 : 503;
-      ctx.body = readiness;
-      return;
-    }
-    if (ctx.method === 'GET' && ctx.path === '/metrics' && options.metrics) {
-      ctx.type = options.metrics.registry.contentType;
-      ctx.body = await options.metrics.registry.metrics();
-      return;
-    }
     if (ctx.path !== WEBHOOK_PATH) return next();
     if (ctx.method !== 'POST') {
       ctx.status = 405;

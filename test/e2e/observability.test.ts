@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, variant } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { bareEnv, runEntry } from '../support/child-process.js';
 import { capturedLogs, TEST_SECRETS } from '../support/stack.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
@@ -72,4 +75,30 @@ describe('metrics and logs', () => {
     expect(lines).toContain('"msg":"configuration"');
     for (const secret of [...TEST_SECRETS, HMAC_KEY]) expect(lines).not.toContain(secret);
   });
+});
+
+describe('a worker on its own (npm run start:worker)', () => {
+  it('serves /metrics and /readyz on METRICS_PORT, and stops cleanly on Ctrl-C', async () => {
+    const worker = runEntry(
+      'src/worker.ts',
+      [],
+      bareEnv({
+        TEMPORAL_ADDRESS: stack.temporal.address,
+        // A queue of its own, so it takes no work from the stack's worker.
+        TEMPORAL_TASK_QUEUE: 'chatmem-worker-alone',
+        DATABASE_URL: stack.db.url,
+        CHATMEM_DATA_DIR: mkdtempSync(`${tmpdir()}/chatmem-worker-`),
+        METRICS_PORT: '0',
+      }),
+    );
+    try {
+      const [, metricsUrl] = await worker.waitForLine(/metrics (http\S+)\/metrics/, 90_000);
+      const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
+      expect(metrics).toContain('# HELP chatmem_stage_seconds');
+      expect(metrics).toContain('process_cpu_user_seconds_total');
+      expect(await (await fetch(`${metricsUrl}/readyz`)).json()).toEqual({ ready: true, checks: { temporal: 'up', database: 'up' } });
+    } finally {
+      expect(await worker.interrupt()).toBe(0);
+    }
+  }, 120_000);
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
-import { memoryQuery } from '../../src/workflows/chat-workflow.js';
+import { eraseUpdate, memoryQuery } from '../../src/workflows/chat-workflow.js';
 import { bareEnv, runEntry } from '../support/child-process.js';
 import { eventually } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
@@ -125,9 +125,18 @@ describe('the chatmem CLI', () => {
   });
 
   it('refuses what is not a chat, changing nothing', async () => {
+    const before = await personRows(BRUNO);
     const { code, output } = await chatmem('erase', 'bob');
     expect(code).toBe(1);
     expect(output).toContain("'bob' is not a chat");
-    expect((await personRows(BRUNO)).messages).toBeGreaterThan(0);
+    // The workflow's own check turns away a malformed erase request sent past the CLI.
+    const group = stack.client.workflow.getHandle(chatWorkflowId('default', GROUP));
+    const refused = await group.executeUpdate(eraseUpdate, { args: [{ contactId: 'bob' }] }).then(
+      () => null,
+      (error: Error) => error,
+    );
+    expect(String(refused?.cause)).toContain("'bob' is not a contact id");
+    expect(await personRows(BRUNO)).toEqual(before);
+    expect(Object.keys((await memoryOf(GROUP)).knowledge)).toEqual([BRUNO]);
   });
 });

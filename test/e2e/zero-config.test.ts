@@ -2,7 +2,11 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
+import { stateQuery } from '../../src/workflows/chat-workflow.js';
 import { bareEnv, runEntry } from '../support/child-process.js';
+import { eventually } from '../support/http.js';
 
 // `npm start` with nothing configured uses these; the test needs them free, like a new user's machine.
 const DEFAULT_PORTS = { webhook: 8080, temporal: 7233, ui: 8233, waha: 3000 };
@@ -56,6 +60,14 @@ describe('npm start with nothing configured', () => {
 
     const firstReply = await chat('hello, my name is Ana');
     expect(firstReply).toMatch(/^Re: hello, my name is Ana \[(\d+) msgs/);
+    // The simulator's WAHA posted the reply's echo back: it is dropped, never answered.
+    const connection = await Connection.connect({ address: `127.0.0.1:${DEFAULT_PORTS.temporal}` });
+    const state = await eventually(async () => {
+      const view = await new Client({ connection }).workflow.getHandle(chatWorkflowId('default', '5511977776666@c.us')).query(stateQuery);
+      return view.duplicatesDropped === 1 ? view : undefined;
+    }, 'the echo of the reply');
+    expect(state).toMatchObject({ messagesSeen: 1, repliesSent: 1, queueLength: 0 });
+    await connection.close();
 
     expect(await first.interrupt()).toBe(0);
     expect(first.lines).toContain('chatmem: stopped; all data is kept');

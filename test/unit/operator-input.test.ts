@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { parseChatTarget } from '../../src/cli/chat-target.js';
+import { parseChatArgs } from '../../src/simulator/chat.js';
+
+describe('chat names on the command line', () => {
+  it('reads phone numbers, contact ids and group ids', () => {
+    expect(parseChatTarget('5511988887777')).toEqual({ kind: 'contact', chatId: '5511988887777@c.us' });
+    expect(parseChatTarget('+55 (11) 98888-7777')).toEqual({ kind: 'contact', chatId: '5511988887777@c.us' });
+    expect(parseChatTarget('99887766554433@lid')).toEqual({ kind: 'contact', chatId: '99887766554433@lid' });
+    expect(parseChatTarget('120363012345678901@g.us')).toEqual({ kind: 'group', chatId: '120363012345678901@g.us' });
+  });
+
+  it('refuses what is not a chat, saying what is expected', () => {
+    for (const bad of ['bob', '123', 'status@broadcast', '']) expect(() => parseChatTarget(bad)).toThrow(/is not a chat: give a phone number/);
+  });
+});
+
+describe('simulator arguments', () => {
+  it('takes a phone, a name and a group', () => {
+    expect(parseChatArgs(['--from', '+55 11 98888-7777', '--name', 'Ana', '--group', '120363012345678901'])).toEqual({
+      from: '5511988887777@c.us',
+      name: 'Ana',
+      group: '120363012345678901@g.us',
+      session: 'default',
+    });
+  });
+
+  it('refuses a missing or malformed phone or group', () => {
+    expect(() => parseChatArgs([])).toThrow(/--from: '' is not a phone number/);
+    expect(() => parseChatArgs(['--from', 'ana'])).toThrow(/--from: 'ana' is not a phone number/);
+    expect(() => parseChatArgs(['--from', '5511988887777', '--group', 'friends'])).toThrow(/--group: 'friends' is not a group id/);
+  });
+});
