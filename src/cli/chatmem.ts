@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../config.js';
 import { WORKFLOWS_PATH } from '../worker.js';
 import { parseChatTarget } from './chat-target.js';
@@ -47,6 +47,9 @@ export async function runChatmem(argv: string[], print: (line: string) => void =
     if (command === 'erase' && rest.length === 1) return void (await eraseTarget(operator, parseChatTarget(rest[0]!)));
     if (command === 'history' && rest[0] === 'export' && rest.length === 2) return void (await exportHistory(operator, parseChatTarget(rest[1]!), values.out ?? null));
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new Error(`no such chat in session ${session}: ${error.workflowId ?? rest.at(-1)} has never written, or was erased as a whole and is gone`);
+    throw error;
   } finally {
     await connection.close();
   }
