@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { resolveTemporalCli } from './embedded/temporal-cli.js';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from './embedded/temporal-dev-server.js';
 import { createLogger, secretsOf } from './observability/logger.js';
@@ -56,7 +56,7 @@ function banner(config: Config, parts: { webhookUrl: string; uiUrl: string | nul
   ];
 }
 
-main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+main().catch((error: unknown) => {
+  console.error(`chatmem cannot start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

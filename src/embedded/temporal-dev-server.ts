@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { devServerArgs } from '../temporal/dev-server-args.js';
@@ -17,6 +18,14 @@ export interface EmbeddedTemporal {
 export async function startEmbeddedTemporal(options: { cli: string; dataDir: string; port: number; uiPort: number }): Promise<EmbeddedTemporal> {
   mkdirSync(options.dataDir, { recursive: true });
   const address = `127.0.0.1:${options.port}`;
+  // Otherwise a server already there (say, left over from a chatmem that was killed) would
+  // answer in place of ours, with other data.
+  if (await portTaken(options.port)) {
+    throw new Error(
+      `port ${options.port} is taken, so chatmem cannot start its Temporal dev server there: stop what holds it, ` +
+        `set TEMPORAL_DEV_PORT to another port, or set TEMPORAL_ADDRESS=${address} to use the server that is there`,
+    );
+  }
   const child = spawn(
     options.cli,
     [
@@ -68,4 +77,15 @@ export async function startEmbeddedTemporal(options: { cli: string; dataDir: str
       clearTimeout(timer);
     },
   };
+}
+
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
