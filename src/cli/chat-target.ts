@@ -1,3 +1,5 @@
+import { isContactId, isWellFormedGroupId } from '../domain/whatsapp-ids.js';
+
 /** What an operator names on the command line: a chat, or a person across chats. */
 export type ChatTarget = { kind: 'group'; chatId: string } | { kind: 'contact'; chatId: string };
 
@@ -7,8 +9,8 @@ export type ChatTarget = { kind: 'group'; chatId: string } | { kind: 'contact'; 
  */
 export function parseChatTarget(raw: string): ChatTarget {
   const text = raw.trim();
-  if (/^[\d-]+@g\.us$/.test(text)) return { kind: 'group', chatId: text };
-  if (/^[^@\s]+@(c\.us|lid)$/.test(text)) return { kind: 'contact', chatId: text };
+  if (isWellFormedGroupId(text)) return { kind: 'group', chatId: text };
+  if (isContactId(text)) return { kind: 'contact', chatId: text };
   const digits = text.replace(/[\s+().-]/g, '');
   if (/^\d{8,15}$/.test(digits)) return { kind: 'contact', chatId: `${digits}@c.us` };
   throw new Error(`'${raw}' is not a chat: give a phone number (5511988887777), a contact id (…@c.us, …@lid) or a group id (…@g.us)`);

@@ -1,5 +1,15 @@
 /** Pure helpers for WhatsApp/WAHA identifiers (`…@c.us`, `…@lid`, `…@s.whatsapp.net`, `…@g.us`). */
 
+/** A group's id as WhatsApp writes it: digits (older groups: `<creator>-<time>`) and `@g.us`. */
+export function isWellFormedGroupId(id: string): boolean {
+  return /^[\d-]+@g\.us$/.test(id);
+}
+
+/** A person's id: `<phone>@c.us` or `<lid>@lid`. */
+export function isContactId(id: string): boolean {
+  return /^[^@\s]+@(c\.us|lid)$/.test(id);
+}
+
 export function isGroupId(id: string): boolean {
   return id.endsWith('@g.us');
 }

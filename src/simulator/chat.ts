@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig } from '../config.js';
+import { isWellFormedGroupId } from '../domain/whatsapp-ids.js';
 import { WEBHOOK_PATH } from '../webhook/app.js';
 import { startLocalWaha } from './local-waha.js';
 import { wahaMessageEvent, type SimulatedMe } from './waha-events.js';
@@ -37,7 +38,7 @@ export function parseChatArgs(argv: string[]): ChatOptions {
   let group: string | null = null;
   if (values.group !== undefined) {
     group = values.group.endsWith('@g.us') ? values.group : `${values.group}@g.us`;
-    if (!/^[\d-]+@g\.us$/.test(group)) throw new UsageError(`--group: '${values.group}' is not a group id (digits, e.g. 120363012345678901)`);
+    if (!isWellFormedGroupId(group)) throw new UsageError(`--group: '${values.group}' is not a group id (digits, e.g. 120363012345678901)`);
   }
   return { from: `${digits}@c.us`, name: values.name ?? null, group, session: values.session ?? 'default' };
 }

@@ -22,6 +22,7 @@ import { ChatState, type ChatMemoryView, type ChatSnapshot, type ChatStateView }
 import { PERMANENT_FAILURE } from '../domain/failure-types.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import { decideReply, isHumanTakeover } from '../domain/reply-policy.js';
+import { isContactId } from '../domain/whatsapp-ids.js';
 import { LAST_INTERACTION } from './search-attributes.js';
 
 /** A WhatsApp message for this chat, as the webhook normalized it. */
@@ -76,13 +77,14 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
   const state = new ChatState({ session: input.session, chatId: input.chatId }, input.carried);
   const learning = new BackgroundLearning(state);
   const erasures = new Erasures();
+  const lastInteraction = new LastInteractionAttribute();
   setHandler(inboundSignal, (message) => void state.accept(message));
   setHandler(resumeSignal, () => state.resume());
   setHandler(stateQuery, () => state.view());
   setHandler(memoryQuery, () => state.memory());
   setHandler(eraseUpdate, ({ contactId }) => erasures.request(contactId), {
     validator: ({ contactId }) => {
-      if (contactId !== null && !/^[^@\s]+@(c\.us|lid)$/.test(contactId)) throw new Error(`'${contactId}' is not a contact id such as 5511988887777@c.us`);
+      if (contactId !== null && !isContactId(contactId)) throw new Error(`'${contactId}' is not a contact id such as 5511988887777@c.us`);
     },
   });
 
@@ -99,7 +101,7 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
 
     // 1. Store what arrived; user messages close together become one batch (debounce).
     const { batch, settings } = await collectBatch(state, learning);
-    showLastInteraction(state);
+    lastInteraction.show(state.lastInteraction());
 
     // 2. Answer the batch, unless a human operator has the chat.
     if (batch.length && !state.isPaused(Date.now())) await answer(state, batch);
@@ -114,11 +116,15 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
 }
 
 /** Keeps the LastInteraction search attribute current, so the Web UI can sort and filter chats by it. */
-function showLastInteraction(state: ChatState): void {
-  const last = state.lastInteraction();
-  // Histories recorded before the attribute existed replay without this command.
-  if (last !== null && patched('last-interaction-search-attribute')) {
+class LastInteractionAttribute {
+  private shown: number | null = null;
+
+  show(last: number | null): void {
+    if (last === null || last === this.shown) return;
+    // Histories recorded before the attribute existed replay without this command.
+    if (!patched('last-interaction-search-attribute')) return;
     upsertSearchAttributes([{ key: LAST_INTERACTION, value: new Date(last * 1000) }]);
+    this.shown = last;
   }
 }
 
