@@ -1,3 +1,4 @@
+import { isGroupId } from '../domain/whatsapp-ids.js';
 import type { StmRepository } from '../stores/sql/stm-repository.js';
 import type { LongTermMemory } from '../stores/vector/long-term-memory.js';
 
@@ -24,23 +25,26 @@ export interface ErasedCounts {
 /**
  * The right to be forgotten, for one chat at a time: the chat's workflow runs this between
  * messages, after its background learning has settled, so nothing it erases comes back.
+ * Vectors go first and the transcript last: a retry after a partial failure still finds
+ * the messages that say which facts to remove. (Counts are of what the last attempt removed.)
  */
 export function createEraseActivities({ stm, ltm }: { stm: StmRepository; ltm: LongTermMemory }) {
   return {
-    async eraseChatMemory(request: EraseRequest): Promise<ErasedCounts> {
-      const chat = { session: request.session, chatId: request.chatId };
-      if (request.contactId === null) {
-        const rows = await stm.eraseChat(chat);
-        const memories = await ltm.forgetMessages(request.chatId);
-        // A private chat is the person: all they are known for goes. In a group, the facts
-        // its messages taught go; what people said elsewhere stays theirs.
-        const facts = request.chatId.endsWith('@g.us') ? await ltm.forgetFactsFrom(rows.actorIds, rows.messageIds) : await ltm.forgetFacts(request.chatId);
-        return { chats: rows.chats, messages: rows.messages, summaries: rows.summaries, memories, facts };
+    async eraseChatMemory({ session, chatId, contactId }: EraseRequest): Promise<ErasedCounts> {
+      const chat = { session, chatId };
+      const memories = await ltm.forgetMessages(chatId, contactId ?? undefined);
+      const facts = await forgetFacts();
+      const rows = contactId === null ? await stm.eraseChat(chat) : await stm.eraseContactInChat(chat, contactId);
+      return { ...rows, memories, facts };
+
+      async function forgetFacts(): Promise<number> {
+        // A person goes with all they are known for; a group takes the facts its own
+        // messages taught, and what its members said elsewhere stays theirs.
+        if (contactId !== null) return ltm.forgetFacts(contactId);
+        if (!isGroupId(chatId)) return ltm.forgetFacts(chatId);
+        const { messageIds, actorIds } = await stm.userMessageSources(chat);
+        return ltm.forgetFactsFrom(actorIds, messageIds);
       }
-      const rows = await stm.eraseContactInChat(chat, request.contactId);
-      const memories = await ltm.forgetMessages(request.chatId, request.contactId);
-      const facts = await ltm.forgetFacts(request.contactId);
-      return { chats: rows.chats, messages: rows.messages, summaries: rows.summaries, memories, facts };
     },
   };
 }

@@ -104,6 +104,18 @@ describe('the chatmem CLI', () => {
     expect(await personRows(BRUNO)).toEqual(bruno);
   });
 
+  it('erasing a group removes it from every store, with the facts its messages taught, and keeps what members said elsewhere', async () => {
+    const { code, output } = await chatmem('erase', GROUP);
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/long-term memory \(vectors\): 1\b/);
+    expect(output).toMatch(/knowledge \(vectors\): 1\b/);
+    expect(await stack.rows('SELECT 1 FROM sessions WHERE chat_id = $1', [GROUP])).toEqual([]);
+    expect(await stack.rows("SELECT 1 FROM messages WHERE content LIKE '%blue%'")).toEqual([]);
+    expect(await stack.deps.ltm.store.count('longterm_memory', { chatId: GROUP })).toBe(0);
+    expect((await stack.deps.ltm.facts(BRUNO)).map((fact) => fact.fact)).toEqual(['name: bruno']);
+    expect(await memoryOf(GROUP)).toEqual({ summary: null, knowledge: {}, recent: [] });
+  });
+
   it('exports a chat history that replay accepts, and replay rejects a history the code does not produce', async () => {
     const dir = mkdtempSync(`${tmpdir()}/chatmem-history-`);
     const file = `${dir}/bruno.json`;
@@ -126,17 +138,18 @@ describe('the chatmem CLI', () => {
 
   it('refuses what is not a chat, changing nothing', async () => {
     const before = await personRows(BRUNO);
+    const brunoMemory = await memoryOf(BRUNO);
     const { code, output } = await chatmem('erase', 'bob');
     expect(code).toBe(1);
     expect(output).toContain("'bob' is not a chat");
     // The workflow's own check turns away a malformed erase request sent past the CLI.
-    const group = stack.client.workflow.getHandle(chatWorkflowId('default', GROUP));
-    const refused = await group.executeUpdate(eraseUpdate, { args: [{ contactId: 'bob' }] }).then(
+    const chat = stack.client.workflow.getHandle(chatWorkflowId('default', BRUNO));
+    const refused = await chat.executeUpdate(eraseUpdate, { args: [{ contactId: 'bob' }] }).then(
       () => null,
       (error: Error) => error,
     );
     expect(String(refused?.cause)).toContain("'bob' is not a contact id");
     expect(await personRows(BRUNO)).toEqual(before);
-    expect(Object.keys((await memoryOf(GROUP)).knowledge)).toEqual([BRUNO]);
+    expect(await memoryOf(BRUNO)).toEqual(brunoMemory);
   });
 });

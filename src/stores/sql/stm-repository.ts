@@ -187,12 +187,21 @@ export class StmRepository {
     return String(row.id);
   }
 
+  /** The WAHA ids of a chat's user messages and who wrote them: what long-term memory learned from. */
+  async userMessageSources(chat: ChatRef): Promise<{ messageIds: string[]; actorIds: string[] }> {
+    const { rows } = await this.db.query<{ waha_message_id: string; actor_id: string }>(
+      `SELECT m.waha_message_id, m.actor_id FROM messages m JOIN sessions s ON s.id = m.session_id
+        WHERE s.waha_session = $1 AND s.chat_id = $2 AND NOT m.from_me AND m.waha_message_id IS NOT NULL`,
+      [chat.session, chat.chatId],
+    );
+    return { messageIds: rows.map((row) => row.waha_message_id), actorIds: [...new Set(rows.map((row) => row.actor_id))] };
+  }
+
   /** Erases a chat: its row, every message and every summary. */
   async eraseChat(chat: ChatRef): Promise<ErasedRows> {
     return this.db.transaction(async (tx) => {
-      const { rows: messages } = await tx.query<ErasedRow>(
-        `DELETE FROM messages m USING sessions s WHERE m.session_id = s.id AND s.waha_session = $1 AND s.chat_id = $2
-         RETURNING m.waha_message_id, m.actor_id, m.from_me`,
+      const { rows: messages } = await tx.query(
+        'DELETE FROM messages m USING sessions s WHERE m.session_id = s.id AND s.waha_session = $1 AND s.chat_id = $2 RETURNING m.id',
         [chat.session, chat.chatId],
       );
       const { rows: summaries } = await tx.query(
@@ -200,7 +209,7 @@ export class StmRepository {
         [chat.session, chat.chatId],
       );
       const { rows: chats } = await tx.query('DELETE FROM sessions WHERE waha_session = $1 AND chat_id = $2 RETURNING id', [chat.session, chat.chatId]);
-      return { messages: messages.length, summaries: summaries.length, chats: chats.length, ...sourcesOf(messages) };
+      return { messages: messages.length, summaries: summaries.length, chats: chats.length };
     });
   }
 
@@ -211,7 +220,7 @@ export class StmRepository {
    */
   async eraseContactInChat(chat: ChatRef, contactId: string): Promise<ErasedRows> {
     return this.db.transaction(async (tx) => {
-      const { rows: messages } = await tx.query<ErasedRow>(
+      const { rows: messages } = await tx.query(
         `WITH theirs AS (
            SELECT m.id, m.waha_message_id FROM messages m JOIN sessions s ON s.id = m.session_id
             WHERE s.waha_session = $1 AND s.chat_id = $2 AND NOT m.from_me AND m.actor_id = $3
@@ -219,10 +228,10 @@ export class StmRepository {
          DELETE FROM messages m USING sessions s
           WHERE m.session_id = s.id AND s.waha_session = $1 AND s.chat_id = $2
             AND (m.id IN (SELECT id FROM theirs) OR m.in_reply_to IN (SELECT waha_message_id FROM theirs))
-         RETURNING m.waha_message_id, m.actor_id, m.from_me`,
+         RETURNING m.id`,
         [chat.session, chat.chatId, contactId],
       );
-      if (messages.length === 0) return { messages: 0, summaries: 0, chats: 0, messageIds: [], actorIds: [] };
+      if (messages.length === 0) return { messages: 0, summaries: 0, chats: 0 };
       const { rows: summaries } = await tx.query(
         'DELETE FROM summaries x USING sessions s WHERE x.session_id = s.id AND s.waha_session = $1 AND s.chat_id = $2 RETURNING x.id',
         [chat.session, chat.chatId],
@@ -231,7 +240,7 @@ export class StmRepository {
         'UPDATE sessions SET summary = NULL, summary_updated_at = NULL, summary_covers_to = NULL WHERE waha_session = $1 AND chat_id = $2',
         [chat.session, chat.chatId],
       );
-      return { messages: messages.length, summaries: summaries.length, chats: 0, ...sourcesOf(messages) };
+      return { messages: messages.length, summaries: summaries.length, chats: 0 };
     });
   }
 
@@ -263,9 +272,6 @@ export interface ErasedRows {
   messages: number;
   summaries: number;
   chats: number;
-  /** WAHA ids of the erased messages and who wrote them, to find what was learned from them. */
-  messageIds: string[];
-  actorIds: string[];
 }
 
 /** The columns a transcript line is made of. */
@@ -275,19 +281,6 @@ interface LineRow {
   sender_name: string | null;
   actor_id: string;
   has_media: boolean;
-}
-
-interface ErasedRow {
-  waha_message_id: string | null;
-  actor_id: string;
-  from_me: boolean;
-}
-
-function sourcesOf(rows: ErasedRow[]): Pick<ErasedRows, 'messageIds' | 'actorIds'> {
-  return {
-    messageIds: rows.map((row) => row.waha_message_id).filter((id): id is string => id !== null),
-    actorIds: [...new Set(rows.filter((row) => !row.from_me).map((row) => row.actor_id))],
-  };
 }
 
 function toLine(row: LineRow): Omit<TranscriptLine, 'messageId'> {
