@@ -6,7 +6,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { bareEnv, runEntry } from '../test/support/child-process.js';
+import { bareEnv, runCommand, runEntry } from '../test/support/child-process.js';
 import { printTable, temporalCli } from './support.js';
 
 temporalCli(); // installed before the clock starts, as `npm run setup:temporal` would
@@ -15,7 +15,7 @@ const rows: (string | number)[][] = [];
 
 for (const run of ['first start (empty data folder)', 'restart (same folder)']) {
   const started = performance.now();
-  const chatmem = runEntry('src/main.ts', [], bareEnv({ CHATMEM_DATA_DIR: dataDir }));
+  const chatmem = runCommand('npm', ['start'], bareEnv({ CHATMEM_DATA_DIR: dataDir }));
   await chatmem.waitForLine(/up\. WAHA webhook/, 120_000);
   const up = performance.now() - started;
 
@@ -27,8 +27,8 @@ for (const run of ['first start (empty data folder)', 'restart (same folder)']) 
   await simulator.exited;
 
   const stopping = performance.now();
-  const code = await chatmem.interrupt();
-  if (code !== 0) throw new Error(`chatmem exited with ${code} on Ctrl-C`);
+  await chatmem.interrupt();
+  if (!chatmem.lines.includes('chatmem: stopped; all data is kept')) throw new Error(`chatmem did not stop cleanly:\n${chatmem.lines.join('\n')}`);
   rows.push([run, Math.round(up), Math.round(replied), Math.round(performance.now() - stopping)]);
 }
 rmSync(dataDir, { recursive: true, force: true });

@@ -8,9 +8,17 @@ export function bareEnv(extra: Record<string, string> = {}): Record<string, stri
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...extra };
 }
 
-/** A TypeScript entry point of the project run as `npm` runs it, with its output kept line by line. */
+/** A TypeScript entry point of the project, run through tsx as the npm scripts run it. */
 export function runEntry(entry: string, args: string[], env: Record<string, string>) {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: PROJECT_ROOT, env, stdio: 'pipe' });
+  return runCommand(process.execPath, ['--import', 'tsx', entry, ...args], env);
+}
+
+/**
+ * A command in the project folder, in a process group of its own as a terminal would run
+ * it, with its output kept line by line.
+ */
+export function runCommand(command: string, args: string[], env: Record<string, string>) {
+  const child: ChildProcessWithoutNullStreams = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: 'pipe', detached: true });
   const lines: string[] = [];
   let partial = '';
   const take = (chunk: Buffer) => {
@@ -34,16 +42,26 @@ export function runEntry(entry: string, args: string[], env: Record<string, stri
           if (match) return match;
         }
         if (child.exitCode !== null || Date.now() > deadline) {
-          throw new Error(`no line matching ${pattern} from ${entry} (${child.exitCode === null ? 'timed out' : `exited ${child.exitCode}`}); output:\n${lines.join('\n')}`);
+          throw new Error(`no line matching ${pattern} from ${[command, ...args].join(' ')} (${child.exitCode === null ? 'timed out' : `exited ${child.exitCode}`}); output:\n${lines.join('\n')}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
-    /** SIGINT (Ctrl-C), then the exit code; SIGKILL if it has not stopped within `timeoutMs`. */
+    /**
+     * Ctrl-C as a terminal sends it, to the whole process group; resolves with the exit code
+     * (null when, like npm, it ends by the signal). SIGKILL if not stopped within `timeoutMs`.
+     */
     async interrupt(timeoutMs = 30_000): Promise<number | null> {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      const signal = (name: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, name);
+        } catch {
+          // the group is gone already
+        }
+      };
+      signal('SIGINT');
+      const timer = setTimeout(() => signal('SIGKILL'), timeoutMs);
       const code = await exited;
       clearTimeout(timer);
       return code;
