@@ -191,7 +191,8 @@ export class StmRepository {
   async userMessageSources(chat: ChatRef): Promise<{ messageIds: string[]; actorIds: string[] }> {
     const { rows } = await this.db.query<{ waha_message_id: string; actor_id: string }>(
       `SELECT m.waha_message_id, m.actor_id FROM messages m JOIN sessions s ON s.id = m.session_id
-        WHERE s.waha_session = $1 AND s.chat_id = $2 AND NOT m.from_me AND m.waha_message_id IS NOT NULL`,
+        WHERE s.waha_session = $1 AND s.chat_id = $2 AND NOT m.from_me AND m.waha_message_id IS NOT NULL
+        ORDER BY m.id`,
       [chat.session, chat.chatId],
     );
     return { messageIds: rows.map((row) => row.waha_message_id), actorIds: [...new Set(rows.map((row) => row.actor_id))] };

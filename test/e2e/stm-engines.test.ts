@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InboundMessage } from '../../src/domain/inbound-message.js';
+import { interpretWahaEvent } from '../../src/domain/waha-event.js';
+import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
+import type { Database } from '../../src/stores/sql/database.js';
+import { migrate } from '../../src/stores/sql/migrate.js';
+import { openPgliteDatabase } from '../../src/stores/sql/pglite-database.js';
+import { StmRepository } from '../../src/stores/sql/stm-repository.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+
+// Short-term memory runs on PostgreSQL in production and on PGlite when nothing is
+// configured: the same repository must behave the same on both.
+const ME = { id: '5521900000001@c.us', pushName: 'Bot' };
+const ANA = '5511944440001@c.us';
+const BIA = '5511944440002@c.us';
+const GROUP = '120363000000000555@g.us';
+
+function message(chatId: string, text: string, options: { from?: string; fromMe?: boolean; waId?: string } = {}): InboundMessage {
+  const inGroup = chatId.endsWith('@g.us');
+  const outcome = interpretWahaEvent(
+    wahaMessageEvent({ session: 'default', me: ME, chatId, fromMe: options.fromMe ?? false, text, senderName: 'Someone', ...(inGroup ? { participant: options.from } : {}), ...(options.waId ? { waId: options.waId } : {}) }),
+  );
+  if (outcome.kind !== 'message') throw new Error(`not a message: ${JSON.stringify(outcome)}`);
+  return outcome.message;
+}
+
+const engines: { name: string; open: () => Promise<{ db: Database; drop(): Promise<void> }> }[] = [
+  {
+    name: 'PostgreSQL',
+    open: async () => {
+      const test: TestDatabase = await createTestDatabase();
+      return { db: test.pool, drop: test.drop };
+    },
+  },
+  {
+    name: 'PGlite',
+    open: async () => {
+      const db = await openPgliteDatabase(null);
+      await migrate(db);
+      return { db, drop: () => db.close() };
+    },
+  },
+];
+
+describe.each(engines)('short-term memory on $name', ({ open }) => {
+  let opened: Awaited<ReturnType<typeof open>>;
+  let stm: StmRepository;
+  beforeAll(async () => {
+    opened = await open();
+    // Migrating twice changes nothing.
+    expect(await migrate(opened.db)).toEqual([]);
+    stm = new StmRepository(opened.db);
+  });
+  afterAll(async () => opened?.drop());
+
+  const chat = { session: 'default', chatId: ANA };
+
+  it('stores a message once per handling, whichever delivery comes again', async () => {
+    const hello = message(ANA, 'hello, I am Ana', { waId: 'ENG1' });
+    expect(await stm.recordInbound(hello, 'claim-1')).toEqual({ fresh: true });
+    expect(await stm.recordInbound(hello, 'claim-1')).toEqual({ fresh: true });
+    expect(await stm.recordInbound(hello, 'claim-2')).toEqual({ fresh: false });
+    expect(await stm.lastMessages(chat, 10)).toEqual([expect.objectContaining({ role: 'user', content: 'hello, I am Ana', messageId: hello.messageId })]);
+  });
+
+  it('stores the reply before it is sent, then gives it WhatsApp’s id and drops an echo stored first', async () => {
+    const rowId = await stm.recordReply({ ...chat, text: 'hi Ana', meId: ME.id, inReplyTo: 'x', claimToken: 'reply-1', at: Date.now() });
+    expect(await stm.recordReply({ ...chat, text: 'hi Ana', meId: ME.id, inReplyTo: 'x', claimToken: 'reply-1', at: Date.now() })).toBe(rowId);
+    expect(await stm.findReply('reply-1')).toEqual({ rowId, text: 'hi Ana' });
+    // WAHA's echo of the reply, under the @lid form of the chat, got stored before we knew the id.
+    const echo = message('99990000111@lid', 'hi Ana', { fromMe: true, waId: 'SENT1' });
+    expect(await stm.recordInbound(echo, 'claim-echo')).toEqual({ fresh: true });
+    await stm.markReplySent(rowId, { messageId: `true_${ANA}_SENT1`, waId: 'SENT1' });
+    const [{ n }] = (await opened.db.query<{ n: number }>("SELECT count(*)::int AS n FROM sessions WHERE chat_id = '99990000111@lid'")).rows;
+    expect(n).toBe(0);
+    expect((await stm.lastMessages(chat, 10)).map((line) => [line.role, line.content])).toEqual([
+      ['user', 'hello, I am Ana'],
+      ['assistant', 'hi Ana'],
+    ]);
+  });
+
+  it('summaries: made once per claim, and the window starts after what they cover', async () => {
+    const toFold = await stm.messagesToSummarize(chat, 100);
+    expect(toFold).toHaveLength(2);
+    const record = { summary: 'Ana said hello.', fromId: toFold[0]!.id, toId: toFold[1]!.id, messageCount: 2, tokens: 4, model: 'm', claimToken: 'sum-1' };
+    await stm.storeSummary(chat, record);
+    await stm.storeSummary(chat, record);
+    expect(await stm.findSummary('sum-1')).toEqual({ summary: 'Ana said hello.', tokens: 4 });
+    expect((await stm.currentSummary(chat)).summary).toBe('Ana said hello.');
+    expect(await stm.lastMessages(chat, 10)).toEqual([]);
+    await stm.recordInbound(message(ANA, 'and I live in Olinda', { waId: 'ENG2' }), 'claim-3');
+    expect((await stm.lastMessages(chat, 10)).map((line) => line.content)).toEqual(['and I live in Olinda']);
+  });
+
+  it('erases one person from a group, with the replies to them and the group’s summaries, and then a whole chat', async () => {
+    const group = { session: 'default', chatId: GROUP };
+    const fromAna = message(GROUP, 'Ana here', { from: ANA, waId: 'G1' });
+    await stm.recordInbound(fromAna, 'g-1');
+    await stm.recordInbound(message(GROUP, 'Bia here', { from: BIA, waId: 'G2' }), 'g-2');
+    await stm.recordReply({ ...group, text: 'hello Ana', meId: ME.id, inReplyTo: fromAna.messageId, claimToken: 'g-reply', at: Date.now() });
+    const lines = await stm.messagesToSummarize(group, 100);
+    await stm.storeSummary(group, { summary: 'Ana and Bia', fromId: lines[0]!.id, toId: lines.at(-1)!.id, messageCount: 3, tokens: 3, model: 'm', claimToken: 'g-sum' });
+    expect(await stm.userMessageSources(group)).toEqual({ messageIds: [fromAna.messageId, expect.stringContaining('G2')], actorIds: [ANA, BIA] });
+
+    expect(await stm.eraseContactInChat(group, ANA)).toEqual({ messages: 2, summaries: 1, chats: 0 });
+    expect(await stm.currentSummary(group)).toEqual({ summary: null, coversTo: null });
+    expect((await stm.lastMessages(group, 10)).map((line) => line.content)).toEqual(['Bia here']);
+    expect(await stm.eraseContactInChat(group, ANA)).toEqual({ messages: 0, summaries: 0, chats: 0 });
+
+    expect(await stm.eraseChat(chat)).toEqual({ messages: 3, summaries: 1, chats: 1 });
+    expect(await stm.lastMessages(chat, 10)).toEqual([]);
+    expect(await stm.eraseChat(chat)).toEqual({ messages: 0, summaries: 0, chats: 0 });
+  });
+});
