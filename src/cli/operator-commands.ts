@@ -45,11 +45,13 @@ const STORES: [keyof ErasedCounts, string][] = [
  */
 export async function eraseTarget({ client, session, print }: Operator, target: ChatTarget): Promise<ErasedCounts> {
   const total: ErasedCounts = { chats: 0, messages: 0, summaries: 0, memories: 0, facts: 0 };
+  let untouchedGroups = 0;
   const eraseIn = async (chatId: string, contactId: string | null) => {
     try {
       const counts = await client.workflow.getHandle(chatWorkflowId(session, chatId)).executeUpdate(eraseUpdate, { args: [{ contactId }] });
       for (const [key] of STORES) total[key] += counts[key];
-      print(`  ${chatId}: ${STORES.map(([key]) => `${counts[key]} ${key}`).join(', ')}`);
+      if (contactId !== null && STORES.every(([key]) => counts[key] === 0)) untouchedGroups += 1;
+      else print(`  ${chatId}: ${STORES.map(([key]) => `${counts[key]} ${key}`).join(', ')}`);
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
       print(`  ${chatId}: no such chat`);
@@ -65,6 +67,7 @@ export async function eraseTarget({ client, session, print }: Operator, target: 
       const chatId = group.typedSearchAttributes.get(CHAT_ID);
       if (chatId) await eraseIn(chatId, target.chatId);
     }
+    if (untouchedGroups) print(`  ${untouchedGroups} other group(s): nothing of ${target.chatId}`);
   }
   print('removed, per store:');
   for (const [key, label] of STORES) print(`  ${label}: ${total[key]}`);
