@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { signWebhookBody } from '../src/webhook/hmac.js';
+import { wahaWebhookHeaders } from '../src/webhook/hmac.js';
 import { variant } from '../test/support/fixtures.js';
 import { startOpenAiStandIn } from '../test/support/openai-standin.js';
 import { createTestDatabase, ensurePostgresRunning } from '../test/support/postgres.js';
@@ -73,7 +73,7 @@ async function post(event: unknown) {
   const raw = JSON.stringify(event);
   const response = await fetch(webhookUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-webhook-hmac': signWebhookBody(HMAC_KEY, raw) },
+    headers: wahaWebhookHeaders(HMAC_KEY, raw),
     body: raw,
   });
   await response.arrayBuffer();

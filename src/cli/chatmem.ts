@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
 import { WORKFLOWS_PATH } from '../worker.js';
 import { parseChatTarget } from './chat-target.js';
 import { eraseTarget, exportHistory, inspectChat, replayHistory } from './operator-commands.js';
@@ -61,7 +61,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       console.error(error.message ? `${error.message}\n\n${USAGE}` : USAGE);
       process.exit(error.message ? 2 : 0);
     }
-    console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
+    console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   });
 }

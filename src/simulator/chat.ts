@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
 import { isWellFormedGroupId } from '../domain/whatsapp-ids.js';
 import { WEBHOOK_PATH } from '../webhook/app.js';
 import { startLocalWaha } from './local-waha.js';
@@ -113,6 +113,6 @@ function exitWithReason(error: unknown): never {
     console.error(error.message ? `${error.message}\n\n${USAGE}` : USAGE);
     process.exit(error.message ? 2 : 0);
   }
-  console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
+  console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 }

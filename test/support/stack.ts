@@ -13,7 +13,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { PinoTemporalLogger } from '../../src/observability/temporal-logger.js';
 import { startHttp } from '../../src/server.js';
 import { WEBHOOK_PATH } from '../../src/webhook/app.js';
-import { signWebhookBody } from '../../src/webhook/hmac.js';
+import { wahaWebhookHeaders } from '../../src/webhook/hmac.js';
 import { stateQuery } from '../../src/workflows/chat-workflow.js';
 import { createChatWorker } from '../../src/worker.js';
 import { startOpenAiStandIn } from './openai-standin.js';
@@ -122,10 +122,9 @@ export async function startStack(options: StackOptions) {
   /** Posts a body to the webhook as WAHA does (signed when the stack has an HMAC key). */
   async function post(body: unknown, headers: Record<string, string> = {}) {
     const raw = typeof body === 'string' ? body : JSON.stringify(body);
-    const signature: Record<string, string> = hmacKey ? { 'x-webhook-hmac': signWebhookBody(hmacKey, raw), 'x-webhook-hmac-algorithm': 'sha512' } : {};
     const response = await fetch(webhookUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...signature, ...headers },
+      headers: { ...wahaWebhookHeaders(hmacKey, raw), ...headers },
       body: raw,
     });
     return { status: response.status, body: (await response.json().catch(() => null)) as any };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { signWebhookBody } from '../../src/webhook/hmac.js';
+import { wahaWebhookHeaders } from '../../src/webhook/hmac.js';
 import { sendJson, serve } from './http.js';
 
 export type Engine = 'GOWS' | 'WEBJS' | 'NOWEB';
@@ -75,11 +75,7 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
   async function postEcho(request: { session: string; chatId: string; text: string }, waId: string): Promise<void> {
     if (!webhookUrl) return;
     const raw = JSON.stringify(echoEvent(engine, me, request, waId));
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (options.hmacKey) {
-      headers['x-webhook-hmac'] = signWebhookBody(options.hmacKey, raw);
-      headers['x-webhook-hmac-algorithm'] = 'sha512';
-    }
+    const headers = wahaWebhookHeaders(options.hmacKey ?? null, raw);
     // The webhook may already be gone when a test or benchmark shuts down: that is no failure.
     const status = await fetch(webhookUrl, { method: 'POST', headers, body: raw }).then(
       (response) => response.status,
