@@ -31,12 +31,17 @@ async function main(): Promise<void> {
 
     // The Temporal runtime drains the worker on SIGINT/SIGTERM; the webhook stops taking
     // deliveries at the same moment, so WAHA retries them against the next instance.
+    // Kept, not once: a terminal's Ctrl-C reaches npm, tsx and us together and tsx relays it
+    // again, and a signal nobody listens for would kill us mid-drain.
+    let stopping = false;
     const stopHttp = () => {
+      if (stopping) return;
+      stopping = true;
       say('stopping: finishing the work in flight (Ctrl-C again does not hurry it)');
       void http.stop();
     };
-    process.once('SIGINT', stopHttp);
-    process.once('SIGTERM', stopHttp);
+    process.on('SIGINT', stopHttp);
+    process.on('SIGTERM', stopHttp);
     await run();
   } finally {
     await temporal?.stop();

@@ -5,6 +5,17 @@ import { resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { devServerArgs } from '../temporal/dev-server-args.js';
 
+/**
+ * Runs the server and stops it once the shell's stdin closes: when chatmem asks, and
+ * equally when chatmem dies in any way, even by SIGKILL, because the pipe closes with it.
+ * So no server outlives chatmem, holding the port and the data. (Background jobs get
+ * /dev/null as stdin unless told otherwise, hence fd 3.)
+ */
+const WATCHDOG = `exec 3<&0
+"$@" </dev/null & server=$!
+( cat <&3 >/dev/null; kill -TERM $server 2>/dev/null ) &
+wait $server`;
+
 export interface EmbeddedTemporal {
   address: string;
   uiUrl: string;
@@ -27,8 +38,10 @@ export async function startEmbeddedTemporal(options: { cli: string; dataDir: str
     );
   }
   const child = spawn(
-    options.cli,
+    'sh',
     [
+      '-c', WATCHDOG, 'temporal-watchdog',
+      options.cli,
       'server', 'start-dev',
       '--ip', '127.0.0.1',
       '--port', String(options.port),
@@ -38,16 +51,14 @@ export async function startEmbeddedTemporal(options: { cli: string; dataDir: str
       ...devServerArgs(),
     ],
     // Its own process group: Ctrl-C reaches chatmem, which stops the server after the worker drained.
-    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+    { stdio: ['pipe', 'ignore', 'pipe'], detached: true },
   );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  // Detached, it would outlive a chatmem that crashes; this covers every exit that runs JS.
-  const killOnExit = () => child.kill('SIGTERM');
-  process.once('exit', killOnExit);
+  const stop = () => child.stdin.end();
 
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -59,7 +70,7 @@ export async function startEmbeddedTemporal(options: { cli: string; dataDir: str
       break;
     } catch (error) {
       if (Date.now() > deadline) {
-        child.kill('SIGKILL');
+        stop();
         throw new Error(`the Temporal dev server did not come up on ${address} within 60 s: ${String(error)} ${stderr.trim()}`);
       }
       await new Promise((wait) => setTimeout(wait, 250));
@@ -69,12 +80,9 @@ export async function startEmbeddedTemporal(options: { cli: string; dataDir: str
     address,
     uiUrl: `http://127.0.0.1:${options.uiPort}`,
     async stop() {
-      process.off('exit', killOnExit);
       if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      stop();
       await exited;
-      clearTimeout(timer);
     },
   };
 }

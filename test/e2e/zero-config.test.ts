@@ -85,5 +85,12 @@ describe('npm start with nothing configured', () => {
     expect(promptMessages(secondReply)).toBeGreaterThan(promptMessages(firstReply));
     await second.interrupt();
     expect(second.lines).toContain('chatmem: stopped; all data is kept');
+
+    // Killed outright, chatmem cannot stop its Temporal server; the server stops by itself,
+    // so the next start finds the port free.
+    const third = startChatmem();
+    await third.waitForLine(/up\. WAHA webhook/, 90_000);
+    await third.kill();
+    await eventually(async () => !(await portOpen(DEFAULT_PORTS.temporal)), 'the orphaned Temporal server to stop', 15_000);
   }, 300_000);
 });

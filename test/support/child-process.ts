@@ -28,7 +28,23 @@ export function runCommand(command: string, args: string[], env: Record<string, 
   };
   child.stdout.on('data', take);
   child.stderr.on('data', take);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': npm can end before the chatmem under it has written its last line;
+  // the output pipe closes only when every process of the group holding it is gone.
+  let closed = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      if (partial) lines.push(partial);
+      closed = true;
+      resolve(code);
+    }),
+  );
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, name);
+    } catch {
+      // the group is gone already
+    }
+  };
   return {
     child,
     lines,
@@ -41,8 +57,8 @@ export function runCommand(command: string, args: string[], env: Record<string, 
           const match = line.match(pattern);
           if (match) return match;
         }
-        if (child.exitCode !== null || Date.now() > deadline) {
-          throw new Error(`no line matching ${pattern} from ${[command, ...args].join(' ')} (${child.exitCode === null ? 'timed out' : `exited ${child.exitCode}`}); output:\n${lines.join('\n')}`);
+        if (closed || Date.now() > deadline) {
+          throw new Error(`no line matching ${pattern} from ${[command, ...args].join(' ')} (${closed ? `exited ${child.exitCode}` : 'timed out'}); output:\n${lines.join('\n')}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -52,19 +68,17 @@ export function runCommand(command: string, args: string[], env: Record<string, 
      * (null when, like npm, it ends by the signal). SIGKILL if not stopped within `timeoutMs`.
      */
     async interrupt(timeoutMs = 30_000): Promise<number | null> {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      const signal = (name: NodeJS.Signals) => {
-        try {
-          process.kill(-child.pid!, name);
-        } catch {
-          // the group is gone already
-        }
-      };
+      if (closed) return child.exitCode;
       signal('SIGINT');
       const timer = setTimeout(() => signal('SIGKILL'), timeoutMs);
       const code = await exited;
       clearTimeout(timer);
       return code;
+    },
+    /** SIGKILL to the whole process group, as when a machine's OOM killer or `kill -9` strikes. */
+    async kill(): Promise<void> {
+      signal('SIGKILL');
+      await exited;
     },
   };
 }
