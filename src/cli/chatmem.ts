@@ -1,9 +1,10 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config.js';
 import { WORKFLOWS_PATH } from '../worker.js';
-import { parseChatTarget } from './chat-target.js';
+import { parseChatTarget, type ChatTarget } from './chat-target.js';
 import { eraseTarget, exportHistory, inspectChat, replayHistory } from './operator-commands.js';
 
 const USAGE = `usage: chatmem <command> [--session <name>]
@@ -19,9 +20,15 @@ const USAGE = `usage: chatmem <command> [--session <name>]
 Connects to TEMPORAL_ADDRESS (default: the embedded dev server, 127.0.0.1:7233) and
 TEMPORAL_NAMESPACE; --session is the WAHA session (default: default).`;
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-export async function runChatmem(argv: string[], print: (line: string) => void = console.log): Promise<void> {
+/** What the operator asked for, read from the command line; nothing is contacted yet. */
+export type OperatorCommand =
+  | { name: 'replay'; file: string }
+  | { name: 'inspect' | 'erase'; session: string; target: ChatTarget }
+  | { name: 'history export'; session: string; target: ChatTarget; out: string | null };
+
+export function parseOperatorCommand(argv: string[]): OperatorCommand {
   const { values, positionals } = parseArgs({
     args: argv,
     options: { session: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
@@ -32,23 +39,44 @@ export async function runChatmem(argv: string[], print: (line: string) => void =
   if (values.help || !command) throw new UsageError('');
   if (command === 'replay') {
     if (rest.length !== 1) throw new UsageError('replay takes one history file');
-    return replayHistory(rest[0]!, WORKFLOWS_PATH, print);
+    return { name: 'replay', file: rest[0]! };
   }
-
   const session = values.session ?? 'default';
   if (!/^[\w-]+$/.test(session)) throw new UsageError(`--session: '${session}' is not a WAHA session name (letters, digits, _ and -)`);
+  // A phone number typed as people write it (+55 11 98888-7777) reaches us as several words.
+  const chat = (words: string[]) => {
+    if (!words.length) throw new UsageError(`${command} needs a chat`);
+    return parseChatTarget(words.join(' '));
+  };
+  if (command === 'inspect' || command === 'erase') return { name: command, session, target: chat(rest) };
+  if (command === 'history' && rest[0] === 'export') return { name: 'history export', session, target: chat(rest.slice(1)), out: values.out ?? null };
+  throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+}
+
+export async function runChatmem(argv: string[], print: (line: string) => void = console.log): Promise<void> {
+  const command = parseOperatorCommand(argv);
+  if (command.name === 'replay') {
+    // The SDK's own progress lines (bundling, worker states) are noise to an operator.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    return replayHistory(command.file, WORKFLOWS_PATH, print);
+  }
+
   const config = loadConfig();
   const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 5_000 }).catch((error: unknown) => {
     throw new Error(`cannot reach Temporal at ${config.temporal.address} (${String(error)}); is chatmem running, or TEMPORAL_ADDRESS set?`);
   });
-  const operator = { client: new Client({ connection, namespace: config.temporal.namespace }), session, print };
+  const operator = { client: new Client({ connection, namespace: config.temporal.namespace }), session: command.session, print };
   try {
-    if (command === 'inspect' && rest.length === 1) return await inspectChat(operator, parseChatTarget(rest[0]!));
-    if (command === 'erase' && rest.length === 1) return void (await eraseTarget(operator, parseChatTarget(rest[0]!)));
-    if (command === 'history' && rest[0] === 'export' && rest.length === 2) return void (await exportHistory(operator, parseChatTarget(rest[1]!), values.out ?? null));
-    throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+    switch (command.name) {
+      case 'inspect':
+        return await inspectChat(operator, command.target);
+      case 'erase':
+        return void (await eraseTarget(operator, command.target));
+      case 'history export':
+        return void (await exportHistory(operator, command.target, command.out));
+    }
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw new Error(`no such chat in session ${session}: ${error.workflowId ?? rest.at(-1)} has never written, or was erased as a whole and is gone`);
+    if (error instanceof WorkflowNotFoundError) throw new Error(`no such chat in session ${command.session}: ${error.workflowId ?? command.target.chatId} has never written, or was erased as a whole and is gone`);
     throw error;
   } finally {
     await connection.close();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseChatTarget } from '../../src/cli/chat-target.js';
+import { parseOperatorCommand } from '../../src/cli/chatmem.js';
 import { parseChatArgs } from '../../src/simulator/chat.js';
 
 describe('chat names on the command line', () => {
@@ -12,6 +13,30 @@ describe('chat names on the command line', () => {
 
   it('refuses what is not a chat, saying what is expected', () => {
     for (const bad of ['bob', '123', 'status@broadcast', '']) expect(() => parseChatTarget(bad)).toThrow(/is not a chat: give a phone number/);
+  });
+});
+
+describe('chatmem commands', () => {
+  it('takes a phone number typed with spaces, unquoted, as one chat', () => {
+    expect(parseOperatorCommand(['erase', '+55', '11', '98888-7777'])).toEqual({
+      name: 'erase',
+      session: 'default',
+      target: { kind: 'contact', chatId: '5511988887777@c.us' },
+    });
+    expect(parseOperatorCommand(['history', 'export', '55', '11', '98888-7777', '--out', 'ana.json', '--session', 'sales'])).toEqual({
+      name: 'history export',
+      session: 'sales',
+      target: { kind: 'contact', chatId: '5511988887777@c.us' },
+      out: 'ana.json',
+    });
+  });
+
+  it('refuses a missing chat, an unknown command or a malformed session', () => {
+    expect(() => parseOperatorCommand(['inspect'])).toThrow('inspect needs a chat');
+    expect(() => parseOperatorCommand(['erase', 'bob', 'smith'])).toThrow("'bob smith' is not a chat");
+    expect(() => parseOperatorCommand(['forget', '5511988887777'])).toThrow('unknown command: forget 5511988887777');
+    expect(() => parseOperatorCommand(['inspect', '5511988887777', '--session', 'a b'])).toThrow("--session: 'a b' is not a WAHA session name");
+    expect(() => parseOperatorCommand(['replay'])).toThrow('replay takes one history file');
   });
 });
 
