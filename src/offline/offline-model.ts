@@ -44,7 +44,7 @@ function extractFacts(content: string): unknown[] {
     return { id: fact.id, topic: topic!.trim().toLowerCase(), value: rest.join(':').trim().toLowerCase() };
   });
   const operations: unknown[] = [];
-  for (const sentence of message.split(/(?<=[.!?])\s+/)) {
+  for (const sentence of clauses(message)) {
     for (const [pattern, read] of PATTERNS) {
       const match = sentence.match(pattern);
       if (!match) continue;
@@ -59,6 +59,15 @@ function extractFacts(content: string): unknown[] {
     }
   }
   return operations;
+}
+
+/**
+ * Sentences, and within them clauses joined by "and"/"e" when a new one starts with I/my
+ * ("my name is Ana and I live in Recife"), so one line can teach several facts while a
+ * value such as "rice and beans" stays whole.
+ */
+function clauses(message: string): string[] {
+  return message.split(/(?<=[.!?])\s+|,?\s+(?:and|e)\s+(?=(?:i|i'm|my|meu|minha|moro|me)\s)/iu);
 }
 
 const STOP_WORDS = new Set('a o e é de da do que em um uma the a an is to of and in my i you your re msgs new messages previous summary'.split(' '));

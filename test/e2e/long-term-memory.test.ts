@@ -36,6 +36,8 @@ describe('long-term memory across summaries', () => {
     await converse(1, 2, filler);
     const firstRun = (await handle.describe()).runId;
     await converse(3, 3, () => 'my name is Beatriz and my favorite color is blue.');
+    // Both facts are learned now, so the later change must replace one, not add beside it.
+    await eventually(async () => (await factsOf(CHAT)).join() === 'favorite color: blue,name: beatriz' || undefined, 'both facts of message 3');
     await converse(4, 150, filler);
     await converse(151, 151, () => 'by the way, my favorite color is now green.');
     await converse(152, 299, filler);
