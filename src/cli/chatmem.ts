@@ -20,7 +20,7 @@ const USAGE = `usage: chatmem <command> [--session <name>]
 Connects to TEMPORAL_ADDRESS (default: the embedded dev server, 127.0.0.1:7233) and
 TEMPORAL_NAMESPACE; --session is the WAHA session (default: default).`;
 
-export class UsageError extends Error {}
+class UsageError extends Error {}
 
 /** What the operator asked for, read from the command line; nothing is contacted yet. */
 export type OperatorCommand =
