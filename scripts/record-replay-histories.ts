@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { temporalCli } from '../bench/support.js';
 import { chatWorkflowId } from '../src/domain/chat-workflow-id.js';
+import { interpretWahaEvent } from '../src/domain/waha-event.js';
+import { createTemporalSignaler } from '../src/webhook/chat-signaler.js';
 import { eraseUpdate } from '../src/workflows/chat-workflow.js';
 import { variant } from '../test/support/fixtures.js';
 import { eventually } from '../test/support/http.js';
@@ -97,6 +99,18 @@ try {
     await handle.executeUpdate(eraseUpdate, { args: [{ contactId: null }] });
     await eventually(async () => (await handle.describe()).runId !== runId || undefined, 'the erased chat to continue as new');
     await save('erased-chat', erased, runId);
+  }
+
+  // A message the database refuses for good (NUL in its text, handed to the workflow past the
+  // webhook's guard): it is counted as rejected, and the next message is answered.
+  if (wanted('rejected-message')) {
+    const rejected = '5521950000006@c.us';
+    const outcome = interpretWahaEvent(variant('private-text-incoming.json', { chat: rejected, waId: `REC${sequence++}`, body: 'placeholder' }));
+    if (outcome.kind !== 'message') throw new Error(outcome.reason);
+    await createTemporalSignaler(stack.client, { taskQueue: stack.config.temporal.taskQueue }).deliver({ ...outcome.message, body: 'nul \u0000 inside' });
+    await say(rejected, 'ainda estão aí?');
+    await eventually(() => repliedTo('ainda estão aí?'), 'the reply after the rejected message');
+    await save('rejected-message', rejected);
   }
 } finally {
   await stack.stop();

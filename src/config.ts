@@ -1,4 +1,5 @@
 import { GROUP_REPLY_MODES, type GroupReplyMode } from './domain/reply-policy.js';
+import { WHATSAPP_MAX_TEXT_CHARS } from './domain/safe-text.js';
 
 export interface Config {
   port: number;
@@ -28,6 +29,8 @@ export interface Config {
   stmWindow: number;
   groupReply: GroupReplyMode;
   webhookBodyLimitBytes: number;
+  /** Longer message text is stored (and answered) up to here, with a marker saying how much was cut. */
+  maxMessageCharsStored: number;
   systemPrompt: string;
 }
 
@@ -37,6 +40,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** 262,144 characters of the worst kind (escaped in JSON) still fit in Temporal's 2 MB payload limit. */
+export const MAX_MESSAGE_CHARS_CEILING = 262_144;
 
 export const DEFAULT_SYSTEM_PROMPT =
   'You are a helpful WhatsApp assistant. Answer briefly and in the language the person writes in.';
@@ -103,6 +109,8 @@ export function loadConfig(env: Env = process.env): Config {
     stmWindow: read.integer('STM_WINDOW', 20, 1, 1000),
     groupReply: read.oneOf('GROUP_REPLY', GROUP_REPLY_MODES, 'mention'),
     webhookBodyLimitBytes: read.integer('WEBHOOK_BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    // The message travels in a Temporal signal, and Temporal refuses payloads over 2 MB.
+    maxMessageCharsStored: read.integer('MAX_MESSAGE_CHARS_STORED', WHATSAPP_MAX_TEXT_CHARS, 256, MAX_MESSAGE_CHARS_CEILING),
     systemPrompt: read.string('SYSTEM_PROMPT') ?? DEFAULT_SYSTEM_PROMPT,
   };
   if (problems.length) throw new ConfigError(problems);

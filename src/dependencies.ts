@@ -27,6 +27,7 @@ export async function openDependencies(config: Config, metrics?: Metrics): Promi
   return {
     db,
     stm: new StmRepository(db),
+    metrics,
     llm: withTokenMetrics(createLlmClient({ ...openai, model: config.openai.chatModel }), metrics),
     ltm: new LongTermMemory(vectors, createEmbedder({ ...openai, ...config.embeddings })),
     waha: createWahaClient({ baseUrl: config.waha.url, apiKey: config.waha.apiKey }),

@@ -28,6 +28,7 @@ export async function startHttp(
     signaler: createTemporalSignaler(client, { taskQueue: config.temporal.taskQueue }),
     hmacKey: config.waha.webhookHmacKey,
     bodyLimitBytes: config.webhookBodyLimitBytes,
+    maxMessageChars: config.maxMessageCharsStored,
     log: (event) => observe.logger.info(event, 'webhook'),
     metrics: observe.metrics,
     readiness: readinessCheck({ temporal: connection, database: observe.database ?? ownPool }),

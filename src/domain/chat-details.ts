@@ -1,4 +1,4 @@
-import type { ChatStateView } from './chat-state.js';
+import type { ChatStateView, Rejection } from './chat-state.js';
 import type { InboundMessage } from './inbound-message.js';
 
 /** The one-line name the Temporal Web UI shows for a chat's workflow. */
@@ -15,6 +15,12 @@ export function chatDetails(view: ChatStateView): string {
     `**Messages:** ${view.messagesSeen} seen, ${view.repliesSent} replies, ${view.replyFailures} failed, ${view.duplicatesDropped} duplicates dropped`,
     `**Tokens since the last summary:** ${view.tokensSinceSummary} (summaries made: ${view.summaries})`,
     `**Bot:** ${view.pausedUntil ? `paused for a human until ${view.pausedUntil}` : 'answering'}`,
+    ...(view.rejected ? [`**Rejected by the database:** ${view.rejected} (not stored, not answered); last: ${rejectionLine(view.lastRejection)}`] : []),
     `**Summary:** ${view.summaryExcerpt ?? 'none yet'}`,
   ].join('\n\n');
+}
+
+/** One line for the latest rejected message: which, when, why. */
+export function rejectionLine(rejection: Rejection | null): string {
+  return rejection ? `${rejection.messageId} at ${rejection.at}: ${rejection.reason}` : 'unknown';
 }

@@ -24,6 +24,14 @@ export interface ChatMemoryView {
   recent: RecentLine[];
 }
 
+/** A message the database refused for good: not stored, not answered. */
+export interface Rejection {
+  messageId: string;
+  reason: string;
+  /** Message time, ISO 8601. */
+  at: string;
+}
+
 /** What a chat workflow carries across continue-as-new. */
 export interface ChatSnapshot {
   session: string;
@@ -43,6 +51,9 @@ export interface ChatSnapshot {
   /** Absent in snapshots from before the `memory` query. */
   knowledge?: Record<string, string[]>;
   recent?: RecentLine[];
+  /** Absent in snapshots from before rejected messages were counted. */
+  rejected?: number;
+  lastRejection?: Rejection | null;
 }
 
 /** What the `state` query shows an operator. */
@@ -53,6 +64,9 @@ export interface ChatStateView {
   repliesSent: number;
   replyFailures: number;
   duplicatesDropped: number;
+  /** Messages the database refused for good, and the latest of them with its reason. */
+  rejected: number;
+  lastRejection: Rejection | null;
   /** Time of the last message, ISO 8601, or null before the first. */
   lastInteractionAt: string | null;
   queueLength: number;
@@ -74,7 +88,7 @@ export class ChatState {
   private readonly inbox: InboundMessage[];
   private readonly recentKeys: string[];
   private readonly keySet: Set<string>;
-  private counters: Omit<ChatSnapshot, 'session' | 'chatId' | 'inbox' | 'recentKeys' | 'knowledge' | 'recent'>;
+  private counters: Required<Omit<ChatSnapshot, 'session' | 'chatId' | 'inbox' | 'recentKeys' | 'knowledge' | 'recent'>>;
   private knowledge: Record<string, string[]>;
   private recent: RecentLine[];
 
@@ -94,6 +108,8 @@ export class ChatState {
       summaries: carried?.summaries ?? 0,
       summary: carried?.summary ?? null,
       pausedUntil: carried?.pausedUntil ?? null,
+      rejected: carried?.rejected ?? 0,
+      lastRejection: carried?.lastRejection ?? null,
     };
   }
 
@@ -137,6 +153,12 @@ export class ChatState {
   recordKnowledge(contactId: string, facts: string[]): void {
     if (facts.length) this.knowledge[contactId] = facts;
     else delete this.knowledge[contactId];
+  }
+
+  /** The database refused the message for good: it is counted and shown, and the chat goes on. */
+  recordRejected(message: InboundMessage, reason: string): void {
+    this.counters.rejected += 1;
+    this.counters.lastRejection = { messageId: message.messageId, reason, at: new Date(message.timestamp * 1000).toISOString() };
   }
 
   /** Another delivery of the same message (e.g. its `@lid` twin) was stored first. */
@@ -196,7 +218,7 @@ export class ChatState {
    * WhatsApp ids), so a late retry of an erased message is not answered again.
    */
   forgetAll(): void {
-    this.counters = { messagesSeen: 0, repliesSent: 0, replyFailures: 0, duplicatesDropped: 0, lastInteractionAt: null, tokensSinceSummary: 0, summaries: 0, summary: null, pausedUntil: this.counters.pausedUntil };
+    this.counters = { messagesSeen: 0, repliesSent: 0, replyFailures: 0, duplicatesDropped: 0, lastInteractionAt: null, tokensSinceSummary: 0, summaries: 0, summary: null, pausedUntil: this.counters.pausedUntil, rejected: 0, lastRejection: null };
     this.knowledge = {};
     this.recent = [];
   }
@@ -205,6 +227,7 @@ export class ChatState {
   forgetContact(contactId: string, options: { summaryDropped: boolean }): void {
     delete this.knowledge[contactId];
     this.recent = this.recent.filter((line) => line.from !== contactId);
+    if (this.counters.lastRejection?.messageId.includes(contactId)) this.counters.lastRejection = null;
     if (options.summaryDropped) this.counters.summary = null;
   }
 

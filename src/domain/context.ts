@@ -42,6 +42,13 @@ export function assembleContext(input: ContextInput): AssembledContext {
   let window = [...input.window];
   let summary = input.summary;
   const dropped = { memories: 0, windowLines: 0, knowledge: 0, summaryTruncated: false };
+  // Each round below drops one part and counts again: transcript lines are counted once.
+  const counted = new Map<string, number>();
+  const countTokens = (text: string) => {
+    let tokens = counted.get(text);
+    if (tokens === undefined) counted.set(text, (tokens = input.countTokens(text)));
+    return tokens;
+  };
 
   const build = () => {
     const system = [input.systemPrompt];
@@ -49,7 +56,7 @@ export function assembleContext(input: ContextInput): AssembledContext {
     if (summary) system.push(`Summary of the conversation so far:\n${summary}`);
     if (memories.length) system.push(`Earlier messages that may be relevant:\n${memories.map((m) => `- ${m.text}`).join('\n')}`);
     const messages: PromptMessage[] = [{ role: 'system', content: system.join('\n\n') }, ...transcriptMessages(window, input.isGroupChat)];
-    const tokens = messages.reduce((sum, message) => sum + MESSAGE_OVERHEAD + input.countTokens(message.content), 0);
+    const tokens = messages.reduce((sum, message) => sum + MESSAGE_OVERHEAD + countTokens(message.content), 0);
     return { messages, tokens };
   };
 

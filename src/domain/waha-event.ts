@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { InboundMessage } from './inbound-message.js';
+import { limitText, safeText, truncateMessageText, WHATSAPP_MAX_TEXT_CHARS } from './safe-text.js';
 import { isGroupId, parseMessageId, phoneJidToChatId, unsupportedChatReason, userPart } from './whatsapp-ids.js';
 
 /**
@@ -11,35 +12,55 @@ export type WahaEventOutcome =
   | { kind: 'ignored'; reason: string }
   | { kind: 'message'; message: InboundMessage };
 
+export interface WahaEventLimits {
+  /** Longer message text is kept up to here, with a marker (MAX_MESSAGE_CHARS_STORED). */
+  maxMessageChars: number;
+}
+
+/**
+ * Longest ids chatmem takes, in UTF-16 units. Real ones are far shorter (a phone or lid id
+ * is under 40, a message id under 200); the caps keep `chat:<session>:<chat>` well inside
+ * Temporal's 1,000-byte workflow id and every id inside a btree index row.
+ */
+export const ID_LIMITS = { session: 128, chat: 128, message: 512 } as const;
+/** Names, mimetypes and the like are cut rather than refused: they are not worth a lost message. */
+const LABEL_CHARS = 256;
+/** Seconds since the epoch up to the year 5000: past that it is not a WhatsApp timestamp. */
+const LATEST_TIMESTAMP = 95_617_584_000;
+
 const MESSAGE_EVENTS = new Set(['message', 'message.any']);
 
+const idString = (max: number, what: string) => z.string().min(1).max(max, `longer than ${max} characters, which no ${what} is`).transform(safeText).pipe(z.string().min(1, 'empty once NUL characters are removed'));
+const label = z.string().transform((text) => limitText(text, LABEL_CHARS));
+
 const envelopeSchema = z.looseObject({
-  id: z.string().optional(),
-  event: z.string().min(1),
-  session: z.string().min(1),
-  me: z.looseObject({ id: z.string(), pushName: z.string().nullish(), lid: z.string().nullish() }).nullish(),
+  id: label.optional(),
+  event: label.pipe(z.string().min(1)),
+  session: idString(ID_LIMITS.session, 'WAHA session name'),
+  me: z.looseObject({ id: idString(ID_LIMITS.chat, 'WhatsApp id'), pushName: label.nullish(), lid: idString(ID_LIMITS.chat, 'WhatsApp lid').nullish() }).nullish(),
   payload: z.unknown(),
-  engine: z.string().optional(),
-  environment: z.looseObject({ engine: z.string().optional() }).nullish(),
+  engine: label.optional(),
+  environment: z.looseObject({ engine: label.optional() }).nullish(),
 });
 
 const messagePayloadSchema = z.looseObject({
-  id: z.string().min(1),
-  timestamp: z.number().nonnegative(),
-  from: z.string().min(1),
+  id: idString(ID_LIMITS.message, 'WAHA message id'),
+  timestamp: z.number().nonnegative().max(LATEST_TIMESTAMP, 'not a WhatsApp timestamp (seconds since 1970)'),
+  from: idString(ID_LIMITS.chat, 'WhatsApp chat id'),
   fromMe: z.boolean(),
-  source: z.string().nullish(),
+  source: label.nullish(),
+  // Cut to the configured length before anything else looks at it.
   body: z.string().nullish(),
-  participant: z.string().nullish(),
+  participant: idString(ID_LIMITS.chat, 'WhatsApp participant id').nullish(),
   hasMedia: z.boolean().nullish(),
-  media: z.looseObject({ mimetype: z.string().nullish() }).nullish(),
+  media: z.looseObject({ mimetype: label.nullish() }).nullish(),
   _data: z.unknown(),
 });
 
 type Envelope = z.infer<typeof envelopeSchema>;
 type MessagePayload = z.infer<typeof messagePayloadSchema>;
 
-export function interpretWahaEvent(body: unknown): WahaEventOutcome {
+export function interpretWahaEvent(body: unknown, limits: WahaEventLimits = { maxMessageChars: WHATSAPP_MAX_TEXT_CHARS }): WahaEventOutcome {
   const envelope = envelopeSchema.safeParse(body);
   if (!envelope.success) return { kind: 'invalid', reason: `not a WAHA event: ${describeIssues(envelope.error)}` };
   const event = envelope.data;
@@ -50,17 +71,20 @@ export function interpretWahaEvent(body: unknown): WahaEventOutcome {
   if (!payload.success) {
     return { kind: 'invalid', reason: `not a WAHA message payload: ${describeIssues(payload.error, 'payload')}` };
   }
-  const id = parseMessageId(payload.data.id);
-  if (!id) return { kind: 'invalid', reason: `payload.id '${payload.data.id}' is not a WAHA message id` };
-  const unsupported = unsupportedChatReason(id.chatId);
+  const messageId = parseMessageId(payload.data.id);
+  if (!messageId) return { kind: 'invalid', reason: `payload.id '${payload.data.id}' is not a WAHA message id` };
+  const tooLong = [messageId.chatId, messageId.participant].find((part) => part && part.length > ID_LIMITS.chat);
+  if (tooLong) return { kind: 'invalid', reason: `payload.id: a chat or participant part of ${tooLong.length} characters, longer than any WhatsApp id` };
+  const unsupported = unsupportedChatReason(messageId.chatId);
   if (unsupported) return { kind: 'ignored', reason: unsupported };
-  return { kind: 'message', message: normalizeMessage(event, payload.data, id) };
+  return { kind: 'message', message: normalizeMessage(event, payload.data, messageId, limits) };
 }
 
 function normalizeMessage(
   event: Envelope,
   payload: MessagePayload,
   id: NonNullable<ReturnType<typeof parseMessageId>>,
+  limits: WahaEventLimits,
 ): InboundMessage {
   const raw = payload._data;
   const engine = (event.engine ?? event.environment?.engine ?? 'UNKNOWN').toUpperCase();
@@ -71,7 +95,7 @@ function normalizeMessage(
   const chatId = isGroupChat ? replyChatId : canonicalPrivateChat(replyChatId, payload.fromMe, raw);
   const sender = isGroupChat ? canonicalParticipant(payload.participant ?? id.participant, raw) : chatId;
   const contactId = sender ?? chatId;
-  const body = payload.body ? payload.body : null;
+  const body = payload.body ? truncateMessageText(payload.body, limits.maxMessageChars) || null : null;
   return {
     session: event.session,
     meId,
@@ -104,8 +128,8 @@ function normalizeMessage(
 function canonicalPrivateChat(chatId: string, fromMe: boolean, raw: unknown): string {
   if (!chatId.endsWith('@lid')) return chatId;
   const alternatives = [
-    dig(raw, 'key', 'remoteJidAlt'), // NOWEB
-    dig(raw, 'Info', fromMe ? 'RecipientAlt' : 'SenderAlt'), // GOWS
+    rawId(raw, 'key', 'remoteJidAlt'), // NOWEB
+    rawId(raw, 'Info', fromMe ? 'RecipientAlt' : 'SenderAlt'), // GOWS
   ];
   for (const alt of alternatives) {
     const phone = phoneJidToChatId(alt);
@@ -117,7 +141,7 @@ function canonicalPrivateChat(chatId: string, fromMe: boolean, raw: unknown): st
 function canonicalParticipant(participant: string | null | undefined, raw: unknown): string | null {
   if (!participant) return null;
   if (!participant.endsWith('@lid')) return phoneJidToChatId(participant) ?? participant;
-  const alternatives = [dig(raw, 'key', 'participantAlt'), dig(raw, 'Info', 'SenderAlt')];
+  const alternatives = [rawId(raw, 'key', 'participantAlt'), rawId(raw, 'Info', 'SenderAlt')];
   for (const alt of alternatives) {
     const phone = phoneJidToChatId(alt);
     if (phone) return phone;
@@ -136,7 +160,7 @@ function senderName(engine: string, raw: unknown): string | null {
   for (const path of ordered) {
     if (!path) continue;
     const name = dig(raw, ...path);
-    if (typeof name === 'string' && name.trim()) return name.trim();
+    if (typeof name === 'string' && name.trim()) return limitText(name.trim(), LABEL_CHARS);
   }
   return null;
 }
@@ -161,6 +185,12 @@ function mentionsBot(body: string | null, raw: unknown, botIds: (string | null)[
     if (match[1] && botNumbers.has(match[1])) return true;
   }
   return false;
+}
+
+/** A string the engine's raw data holds at `path`, made safe; null when absent or longer than an id. */
+function rawId(raw: unknown, ...path: string[]): string | null {
+  const value = dig(raw, ...path);
+  return typeof value === 'string' && value.length <= ID_LIMITS.chat ? safeText(value) : null;
 }
 
 function dig(value: unknown, ...path: string[]): unknown {

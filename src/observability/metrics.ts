@@ -19,6 +19,12 @@ export function createMetrics() {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    messagesRejected: new Counter({
+      name: 'chatmem_messages_rejected_total',
+      help: 'Accepted messages the database refused for good (not stored, not answered), by SQLSTATE',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
     llmTokens: new Counter({
       name: 'chatmem_llm_tokens_total',
       help: 'Tokens the model reported, by model and kind (prompt, completion)',

@@ -26,6 +26,11 @@ export function replyFor(messages: ChatMessage[]): string {
   return `Re: ${lastUser.slice(0, 120)} [${messages.length} msgs ${digest}]`;
 }
 
+/** Whether `reply` is the offline model's answer to a (short) message with this text. */
+export function isReplyTo(reply: string, text: string): boolean {
+  return reply.startsWith('Re: ') && reply.includes(`${text} [`);
+}
+
 const END = String.raw`\s*(?:[.,!?;]|$)`;
 const VALUE = String.raw`([\p{L}\p{N}][\p{L}\p{N} ]*?)`;
 const PATTERNS: [RegExp, (m: RegExpMatchArray) => { topic: string; value: string; remove?: boolean }][] = [

@@ -1,16 +1,19 @@
 import Koa from 'koa';
 import getRawBody from 'raw-body';
+import { describeError } from '../domain/describe-error.js';
 import { interpretWahaEvent } from '../domain/waha-event.js';
 import type { Metrics } from '../observability/metrics.js';
 import { opsRoutes } from '../observability/ops-routes.js';
 import type { Readiness } from '../observability/readiness.js';
-import type { ChatSignaler } from './chat-signaler.js';
+import { DeliveryRefused, type ChatSignaler } from './chat-signaler.js';
 import { hasValidSignature } from './hmac.js';
 
 export interface WebhookAppOptions {
   signaler: ChatSignaler;
   hmacKey: string | null;
   bodyLimitBytes: number;
+  /** Message text past this is cut, with a marker (MAX_MESSAGE_CHARS_STORED). */
+  maxMessageChars: number;
   log?: (event: Record<string, unknown>) => void;
   metrics?: Metrics;
   readiness?: () => Promise<Readiness>;
@@ -20,7 +23,8 @@ export const WEBHOOK_PATH = '/webhooks/waha';
 
 /**
  * The WAHA webhook. Every answer is final for WAHA: 2xx means "done, do not retry" and is
- * only given once Temporal holds the message; 503 asks WAHA to deliver again later.
+ * only given once Temporal holds the message; 503 asks WAHA to deliver again later, and is
+ * only given when a later try can succeed. A body that can never be taken gets a 4xx.
  */
 export function createWebhookApp(options: WebhookAppOptions): Koa {
   const write = options.log ?? (() => undefined);
@@ -71,7 +75,7 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
       return;
     }
 
-    const outcome = interpretWahaEvent(body);
+    const outcome = interpretWahaEvent(body, { maxMessageChars: options.maxMessageChars });
     if (outcome.kind === 'invalid') {
       ctx.status = 400;
       ctx.body = { error: outcome.reason };
@@ -92,10 +96,16 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
       ctx.body = { status: 'accepted', workflowId };
       log({ outcome: 'accepted', status: 202, chatId: message.chatId, messageId: message.messageId });
     } catch (error) {
+      if (error instanceof DeliveryRefused) {
+        ctx.status = 400;
+        ctx.body = { error: `Temporal refused the message: ${error.message}` };
+        log({ outcome: 'invalid', status: 400, chatId: message.chatId, messageId: message.messageId, reason: describeError(error) });
+        return;
+      }
       ctx.status = 503;
       ctx.set('Retry-After', '2');
       ctx.body = { error: 'Temporal did not take the message; deliver it again' };
-      log({ outcome: 'unavailable', status: 503, chatId: message.chatId, messageId: message.messageId, error: String(error) });
+      log({ outcome: 'unavailable', status: 503, chatId: message.chatId, messageId: message.messageId, error: describeError(error) });
     }
   });
 

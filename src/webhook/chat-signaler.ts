@@ -1,13 +1,43 @@
-import type { Client } from '@temporalio/client';
+import { isGrpcServiceError, type Client } from '@temporalio/client';
 import { chatTitle } from '../domain/chat-details.js';
 import { chatWorkflowId } from '../domain/chat-workflow-id.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import { chatWorkflow, inboundSignal } from '../workflows/chat-workflow.js';
 import { CHAT_ID, IS_GROUP, LAST_INTERACTION, WAHA_SESSION } from '../workflows/search-attributes.js';
 
-/** Hands a message to its chat's workflow; resolves only once Temporal has accepted it. */
+/**
+ * Hands a message to its chat's workflow; resolves only once Temporal has accepted it.
+ * Rejects with DeliveryRefused when Temporal says the message itself is wrong (another try
+ * cannot succeed), with any other error when Temporal could not be reached or was busy.
+ */
 export interface ChatSignaler {
   deliver(message: InboundMessage): Promise<{ workflowId: string }>;
+}
+
+/** Temporal refused the message as it is: resending the same bytes would fail again. */
+export class DeliveryRefused extends Error {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = 'DeliveryRefused';
+  }
+}
+
+/**
+ * Temporal's answer for input it will never take: INVALID_ARGUMENT (an id too long, a
+ * payload over its size limit) or a string that is not valid UTF-8, which its gRPC layer
+ * reports as INTERNAL. Everything else (unavailable, deadline, overload) is worth a retry.
+ */
+// gRPC status codes (grpc/status.proto), named here rather than through a direct @grpc/grpc-js dependency.
+const INVALID_ARGUMENT = 3;
+const INTERNAL = 13;
+
+export function refusalOf(error: unknown): string | null {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (!isGrpcServiceError(cause)) continue;
+    if (cause.code === INVALID_ARGUMENT) return cause.details || cause.message;
+    if (cause.code === INTERNAL && /utf-?8/i.test(cause.details || cause.message)) return cause.details || cause.message;
+  }
+  return null;
 }
 
 /**
@@ -20,26 +50,33 @@ export function createTemporalSignaler(client: Client, options: { taskQueue: str
   return {
     async deliver(message) {
       const workflowId = chatWorkflowId(message.session, message.chatId);
-      await client.withDeadline(Date.now() + deadlineMs, () =>
-        client.workflow.signalWithStart(chatWorkflow, {
-          workflowId,
-          taskQueue: options.taskQueue,
-          args: [{ session: message.session, chatId: message.chatId }],
-          signal: inboundSignal,
-          signalArgs: [message],
-          // Shown in the Temporal Web UI's list and header; set when the chat's workflow starts.
-          staticSummary: chatTitle(message),
-          staticDetails: `WAHA session \`${message.session}\`, chat \`${message.chatId}\``,
-          // So the Web UI can filter chats: ChatId = "…@c.us", IsGroup = true, by Session or LastInteraction.
-          typedSearchAttributes: [
-            { key: CHAT_ID, value: message.chatId },
-            { key: WAHA_SESSION, value: message.session },
-            { key: IS_GROUP, value: message.isGroupChat },
-            { key: LAST_INTERACTION, value: new Date(message.timestamp * 1000) },
-          ],
-        }),
-      );
+      try {
+        await client.withDeadline(Date.now() + deadlineMs, () => signalWithStart(client, options.taskQueue, workflowId, message));
+      } catch (error) {
+        const refusal = refusalOf(error);
+        throw refusal ? new DeliveryRefused(refusal, { cause: error }) : error;
+      }
       return { workflowId };
     },
   };
+}
+
+function signalWithStart(client: Client, taskQueue: string, workflowId: string, message: InboundMessage) {
+  return client.workflow.signalWithStart(chatWorkflow, {
+    workflowId,
+    taskQueue,
+    args: [{ session: message.session, chatId: message.chatId }],
+    signal: inboundSignal,
+    signalArgs: [message],
+    // Shown in the Temporal Web UI's list and header; set when the chat's workflow starts.
+    staticSummary: chatTitle(message),
+    staticDetails: `WAHA session \`${message.session}\`, chat \`${message.chatId}\``,
+    // So the Web UI can filter chats: ChatId = "…@c.us", IsGroup = true, by Session or LastInteraction.
+    typedSearchAttributes: [
+      { key: CHAT_ID, value: message.chatId },
+      { key: WAHA_SESSION, value: message.session },
+      { key: IS_GROUP, value: message.isGroupChat },
+      { key: LAST_INTERACTION, value: new Date(message.timestamp * 1000) },
+    ],
+  });
 }

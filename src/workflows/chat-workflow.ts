@@ -19,6 +19,7 @@ import type { EraseActivities, ErasedCounts, LearningActivities, MemoryActivitie
 import { chatDetails } from '../domain/chat-details.js';
 import type { ChatSettings } from '../domain/chat-settings.js';
 import { ChatState, type ChatMemoryView, type ChatSnapshot, type ChatStateView } from '../domain/chat-state.js';
+import { describeError } from '../domain/describe-error.js';
 import { PERMANENT_FAILURE } from '../domain/failure-types.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import { decideReply, isHumanTakeover } from '../domain/reply-policy.js';
@@ -146,7 +147,12 @@ async function collectBatch(state: ChatState, learning: BackgroundLearning): Pro
 
 /** Everything is stored, once, whichever chat form (@c.us / @lid) it arrived under. */
 async function store(state: ChatState, learning: BackgroundLearning, message: InboundMessage): Promise<{ toAnswer: boolean; settings: ChatSettings }> {
-  const { fresh, tokens, settings } = await memory.recordInbound.executeWithOptions({ summary: `store ${message.fromMe ? 'the bot’s' : 'a user'} message ${message.waId}` }, [message, uuid4()]);
+  const { fresh, tokens, settings, rejected } = await memory.recordInbound.executeWithOptions({ summary: `store ${message.fromMe ? 'the bot’s' : 'a user'} message ${message.waId}` }, [message, uuid4()]);
+  // The database will never take this one: it is shown to operators, and the next message is handled.
+  if (rejected) {
+    state.recordRejected(message, rejected);
+    return { toAnswer: false, settings };
+  }
   if (!fresh) {
     state.recordDuplicate();
     return { toAnswer: false, settings };
@@ -174,7 +180,7 @@ async function answer(state: ChatState, batch: InboundMessage[]): Promise<void> 
     }]);
   } catch (error) {
     state.recordReplyFailure();
-    log.error('no reply: the model call failed', { messageId: last.messageId, error: String(error) });
+    log.error('no reply: the model call failed', { messageId: last.messageId, error: describeError(error) });
     return;
   }
   state.addTokens(reply.replyTokens);
@@ -192,7 +198,7 @@ async function answer(state: ChatState, batch: InboundMessage[]): Promise<void> 
     if (!sent.recorded) await memory.markReplySent.executeWithOptions({ summary: 'record the WhatsApp id of the sent reply' }, [reply.rowId, sent]);
   } catch (error) {
     state.recordReplyFailure();
-    log.error('reply stored but not delivered: WAHA sendText failed', { messageId: last.messageId, error: String(error) });
+    log.error('reply stored but not delivered: WAHA sendText failed', { messageId: last.messageId, error: describeError(error) });
   }
 }
 
@@ -205,7 +211,7 @@ async function summarize(state: ChatState, input: ChatWorkflowInput): Promise<bo
     state.recordSummary(summary);
     return true;
   } catch (error) {
-    log.error('summary failed; the chat goes on and tries again after the next message', { error: String(error) });
+    log.error('summary failed; the chat goes on and tries again after the next message', { error: describeError(error) });
     return false;
   }
 }
@@ -278,5 +284,5 @@ class BackgroundLearning {
 const noop = () => undefined;
 function failed(activity: string, message: InboundMessage) {
   return (error: unknown) =>
-    log.warn(`${activity} gave up; the message stays in short-term memory`, { messageId: message.messageId, error: String(error) });
+    log.warn(`${activity} gave up; the message stays in short-term memory`, { messageId: message.messageId, error: describeError(error) });
 }

@@ -1,4 +1,3 @@
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { createEmbedder } from '../../src/clients/embedder.js';
@@ -10,6 +9,7 @@ import { StmRepository } from '../../src/stores/sql/stm-repository.js';
 import { LongTermMemory } from '../../src/stores/vector/long-term-memory.js';
 import { openPgliteVectorStore } from '../../src/stores/vector/pglite.js';
 import type { VectorStore } from '../../src/stores/vector/vector-store.js';
+import { runActivity, TEST_ACTIVITY_SETTINGS } from '../support/activities.js';
 import { fixture } from '../support/fixtures.js';
 import { startOpenAiStandIn, type OpenAiStandIn } from '../support/openai-standin.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -21,22 +21,8 @@ let db: TestDatabase;
 let openai: OpenAiStandIn;
 let waha: WahaStandIn;
 let activities: ReturnType<typeof createActivities>;
-const env = new MockActivityEnvironment();
-/** Runs an activity in an activity context, keeping its argument and result types. */
-const run = <A extends unknown[], R>(activity: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-  env.run(activity as (...args: unknown[]) => Promise<R>, ...args) as Promise<R>;
-const settings = {
-  groupReply: 'mention' as const,
-  stmWindow: 20,
-  systemPrompt: 'Be brief.',
-  debounceMs: 0,
-  takeoverPauseMs: 60_000,
-  summaryTokenLimit: 1000,
-  summaryModel: 'small',
-  contextTokenBudget: 2000,
-  ltmTopK: 3,
-  knowledgeTopK: 3,
-};
+const run = runActivity;
+const settings = TEST_ACTIVITY_SETTINGS;
 let vectors: VectorStore;
 
 function activitiesWith(stm: StmRepository) {

@@ -6,6 +6,10 @@ import type { Database } from '../../src/stores/sql/database.js';
 import { migrate } from '../../src/stores/sql/migrate.js';
 import { openPgliteDatabase } from '../../src/stores/sql/pglite-database.js';
 import { StmRepository } from '../../src/stores/sql/stm-repository.js';
+import { openPostgresDatabase } from '../../src/stores/sql/postgres-database.js';
+import { createMemoryActivities } from '../../src/activities/memory-activities.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { runActivity, TEST_ACTIVITY_SETTINGS } from '../support/activities.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
 // Short-term memory runs on PostgreSQL in production and on PGlite when nothing is
@@ -24,13 +28,14 @@ function message(chatId: string, text: string, options: { from?: string; fromMe?
   return outcome.message;
 }
 
-const engines: { name: string; open: () => Promise<{ db: Database; drop(): Promise<void> }> }[] = [
+const engines: { name: string; open: () => Promise<{ db: Database; drop(): Promise<void> }>; unreachable: () => Promise<Database> }[] = [
   {
     name: 'PostgreSQL',
     open: async () => {
       const test: TestDatabase = await createTestDatabase();
       return { db: test.pool, drop: test.drop };
     },
+    unreachable: async () => openPostgresDatabase('postgres://postgres@127.0.0.1:1/nowhere'),
   },
   {
     name: 'PGlite',
@@ -39,10 +44,15 @@ const engines: { name: string; open: () => Promise<{ db: Database; drop(): Promi
       await migrate(db);
       return { db, drop: () => db.close() };
     },
+    unreachable: async () => {
+      const db = await openPgliteDatabase(null);
+      await db.close();
+      return db;
+    },
   },
 ];
 
-describe.each(engines)('short-term memory on $name', ({ open }) => {
+describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => {
   let opened: Awaited<ReturnType<typeof open>>;
   let stm: StmRepository;
   beforeAll(async () => {
@@ -109,5 +119,26 @@ describe.each(engines)('short-term memory on $name', ({ open }) => {
     expect(await stm.eraseChat(chat)).toEqual({ messages: 3, summaries: 1, chats: 1 });
     expect(await stm.lastMessages(chat, 10)).toEqual([]);
     expect(await stm.eraseChat(chat)).toEqual({ messages: 0, summaries: 0, chats: 0 });
+  });
+
+  it('the store step rejects, for good, a message the database refuses, and retries while the database is away', async () => {
+    const metrics = createMetrics();
+    const { recordInbound } = createMemoryActivities({ stm, settings: TEST_ACTIVITY_SETTINGS, metrics });
+    // Past the webhook's guard (a worker of an older version, or a bug): NUL in text, a time out of range.
+    const withNul = { ...message(ANA, 'ok', { waId: 'POISON1' }), body: 'before\u0000after' };
+    const outOfRange = { ...message(ANA, 'ok', { waId: 'POISON2' }), timestamp: 1e300 };
+    for (const [poisoned, code] of [[withNul, '22021'], [outOfRange, '22008']] as const) {
+      const result = await runActivity(recordInbound, poisoned, `claim-${poisoned.waId}`);
+      expect(result).toMatchObject({ fresh: false, rejected: expect.stringContaining(code) });
+      expect((await opened.db.query('SELECT 1 FROM messages WHERE wa_id = $1', [poisoned.waId])).rows).toEqual([]);
+    }
+    expect(await metrics.registry.getSingleMetricAsString('chatmem_messages_rejected_total')).toMatch(/code="22021"\} 1[\s\S]*code="22008"\} 1/);
+    // The next message of the chat is stored as usual.
+    expect(await runActivity(recordInbound, message(ANA, 'still here', { waId: 'AFTER1' }), 'claim-after')).toMatchObject({ fresh: true, tokens: 2 });
+
+    const away = await unreachable();
+    const { recordInbound: recordWhileAway } = createMemoryActivities({ stm: new StmRepository(away), settings: TEST_ACTIVITY_SETTINGS, metrics });
+    await expect(runActivity(recordWhileAway, message(ANA, 'later', { waId: 'AWAY1' }), 'claim-away')).rejects.toThrow();
+    if (away.kind === 'postgres') await away.close();
   });
 });

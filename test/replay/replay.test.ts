@@ -18,8 +18,8 @@ async function replayAll(options: Parameters<typeof Worker.runReplayHistories>[0
 }
 
 describe('replaying committed workflow histories', () => {
-  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover and an erase', () => {
-    expect(histories.map((h) => h.workflowId)).toEqual(['after-continue-as-new', 'continued-as-new', 'debounced-burst', 'erased-chat', 'human-takeover', 'plain-chat']);
+  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase and a rejected message', () => {
+    expect(histories.map((h) => h.workflowId)).toEqual(['after-continue-as-new', 'continued-as-new', 'debounced-burst', 'erased-chat', 'human-takeover', 'plain-chat', 'rejected-message']);
     const continued = histories.find((h) => h.workflowId === 'continued-as-new')!;
     expect(continued.history.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
     // Recorded after the LastInteraction patch: it carries the marker and the upsert; the
@@ -31,6 +31,11 @@ describe('replaying committed workflow histories', () => {
     expect(erased.some((event) => event.workflowExecutionUpdateCompletedEventAttributes)).toBe(true);
     expect(erased.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
     expect(histories.find((h) => h.workflowId === 'plain-chat')!.history.events!.some(patchMarker)).toBe(false);
+    // The storage step's recorded result says the database refused the first message.
+    const results = histories.find((h) => h.workflowId === 'rejected-message')!.history.events!.flatMap((event) =>
+      Object.values(event.markerRecordedEventAttributes?.details ?? {}).flatMap((payloads) => payloads.payloads ?? []),
+    );
+    expect(results.some((payload) => Buffer.from(payload.data ?? []).toString('utf8').includes('"rejected":"PostgreSQL refused the message (22021)'))).toBe(true);
   });
 
   it('the current workflow code replays every history', async () => {

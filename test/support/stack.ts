@@ -5,6 +5,7 @@ import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config.js';
+import { isReplyTo } from '../../src/offline/offline-model.js';
 import { devServerArgs } from '../../src/temporal/dev-server-args.js';
 import { openDependencies } from '../../src/dependencies.js';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
@@ -18,6 +19,7 @@ import { stateQuery } from '../../src/workflows/chat-workflow.js';
 import { createChatWorker } from '../../src/worker.js';
 import { startOpenAiStandIn } from './openai-standin.js';
 import { createTestDatabase } from './postgres.js';
+import { eventually } from './http.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import { startWahaStandIn, type Engine } from './waha-standin.js';
 
@@ -134,6 +136,11 @@ export async function startStack(options: StackOptions) {
     return client.workflow.getHandle(chatWorkflowId(session, chatId)).query(stateQuery);
   }
 
+  /** Waits until WAHA got the bot's answer to a message with this (short) text. */
+  async function replyTo(text: string, timeoutMs = 30_000) {
+    await eventually(() => waha.sent.some((call) => isReplyTo(call.text, text)), `the reply to "${text}"`, timeoutMs);
+  }
+
   async function rows<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
     return (await db.pool.query(sql, params)).rows as T[];
   }
@@ -153,6 +160,7 @@ export async function startStack(options: StackOptions) {
     webhookUrl,
     post,
     chatState,
+    replyTo,
     rows,
     async stop() {
       await waha.close();

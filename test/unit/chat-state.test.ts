@@ -76,4 +76,23 @@ describe('ChatState: summaries and takeover', () => {
     state.resume();
     expect(state.isPaused(0)).toBe(false);
   });
+
+  it('counts a message the database refused, keeps the latest reason across continue-as-new, and handles the next message', () => {
+    const state = new ChatState({ session: 'default', chatId: 'a@c.us' });
+    state.accept(message('BAD'));
+    state.accept(message('GOOD'));
+    state.recordRejected(state.takeNext()!, 'PostgreSQL refused the message (22021): invalid byte sequence');
+    expect(state.takeNext()?.waId).toBe('GOOD');
+    const carried = new ChatState({ session: 'default', chatId: 'a@c.us' }, state.snapshot());
+    expect(carried.view()).toMatchObject({
+      rejected: 1,
+      lastRejection: { messageId: 'false_a@c.us_BAD', reason: expect.stringContaining('22021'), at: new Date(100_000).toISOString() },
+      messagesSeen: 0,
+    });
+    carried.forgetContact('a@c.us', { summaryDropped: false });
+    expect(carried.view().lastRejection).toBeNull();
+    // Snapshots from before rejections were counted start from none.
+    const { rejected, lastRejection, ...older } = state.snapshot();
+    expect(new ChatState({ session: 'default', chatId: 'a@c.us' }, older).view()).toMatchObject({ rejected: 0, lastRejection: null });
+  });
 });

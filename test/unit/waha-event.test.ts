@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { interpretWahaEvent } from '../../src/domain/waha-event.js';
+import { ID_LIMITS, interpretWahaEvent } from '../../src/domain/waha-event.js';
 import { fixture, variant } from '../support/fixtures.js';
+import { holdsUnsafeText, poisonedFixtures } from '../support/hostile-bodies.js';
 
 const BOT = { meId: '5521900000001@c.us', meLid: '99887766554433@lid' };
 
@@ -135,5 +136,71 @@ describe('bodies that are not WAHA events', () => {
     const outcome = interpretWahaEvent(body);
     expect(outcome.kind).toBe('invalid');
     expect((outcome as any).reason.length).toBeGreaterThan(10);
+  });
+});
+
+describe('hostile bodies are made safe or refused at the door', () => {
+  it('a NUL or a lone surrogate in any string field of any fixture never reaches the message', () => {
+    let messages = 0;
+    for (const { label, body } of poisonedFixtures()) {
+      const outcome = interpretWahaEvent(body);
+      if (outcome.kind === 'message') {
+        messages += 1;
+        expect(holdsUnsafeText(outcome.message), label).toBe(false);
+      } else {
+        expect(outcome.reason.length, label).toBeGreaterThan(10);
+        expect(holdsUnsafeText(outcome.reason), label).toBe(false);
+      }
+    }
+    // Most fields are harmless once cleaned: the message still goes through.
+    expect(messages).toBeGreaterThan(300);
+  });
+
+  it('keeps the rest of the text around a NUL or a lone surrogate', () => {
+    const message = (interpretWahaEvent(variant('private-text-incoming.json', { body: 'bom\u0000 dia \ud800!' })) as any).message;
+    expect(message.body).toBe('bom dia \ufffd!');
+  });
+
+  it('cuts a long body at the configured length, with a marker, without splitting an emoji', () => {
+    const long = variant('private-text-incoming.json', { body: 'a'.repeat(999) + '😀' + 'b'.repeat(5000) });
+    const body: string = (interpretWahaEvent(long, { maxMessageChars: 1000 }) as any).message.body;
+    expect(body.startsWith('a'.repeat(999) + ' [')).toBe(true);
+    expect(body).toMatch(/\[… 5,002 more characters not kept\]$/);
+    expect(body.isWellFormed()).toBe(true);
+    const fits = variant('private-text-incoming.json', { body: 'c'.repeat(1000) });
+    expect((interpretWahaEvent(fits, { maxMessageChars: 1000 }) as any).message.body).toBe('c'.repeat(1000));
+  });
+
+  it.each([
+    ['session', (event: any, huge: string) => (event.session = huge), /session/],
+    ['payload.id', (event: any, huge: string) => (event.payload.id = `false_${huge}@c.us_ABC`), /payload\.id/],
+    ['payload.from', (event: any, huge: string) => (event.payload.from = huge), /payload\.from/],
+    ['payload.participant', (event: any, huge: string) => (event.payload.participant = huge), /payload\.participant/],
+    ['me.id', (event: any, huge: string) => (event.me.id = huge), /me\.id/],
+  ])('refuses an id of 100 KB in %s with a 400 reason that names it', (_field, change, reason) => {
+    const event = variant('group-mention.json');
+    change(event, '5'.repeat(100 * 1024));
+    const outcome = interpretWahaEvent(event);
+    expect(outcome.kind).toBe('invalid');
+    expect((outcome as any).reason).toMatch(reason);
+  });
+
+  it('keeps every id it lets through inside the caps, so the workflow id stays within Temporal’s limit', () => {
+    const event = variant('lid-sender.json');
+    event.payload._data.key.remoteJidAlt = `${'5'.repeat(100 * 1024)}@s.whatsapp.net`;
+    const message = (interpretWahaEvent(event) as any).message;
+    expect(message.chatId).toBe('27182818284590@lid');
+    const longest = variant('private-text-incoming.json', { chat: `${'7'.repeat(ID_LIMITS.chat - 5)}@c.us` });
+    longest.session = 's'.repeat(ID_LIMITS.session);
+    expect(interpretWahaEvent(longest).kind).toBe('message');
+  });
+
+  it('refuses a timestamp that is no WhatsApp time, and an id that is only NUL characters', () => {
+    const late = variant('private-text-incoming.json');
+    late.payload.timestamp = 1e300;
+    expect((interpretWahaEvent(late) as any).reason).toMatch(/payload\.timestamp/);
+    const empty = variant('private-text-incoming.json');
+    empty.session = '\u0000\u0000';
+    expect((interpretWahaEvent(empty) as any).reason).toMatch(/session/);
   });
 });

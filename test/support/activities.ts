@@ -1,0 +1,22 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { ActivitySettings } from '../../src/activities/settings.js';
+
+/** Settings for activities run outside a worker: small windows and budgets. */
+export const TEST_ACTIVITY_SETTINGS: ActivitySettings = {
+  groupReply: 'mention',
+  stmWindow: 20,
+  systemPrompt: 'Be brief.',
+  debounceMs: 0,
+  takeoverPauseMs: 60_000,
+  summaryTokenLimit: 1000,
+  summaryModel: 'small',
+  contextTokenBudget: 2000,
+  ltmTopK: 3,
+  knowledgeTopK: 3,
+};
+
+const env = new MockActivityEnvironment();
+
+/** Runs an activity in an activity context (as a worker would), keeping its argument and result types. */
+export const runActivity = <A extends unknown[], R>(activity: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+  env.run(activity as (...args: unknown[]) => Promise<R>, ...args) as Promise<R>;
