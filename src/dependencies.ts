@@ -22,7 +22,10 @@ export function openDatabase(config: Config): Promise<Database> {
 export async function openDependencies(config: Config, metrics?: Metrics): Promise<ActivityDeps & { db: Database; close(): Promise<void> }> {
   const db = await openDatabase(config);
   await migrate(db);
-  const vectors = await openVectorStore({ ...config.vectors, dimensions: config.embeddings.dimensions, db });
+  const vectors = await openVectorStore({ ...config.vectors, dimensions: config.embeddings.dimensions, model: config.embeddings.model, db }).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
   const openai = { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, timeoutMs: config.openai.timeoutMs };
   return {
     db,

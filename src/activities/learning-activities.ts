@@ -6,7 +6,7 @@ import { lineText } from '../domain/prompt.js';
 import { SUMMARY_SYSTEM_PROMPT, summaryRequest } from '../domain/summary.js';
 import type { LongTermMemory } from '../stores/vector/long-term-memory.js';
 import type { MemoryDeps } from './memory-activities.js';
-import { failPermanentlyOn4xx } from './permanent-failure.js';
+import { failPermanentlyOnRefusal } from './permanent-failure.js';
 
 export interface LearningDeps extends MemoryDeps {
   llm: LlmClient;
@@ -21,7 +21,7 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
   return {
     /** The user message's embedding into `longterm_memory`. */
     async rememberMessage(message: InboundMessage): Promise<void> {
-      await failPermanentlyOn4xx(() => ltm.remember(message));
+      await failPermanentlyOnRefusal(() => ltm.remember(message));
     },
 
     /**
@@ -31,7 +31,7 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
     async learnFacts(message: InboundMessage): Promise<{ added: number; removed: number; facts?: string[] }> {
       if (message.fromMe || !message.body) return { added: 0, removed: 0 };
       const existing = await ltm.facts(message.contactId);
-      const { text } = await failPermanentlyOn4xx(() =>
+      const { text } = await failPermanentlyOnRefusal(() =>
         llm.complete(
           [
             { role: 'system', content: KNOWLEDGE_SYSTEM_PROMPT },
@@ -42,7 +42,7 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
       );
       const operations = parseKnowledgeAnswer(text) ?? [];
       const plan = planKnowledgeChanges(existing, operations);
-      await failPermanentlyOn4xx(() => ltm.applyKnowledge(message.contactId, plan, { messageId: message.messageId, timestamp: message.timestamp }));
+      await failPermanentlyOnRefusal(() => ltm.applyKnowledge(message.contactId, plan, { messageId: message.messageId, timestamp: message.timestamp }));
       const kept = existing.filter((fact) => !plan.remove.includes(fact.id)).map((fact) => fact.fact);
       return { added: plan.add.length, removed: plan.remove.length, facts: [...kept, ...plan.add] };
     },
@@ -61,7 +61,7 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
         previous,
         lines.map((line) => ({ role: line.role, speaker: line.role === 'assistant' ? 'assistant' : (line.senderName ?? line.actorId), content: lineText(line) })),
       );
-      const { text, model } = await failPermanentlyOn4xx(() =>
+      const { text, model } = await failPermanentlyOnRefusal(() =>
         llm.complete(
           [
             { role: 'system', content: SUMMARY_SYSTEM_PROMPT },

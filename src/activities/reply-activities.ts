@@ -6,7 +6,7 @@ import { assembleContext } from '../domain/context.js';
 import type { SentMessageId } from '../domain/waha-send-result.js';
 import type { LongTermMemory } from '../stores/vector/long-term-memory.js';
 import type { MemoryDeps } from './memory-activities.js';
-import { failPermanentlyOn4xx } from './permanent-failure.js';
+import { failPermanentlyOnRefusal } from './permanent-failure.js';
 
 export interface ReplyDeps extends MemoryDeps {
   llm: LlmClient;
@@ -82,7 +82,7 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings }: ReplyDe
         budgetTokens: settings.contextTokenBudget,
         countTokens,
       });
-      const { text } = await failPermanentlyOn4xx(() => llm.complete(context.messages));
+      const { text } = await failPermanentlyOnRefusal(() => llm.complete(context.messages));
       const last = request.answering[request.answering.length - 1]!;
       const rowId = await stm.recordReply({ ...chat, text, meId: request.meId, inReplyTo: last.messageId, claimToken: request.claimToken, at: Date.now() });
       return { rowId, text, promptTokens: context.tokens, replyTokens: countTokens(text) };
@@ -93,7 +93,7 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings }: ReplyDe
      * must not fail the activity: a retry would send the reply a second time.
      */
     async sendReply(request: SendReplyRequest): Promise<SentMessageId & { recorded: boolean }> {
-      const sent = await failPermanentlyOn4xx(() =>
+      const sent = await failPermanentlyOnRefusal(() =>
         waha.sendText({ session: request.session, chatId: request.chatId, text: request.text, replyTo: request.replyTo }),
       );
       try {

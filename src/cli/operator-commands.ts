@@ -3,7 +3,7 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import type { ErasedCounts } from '../activities/index.js';
-import { rejectionLine } from '../domain/chat-details.js';
+import { learningFailureLine, rejectionLine } from '../domain/chat-details.js';
 import { chatWorkflowId } from '../domain/chat-workflow-id.js';
 import { eraseUpdate, memoryQuery, stateQuery } from '../workflows/chat-workflow.js';
 import { CHAT_ID } from '../workflows/search-attributes.js';
@@ -23,6 +23,7 @@ export async function inspectChat({ client, session, print }: Operator, target: 
   print(`  messages: ${state.messagesSeen} seen, ${state.repliesSent} replies, ${state.replyFailures} failed, ${state.duplicatesDropped} duplicates dropped, ${state.queueLength} queued`);
   print(`  last interaction: ${state.lastInteractionAt ?? 'none'}; tokens since the last summary: ${state.tokensSinceSummary}; summaries: ${state.summaries}`);
   print(`  bot: ${state.pausedUntil ? `paused for a human until ${state.pausedUntil}` : 'answering'}`);
+  if (state.learningFailures) print(`  not learned from (kept in short-term memory only): ${state.learningFailures}; last: ${learningFailureLine(state.lastLearningFailure)}`);
   if (state.rejected) print(`  rejected by the database (not stored, not answered): ${state.rejected}; last: ${rejectionLine(state.lastRejection)}`);
   print(`summary: ${memory.summary ?? '(none yet)'}`);
   const people = Object.entries(memory.knowledge);

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { WrongVectorSize } from '../domain/failure-types.js';
 import { HttpStatusError } from './http-status-error.js';
 
 export interface Embedder {
@@ -18,7 +19,7 @@ export function createEmbedder(options: { apiKey: string; baseUrl: string | null
         const vectors = [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding);
         for (const vector of vectors) {
           if (vector.length !== options.dimensions) {
-            throw new Error(`${options.model} returned ${vector.length} dimensions; EMBEDDING_DIMENSIONS is ${options.dimensions}`);
+            throw new WrongVectorSize(`${options.model} returned ${vector.length} dimensions; EMBEDDING_DIMENSIONS is ${options.dimensions}`);
           }
         }
         return vectors;

@@ -1,4 +1,4 @@
-import type { ChatStateView, Rejection } from './chat-state.js';
+import type { ChatStateView, LearningFailure, Rejection } from './chat-state.js';
 import type { InboundMessage } from './inbound-message.js';
 
 /** The one-line name the Temporal Web UI shows for a chat's workflow. */
@@ -16,6 +16,7 @@ export function chatDetails(view: ChatStateView): string {
     `**Tokens since the last summary:** ${view.tokensSinceSummary} (summaries made: ${view.summaries})`,
     `**Bot:** ${view.pausedUntil ? `paused for a human until ${view.pausedUntil}` : 'answering'}`,
     ...(view.rejected ? [`**Rejected by the database:** ${view.rejected} (not stored, not answered); last: ${rejectionLine(view.lastRejection)}`] : []),
+    ...(view.learningFailures ? [`**Not learned from:** ${view.learningFailures} (kept in short-term memory only); last: ${learningFailureLine(view.lastLearningFailure)}`] : []),
     `**Summary:** ${view.summaryExcerpt ?? 'none yet'}`,
   ].join('\n\n');
 }
@@ -23,4 +24,9 @@ export function chatDetails(view: ChatStateView): string {
 /** One line for the latest rejected message: which, when, why. */
 export function rejectionLine(rejection: Rejection | null): string {
   return rejection ? `${rejection.messageId} at ${rejection.at}: ${rejection.reason}` : 'unknown';
+}
+
+/** One line for the latest message background learning gave up on: which step, which message, why. */
+export function learningFailureLine(failure: LearningFailure | null): string {
+  return failure ? `${failure.activity} of ${failure.messageId}: ${failure.reason}` : 'unknown';
 }

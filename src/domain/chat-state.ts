@@ -32,6 +32,14 @@ export interface Rejection {
   at: string;
 }
 
+/** Background learning (long-term memory, facts) that gave up on a message: it stays in short-term memory only. */
+export interface LearningFailure {
+  /** `rememberMessage` (long-term memory) or `learnFacts` (knowledge). */
+  activity: string;
+  messageId: string;
+  reason: string;
+}
+
 /** What a chat workflow carries across continue-as-new. */
 export interface ChatSnapshot {
   session: string;
@@ -54,6 +62,9 @@ export interface ChatSnapshot {
   /** Absent in snapshots from before rejected messages were counted. */
   rejected?: number;
   lastRejection?: Rejection | null;
+  /** Absent in snapshots from before learning failures were counted. */
+  learningFailures?: number;
+  lastLearningFailure?: LearningFailure | null;
 }
 
 /** What the `state` query shows an operator. */
@@ -67,6 +78,9 @@ export interface ChatStateView {
   /** Messages the database refused for good, and the latest of them with its reason. */
   rejected: number;
   lastRejection: Rejection | null;
+  /** Messages that long-term memory or fact extraction gave up on, and the latest with its reason. */
+  learningFailures: number;
+  lastLearningFailure: LearningFailure | null;
   /** Time of the last message, ISO 8601, or null before the first. */
   lastInteractionAt: string | null;
   queueLength: number;
@@ -110,6 +124,8 @@ export class ChatState {
       pausedUntil: carried?.pausedUntil ?? null,
       rejected: carried?.rejected ?? 0,
       lastRejection: carried?.lastRejection ?? null,
+      learningFailures: carried?.learningFailures ?? 0,
+      lastLearningFailure: carried?.lastLearningFailure ?? null,
     };
   }
 
@@ -159,6 +175,12 @@ export class ChatState {
   recordRejected(message: InboundMessage, reason: string): void {
     this.counters.rejected += 1;
     this.counters.lastRejection = { messageId: message.messageId, reason, at: new Date(message.timestamp * 1000).toISOString() };
+  }
+
+  /** Long-term memory or fact extraction gave up on a message; operators see it, the chat goes on. */
+  recordLearningFailure(failure: LearningFailure): void {
+    this.counters.learningFailures += 1;
+    this.counters.lastLearningFailure = failure;
   }
 
   /** Another delivery of the same message (e.g. its `@lid` twin) was stored first. */
@@ -218,7 +240,7 @@ export class ChatState {
    * WhatsApp ids), so a late retry of an erased message is not answered again.
    */
   forgetAll(): void {
-    this.counters = { messagesSeen: 0, repliesSent: 0, replyFailures: 0, duplicatesDropped: 0, lastInteractionAt: null, tokensSinceSummary: 0, summaries: 0, summary: null, pausedUntil: this.counters.pausedUntil, rejected: 0, lastRejection: null };
+    this.counters = { messagesSeen: 0, repliesSent: 0, replyFailures: 0, duplicatesDropped: 0, lastInteractionAt: null, tokensSinceSummary: 0, summaries: 0, summary: null, pausedUntil: this.counters.pausedUntil, rejected: 0, lastRejection: null, learningFailures: 0, lastLearningFailure: null };
     this.knowledge = {};
     this.recent = [];
   }
@@ -228,6 +250,7 @@ export class ChatState {
     delete this.knowledge[contactId];
     this.recent = this.recent.filter((line) => line.from !== contactId);
     if (this.counters.lastRejection?.messageId.includes(contactId)) this.counters.lastRejection = null;
+    if (this.counters.lastLearningFailure?.messageId.includes(contactId)) this.counters.lastLearningFailure = null;
     if (options.summaryDropped) this.counters.summary = null;
   }
 

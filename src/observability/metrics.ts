@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The service's Prometheus metrics, on one registry served at GET /metrics. */
@@ -14,7 +15,7 @@ export function createMetrics() {
     }),
     stageSeconds: new Histogram({
       name: 'chatmem_stage_seconds',
-      help: 'Duration of each pipeline stage: the webhook and every activity',
+      help: 'Duration of each pipeline stage: the webhook and every activity (result ok, error, or permanent: not retried)',
       labelNames: ['stage', 'result'] as const,
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
@@ -47,7 +48,8 @@ export function timeActivities<T extends Record<string, (...args: any[]) => Prom
         stop({ result: 'ok' });
         return result;
       } catch (error) {
-        stop({ result: 'error' });
+        // `permanent`: the workflow gets this failure at once, without another attempt.
+        stop({ result: error instanceof ApplicationFailure && error.nonRetryable ? 'permanent' : 'error' });
         throw error;
       }
     };

@@ -267,12 +267,22 @@ class BackgroundLearning {
   learnFrom(message: InboundMessage): void {
     const remembered: Promise<void> = outside
       .rememberMessage.executeWithOptions({ summary: `embed message ${message.waId} into long-term memory` }, [message])
-      .then(noop, failed('rememberMessage', message))
+      .then(noop, this.failed('rememberMessage', message))
       .finally(() => this.running.delete(remembered));
     this.running.add(remembered);
     this.facts = this.facts
       .then(() => outside.learnFacts.executeWithOptions({ summary: `learn facts about ${message.senderName ?? message.contactId}` }, [message]))
-      .then(({ facts }) => facts && this.state.recordKnowledge(message.contactId, facts), failed('learnFacts', message));
+      .then(({ facts }) => facts && this.state.recordKnowledge(message.contactId, facts), this.failed('learnFacts', message));
+  }
+
+  /** A step that gave up is shown to operators (state query, Web UI details, chatmem inspect). */
+  private failed(activity: string, message: InboundMessage) {
+    return (error: unknown) => {
+      const reason = describeError(error);
+      this.state.recordLearningFailure({ activity, messageId: message.messageId, reason });
+      setCurrentDetails(chatDetails(this.state.view()));
+      log.warn(`${activity} gave up; the message stays in short-term memory`, { messageId: message.messageId, error: reason });
+    };
   }
 
   /** Waits for everything started, so nothing is cut off by continue-as-new. */
@@ -282,7 +292,3 @@ class BackgroundLearning {
 }
 
 const noop = () => undefined;
-function failed(activity: string, message: InboundMessage) {
-  return (error: unknown) =>
-    log.warn(`${activity} gave up; the message stays in short-term memory`, { messageId: message.messageId, error: describeError(error) });
-}

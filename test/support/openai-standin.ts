@@ -16,13 +16,14 @@ export async function startOpenAiStandIn() {
   const requests: CompletionRequest[] = [];
   const embeddingRequests: { model: string; input: string[] }[] = [];
   const failures: number[] = [];
+  let embeddingSize: number | null = null;
   const holds: { matches: (lastUser: string, messages: ChatMessage[]) => boolean; released: Promise<void>; release: () => void }[] = [];
 
   const http = await serve(async (request, body, response) => {
     if (request.method === 'POST' && request.url === '/v1/embeddings') {
       const parsed = JSON.parse(body) as EmbeddingsBody;
       embeddingRequests.push({ model: parsed.model, input: Array.isArray(parsed.input) ? parsed.input : [parsed.input] });
-      return sendJson(response, 200, offlineEmbeddings(parsed));
+      return sendJson(response, 200, offlineEmbeddings(embeddingSize ? { ...parsed, dimensions: embeddingSize } : parsed));
     }
     if (request.method !== 'POST' || request.url !== '/v1/chat/completions') {
       return sendJson(response, 404, { error: { message: `no route ${request.method} ${request.url}` } });
@@ -46,6 +47,10 @@ export async function startOpenAiStandIn() {
     /** The next `count` reply completions fail with `status`. */
     failNext(status: number, count = 1) {
       for (let i = 0; i < count; i++) failures.push(status);
+    },
+    /** From now on embeddings have this size whatever was asked (null: as asked), like a server that ignores `dimensions`. */
+    embedWithSize(size: number | null) {
+      embeddingSize = size;
     },
     /** Completions whose last user message matches wait until `release()` is called. */
     hold(matches: (lastUser: string, messages: ChatMessage[]) => boolean) {

@@ -104,27 +104,45 @@ export async function startStack(options: StackOptions) {
     ...options.env,
   });
   const logger = createLogger({ secrets: secretsOf(config), destination: capture });
-  const metrics = createMetrics();
-  const deps = await openDependencies(config, metrics);
   logger.info({ config }, 'configuration');
-  const worker: Worker = await createChatWorker({
-    connection: temporal.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    deps,
-    metrics,
-    ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : {}),
-  });
-  const workerRun = worker.run();
-  const http = await startHttp(config, { logger, metrics });
-  const webhookUrl = `${http.url}${WEBHOOK_PATH}`;
-  waha.setWebhookUrl(webhookUrl);
+
+  /** chatmem itself: its stores, the worker and the webhook, as one process of it runs them. */
+  async function startChatmem() {
+    const metrics = createMetrics();
+    const deps = await openDependencies(config, metrics);
+    const worker: Worker = await createChatWorker({
+      connection: temporal.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      deps,
+      metrics,
+      ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : {}),
+    });
+    const workerRun = worker.run();
+    const http = await startHttp(config, { logger, metrics });
+    return {
+      deps,
+      worker,
+      http,
+      async stop() {
+        await http.stop();
+        worker.shutdown();
+        await workerRun.catch(() => undefined);
+        await deps.close();
+      },
+    };
+  }
+
+  let chatmem = await startChatmem();
+  // The webhook's port changes on a restart; WAHA and the tests always post to the current one.
+  const webhookUrl = () => `${chatmem.http.url}${WEBHOOK_PATH}`;
+  waha.setWebhookUrl(webhookUrl());
   const client: Client = temporal.client;
 
   /** Posts a body to the webhook as WAHA does (signed when the stack has an HMAC key). */
   async function post(body: unknown, headers: Record<string, string> = {}) {
     const raw = typeof body === 'string' ? body : JSON.stringify(body);
-    const response = await fetch(webhookUrl, {
+    const response = await fetch(webhookUrl(), {
       method: 'POST',
       headers: { ...wahaWebhookHeaders(hmacKey, raw), ...headers },
       body: raw,
@@ -151,23 +169,32 @@ export async function startStack(options: StackOptions) {
     uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null,
     client,
     db,
-    deps,
+    get deps() {
+      return chatmem.deps;
+    },
     openai,
     waha,
     proxy,
     dbProxy,
-    worker,
-    webhookUrl,
+    get worker() {
+      return chatmem.worker;
+    },
+    get webhookUrl() {
+      return webhookUrl();
+    },
+    /** Stops chatmem (webhook, worker, stores) and starts it again on the same data; Temporal stays. */
+    async restartChatmem() {
+      await chatmem.stop();
+      chatmem = await startChatmem();
+      waha.setWebhookUrl(webhookUrl());
+    },
     post,
     chatState,
     replyTo,
     rows,
     async stop() {
       await waha.close();
-      await http.stop();
-      worker.shutdown();
-      await workerRun.catch(() => undefined);
-      await deps.close();
+      await chatmem.stop();
       await proxy.close();
       await dbProxy.close();
       await openai.close();

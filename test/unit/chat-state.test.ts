@@ -89,10 +89,12 @@ describe('ChatState: summaries and takeover', () => {
       lastRejection: { messageId: 'false_a@c.us_BAD', reason: expect.stringContaining('22021'), at: new Date(100_000).toISOString() },
       messagesSeen: 0,
     });
+    carried.recordLearningFailure({ activity: 'rememberMessage', messageId: 'false_a@c.us_GOOD', reason: 'WrongVectorSize: 32 dimensions' });
+    expect(new ChatState({ session: 'default', chatId: 'a@c.us' }, carried.snapshot()).view()).toMatchObject({ learningFailures: 1, lastLearningFailure: { activity: 'rememberMessage' } });
     carried.forgetContact('a@c.us', { summaryDropped: false });
-    expect(carried.view().lastRejection).toBeNull();
+    expect(carried.view()).toMatchObject({ lastRejection: null, lastLearningFailure: null });
     // Snapshots from before rejections were counted start from none.
-    const { rejected, lastRejection, ...older } = state.snapshot();
-    expect(new ChatState({ session: 'default', chatId: 'a@c.us' }, older).view()).toMatchObject({ rejected: 0, lastRejection: null });
+    const { rejected, lastRejection, learningFailures, lastLearningFailure, ...older } = state.snapshot();
+    expect(new ChatState({ session: 'default', chatId: 'a@c.us' }, older).view()).toMatchObject({ rejected: 0, lastRejection: null, learningFailures: 0, lastLearningFailure: null });
   });
 });

@@ -6,7 +6,7 @@ import { PgVectorStore } from './pgvector-store.js';
  * PostgreSQL server that lacks the extension. One process owns the folder; several workers
  * need Qdrant or a Postgres with pgvector instead.
  */
-export async function openPgliteVectorStore(options: { dataDir: string | null; dimensions: number }): Promise<PgVectorStore> {
+export async function openPgliteVectorStore(options: { dataDir: string | null; dimensions: number; model?: string }): Promise<PgVectorStore> {
   const db = await openPgliteDatabase(options.dataDir);
-  return new PgVectorStore(db, options.dimensions, { kind: db.kind, close: () => db.close() });
+  return new PgVectorStore(db, options.dimensions, { kind: db.kind, close: () => db.close(), ...(options.model ? { model: options.model } : {}) });
 }

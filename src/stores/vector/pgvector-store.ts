@@ -1,6 +1,8 @@
 import type { SqlClient } from '../sql/database.js';
 import type { Collection, Payload, PayloadFilter, ScoredPoint, VectorPoint, VectorStore } from './vector-store.js';
 import { COLLECTIONS, INDEXED_PAYLOAD_KEYS } from './vector-store.js';
+import { WrongVectorSize } from '../../domain/failure-types.js';
+import { VectorSpaceMismatch } from './vector-space.js';
 
 const table = (collection: Collection) => `vec_${collection}`;
 const literal = (vector: number[]) => `[${vector.join(',')}]`;
@@ -15,11 +17,14 @@ export class PgVectorStore implements VectorStore {
   constructor(
     private readonly sql: SqlClient,
     private readonly dimensions: number,
-    options: { kind?: string; close?: () => Promise<void> } = {},
+    options: { kind?: string; close?: () => Promise<void>; /** Tags the collections; checked at every start. */ model?: string } = {},
   ) {
     this.kind = options.kind ?? 'pgvector';
     this.closeClient = options.close ?? (async () => undefined);
+    this.model = options.model ?? null;
   }
+
+  private readonly model: string | null;
 
   private readonly closeClient: () => Promise<void>;
 
@@ -36,6 +41,26 @@ export class PgVectorStore implements VectorStore {
          )`,
       );
       await this.sql.query(`CREATE INDEX IF NOT EXISTS ${table(collection)}_${key} ON ${table(collection)} ((payload->>'${key}'))`);
+      await this.checkSpace(collection);
+    }
+  }
+
+  /** The collection's vectors must be of the configured size, and (once tagged) of the configured model. */
+  private async checkSpace(collection: Collection): Promise<void> {
+    const { rows } = await this.sql.query<{ type: string }>(
+      "SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'embedding'",
+      [table(collection)],
+    );
+    const dimensions = Number(/\((\d+)\)/.exec(rows[0]?.type ?? '')?.[1]);
+    let model: string | null = null;
+    if (this.model) {
+      await this.sql.query('CREATE TABLE IF NOT EXISTS vec_collections (name text PRIMARY KEY, model text NOT NULL)');
+      // Collections made before the tag existed take the configured model: their size is still checked.
+      await this.sql.query('INSERT INTO vec_collections (name, model) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [collection, this.model]);
+      model = (await this.sql.query<{ model: string }>('SELECT model FROM vec_collections WHERE name = $1', [collection])).rows[0]?.model ?? null;
+    }
+    if (dimensions !== this.dimensions || (this.model && model !== this.model)) {
+      throw new VectorSpaceMismatch(`${this.kind} (${table(collection)})`, { model, dimensions }, { model: this.model ?? 'unknown', dimensions: this.dimensions });
     }
   }
 
@@ -93,7 +118,7 @@ export class PgVectorStore implements VectorStore {
 
   private checkDimensions(vector: number[]): void {
     if (vector.length !== this.dimensions) {
-      throw new Error(`vector has ${vector.length} dimensions, the store expects ${this.dimensions}`);
+      throw new WrongVectorSize(`vector has ${vector.length} dimensions, the store expects ${this.dimensions}`);
     }
   }
 }

@@ -1,16 +1,19 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
 import type { Collection, Payload, PayloadFilter, ScoredPoint, VectorPoint, VectorStore } from './vector-store.js';
 import { COLLECTIONS, INDEXED_PAYLOAD_KEYS } from './vector-store.js';
+import { VectorSpaceMismatch } from './vector-space.js';
 
 /** Qdrant through its official REST client: cosine collections with a keyword index on the filter key. */
 export class QdrantVectorStore implements VectorStore {
   readonly kind = 'qdrant';
   private readonly client: QdrantClient;
+  private readonly model: string;
 
   constructor(
-    options: { url: string; apiKey?: string | null },
+    options: { url: string; apiKey?: string | null; /** For the message when the collections hold another size. */ model?: string },
     private readonly dimensions: number,
   ) {
+    this.model = options.model ?? 'unknown';
     this.client = new QdrantClient({ url: options.url, ...(options.apiKey ? { apiKey: options.apiKey } : {}), checkCompatibility: false });
   }
 
@@ -19,6 +22,11 @@ export class QdrantVectorStore implements VectorStore {
       const { exists } = await this.client.collectionExists(collection);
       if (!exists) {
         await this.client.createCollection(collection, { vectors: { size: this.dimensions, distance: 'Cosine' } });
+      } else {
+        const vectors = (await this.client.getCollection(collection)).config.params.vectors as { size?: number } | undefined;
+        if (vectors?.size !== this.dimensions) {
+          throw new VectorSpaceMismatch(`qdrant (${collection})`, { model: null, dimensions: vectors?.size ?? 0 }, { model: this.model, dimensions: this.dimensions });
+        }
       }
       await this.client.createPayloadIndex(collection, { field_name: INDEXED_PAYLOAD_KEYS[collection], field_schema: 'keyword', wait: true });
     }

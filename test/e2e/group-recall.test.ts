@@ -1,0 +1,67 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
+import { eventually } from '../support/http.js';
+import { startTestStack, type Stack } from '../support/test-stack.js';
+
+// Issue 8: in a long group chat no prompt held the earlier message that answers the question.
+// Here, on each storage configuration: a fact said early in a group, many turns, several
+// summaries, chatmem restarted, then a question that mentions the bot must bring it back.
+
+const PGVECTOR_DATABASE_URL = process.env.PGVECTOR_DATABASE_URL;
+const GROUP = '120363000000000808@g.us';
+const ANA = '5511922220001@c.us';
+const BRUNO = '5511922220002@c.us';
+const FACT = 'my cousin has a boat called Marisol, moored in Paraty';
+// Shares words with FACT: the offline embedder is hashed words (meaning is issue 8's next part).
+const QUESTION = 'Ana, is the boat of your cousin still moored in Paraty?';
+const TURNS = 60;
+
+const configurations: [string, () => Record<string, string>, string | null][] = [
+  ['PostgreSQL without pgvector, vectors in PGlite', () => ({}), null],
+  ['PGlite only', () => ({ DATABASE_URL: '', CHATMEM_DATA_DIR: mkdtempSync(`${tmpdir()}/chatmem-recall-`) }), null],
+  [
+    'pgvector in PostgreSQL',
+    () => ({ DATABASE_URL: PGVECTOR_DATABASE_URL ?? '' }),
+    PGVECTOR_DATABASE_URL ? null : 'set PGVECTOR_DATABASE_URL to a PostgreSQL with the vector extension (Debian 12 has none)',
+  ],
+];
+
+describe.each(configurations)('recall in a long group chat: %s', (_name, env, skipReason) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    if (skipReason) return;
+    stack = await startTestStack({ env: { WAHA_WEBHOOK_HMAC_KEY: 'recall-test-hmac', GROUP_REPLY: 'mention', SUMMARY_TOKEN_LIMIT: '300', ...env() } });
+  });
+  afterAll(async () => stack?.stop());
+
+  const say = async (from: string, senderName: string, text: string, mentionBot = false) => {
+    const event = wahaMessageEvent({ session: 'default', me: stack.waha.me, chatId: GROUP, participant: from, senderName, fromMe: false, text, ...(mentionBot ? { mentions: [stack.waha.me.id] } : {}) });
+    expect((await stack.post(event)).status).toBe(202);
+  };
+
+  const title = 'brings an early message into the prompt after several summaries and a restart';
+  it.skipIf(skipReason !== null)(skipReason ? `${title} (skipped: ${skipReason})` : title, { timeout: 300_000 }, async () => {
+    await say(ANA, 'Ana', FACT);
+    for (let i = 0; i < TURNS; i++) {
+      await say(i % 2 ? ANA : BRUNO, i % 2 ? 'Ana' : 'Bruno', `turn ${i}: we talked about the weather in Recife and the football match of sunday`);
+    }
+    // Read from the database the worker writes to (PostgreSQL, or PGlite for the PGlite-only case).
+    const count = async (sql: string) => Number((await stack.deps.db.query<{ n: number }>(sql)).rows[0]!.n);
+    await eventually(async () => (await count("SELECT count(*)::int AS n FROM messages WHERE role = 'user'")) === TURNS + 1 || undefined, 'every turn stored', 180_000);
+    await eventually(async () => (await count('SELECT count(*)::int AS n FROM summaries')) >= 2 || undefined, 'two summaries', 120_000);
+    // What background learning reported as done is there, and stays there across a restart.
+    await eventually(async () => (await stack.deps.ltm.store.count('longterm_memory', { chatId: GROUP })) === TURNS + 1 || undefined, 'every turn embedded', 120_000);
+
+    await stack.restartChatmem();
+    expect(await stack.deps.ltm.store.count('longterm_memory', { chatId: GROUP })).toBe(TURNS + 1);
+
+    await say(BRUNO, 'Bruno', QUESTION, true);
+    await stack.replyTo(QUESTION, 60_000);
+    const prompt = stack.openai.replyPrompts().find((request) => request.messages.at(-1)?.content.includes(QUESTION))!;
+    const system = prompt.messages[0]!.content;
+    expect(system).toContain('Earlier messages that may be relevant:');
+    expect(system).toContain(FACT);
+  });
+});
