@@ -58,7 +58,7 @@ async function settled(workflowIds: Iterable<string>): Promise<void> {
 
 // Each case waits for replies from a stack that other test files load too.
 describe('hostile webhook bodies', { timeout: 180_000 }, () => {
-  // Over 800 bodies, most of them stored and answered: minutes on a busy 2-core machine.
+  // 790 bodies, most of them stored and answered: minutes on a busy 2-core machine.
   it('a NUL or a lone surrogate in any string field of any fixture: never a 5xx, nothing lost, every chat still answers', { timeout: 300_000 }, async () => {
     const refusedOrFailed: string[] = [];
     const accepted = new Map<string, InboundMessage>();
