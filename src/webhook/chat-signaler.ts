@@ -31,7 +31,7 @@ export class DeliveryRefused extends Error {
 const INVALID_ARGUMENT = 3;
 const INTERNAL = 13;
 
-export function refusalOf(error: unknown): string | null {
+function refusalOf(error: unknown): string | null {
   for (let cause = error; cause instanceof Error; cause = cause.cause) {
     if (!isGrpcServiceError(cause)) continue;
     if (cause.code === INVALID_ARGUMENT) return cause.details || cause.message;

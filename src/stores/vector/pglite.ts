@@ -8,5 +8,5 @@ import { PgVectorStore } from './pgvector-store.js';
  */
 export async function openPgliteVectorStore(options: { dataDir: string | null; dimensions: number; model?: string }): Promise<PgVectorStore> {
   const db = await openPgliteDatabase(options.dataDir);
-  return new PgVectorStore(db, options.dimensions, { kind: db.kind, close: () => db.close(), ...(options.model ? { model: options.model } : {}) });
+  return new PgVectorStore(db, options.dimensions, { kind: db.kind, close: () => db.close(), model: options.model });
 }

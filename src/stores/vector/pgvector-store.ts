@@ -30,6 +30,7 @@ export class PgVectorStore implements VectorStore {
 
   async ensureCollections(): Promise<void> {
     await this.sql.query('CREATE EXTENSION IF NOT EXISTS vector');
+    if (this.model) await this.sql.query('CREATE TABLE IF NOT EXISTS vec_collections (name text PRIMARY KEY, model text NOT NULL)');
     for (const collection of COLLECTIONS) {
       const key = INDEXED_PAYLOAD_KEYS[collection];
       await this.sql.query(
@@ -54,7 +55,6 @@ export class PgVectorStore implements VectorStore {
     const dimensions = Number(/\((\d+)\)/.exec(rows[0]?.type ?? '')?.[1]);
     let model: string | null = null;
     if (this.model) {
-      await this.sql.query('CREATE TABLE IF NOT EXISTS vec_collections (name text PRIMARY KEY, model text NOT NULL)');
       // Collections made before the tag existed take the configured model: their size is still checked.
       await this.sql.query('INSERT INTO vec_collections (name, model) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [collection, this.model]);
       model = (await this.sql.query<{ model: string }>('SELECT model FROM vec_collections WHERE name = $1', [collection])).rows[0]?.model ?? null;
