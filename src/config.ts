@@ -1,5 +1,10 @@
+import { RECALL_MODES, type RecallMode } from './domain/recall.js';
 import { GROUP_REPLY_MODES, type GroupReplyMode } from './domain/reply-policy.js';
 import { WHATSAPP_MAX_TEXT_CHARS } from './domain/safe-text.js';
+import { LOCAL_EMBEDDING_DIMENSIONS, LOCAL_EMBEDDING_MODEL } from './clients/local-embedder.js';
+
+export const EMBEDDING_PROVIDERS = ['local', 'openai'] as const;
+export type EmbeddingProvider = (typeof EMBEDDING_PROVIDERS)[number];
 
 export interface Config {
   port: number;
@@ -18,11 +23,16 @@ export interface Config {
   offline: boolean;
   openai: { apiKey: string; baseUrl: string | null; chatModel: string; timeoutMs: number };
   waha: { url: string; apiKey: string | null; webhookHmacKey: string | null };
-  embeddings: { model: string; dimensions: number };
+  /**
+   * `local`: all-MiniLM-L6-v2 in worker threads of this process (384 dimensions, nothing
+   * leaves the machine). `openai`: any OpenAI-compatible embeddings endpoint.
+   */
+  embeddings: { provider: EmbeddingProvider; model: string; dimensions: number; baseUrl: string | null; apiKey: string; localThreads: number };
   vectors: { qdrantUrl: string | null; qdrantApiKey: string | null; dataDir: string };
   summary: { model: string; tokenLimit: number };
   contextTokenBudget: number;
   ltmTopK: number;
+  recall: RecallMode;
   knowledgeTopK: number;
   debounceMs: number;
   takeoverPauseMs: number;
@@ -88,10 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
       apiKey: read.string('WAHA_API_KEY'),
       webhookHmacKey: read.string('WAHA_WEBHOOK_HMAC_KEY'),
     },
-    embeddings: {
-      model: read.string('EMBEDDING_MODEL') ?? 'text-embedding-3-small',
-      dimensions: read.integer('EMBEDDING_DIMENSIONS', 1536, 8, 8192),
-    },
+    embeddings: readEmbeddings(read, { openaiKey, openaiBaseUrl }),
     vectors: {
       qdrantUrl: read.url('QDRANT_URL'),
       qdrantApiKey: read.string('QDRANT_API_KEY'),
@@ -103,6 +110,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     contextTokenBudget: read.integer('CONTEXT_TOKEN_BUDGET', 6000, 200, 1_000_000),
     ltmTopK: read.integer('LTM_TOP_K', 5, 0, 100),
+    recall: read.oneOf('RECALL', RECALL_MODES, 'hybrid'),
     knowledgeTopK: read.integer('KNOWLEDGE_TOP_K', 8, 0, 100),
     debounceMs: read.integer('DEBOUNCE_MS', 2000, 0, 600_000),
     takeoverPauseMs: read.duration('TAKEOVER_PAUSE', 30 * 60_000),
@@ -117,11 +125,42 @@ export function loadConfig(env: Env = process.env): Config {
   return config;
 }
 
+/**
+ * Embeddings are configured apart from the chat model. With no key and no embeddings
+ * endpoint the local model runs: a bot with no outside service still has real memory.
+ */
+function readEmbeddings(read: EnvReader, chat: { openaiKey: string | null; openaiBaseUrl: string | null }): Config['embeddings'] {
+  const apiKey = read.string('EMBEDDING_API_KEY') ?? chat.openaiKey;
+  const baseUrl = read.url('EMBEDDING_BASE_URL');
+  const provider = read.oneOf('EMBEDDING_PROVIDER', EMBEDDING_PROVIDERS, apiKey || baseUrl ? 'openai' : 'local');
+  const localThreads = read.integer('EMBEDDING_THREADS', 1, 1, 16);
+  if (provider === 'local') {
+    const model = read.string('EMBEDDING_MODEL');
+    const dimensions = read.integer('EMBEDDING_DIMENSIONS', LOCAL_EMBEDDING_DIMENSIONS, 8, 8192);
+    if (model !== null && model !== LOCAL_EMBEDDING_MODEL) read.problem(`EMBEDDING_MODEL: the local provider runs ${LOCAL_EMBEDDING_MODEL} only; set EMBEDDING_PROVIDER=openai for '${model}'`);
+    if (dimensions !== LOCAL_EMBEDDING_DIMENSIONS) read.problem(`EMBEDDING_DIMENSIONS: ${LOCAL_EMBEDDING_MODEL} gives ${LOCAL_EMBEDDING_DIMENSIONS} dimensions, not ${dimensions}`);
+    return { provider, model: LOCAL_EMBEDDING_MODEL, dimensions: LOCAL_EMBEDDING_DIMENSIONS, baseUrl: null, apiKey: 'not-needed', localThreads };
+  }
+  if (!apiKey && !baseUrl && !chat.openaiBaseUrl) read.problem('EMBEDDING_PROVIDER: openai needs EMBEDDING_API_KEY (or OPENAI_API_KEY) or EMBEDDING_BASE_URL');
+  return {
+    provider,
+    model: read.string('EMBEDDING_MODEL') ?? 'text-embedding-3-small',
+    dimensions: read.integer('EMBEDDING_DIMENSIONS', 1536, 8, 8192),
+    baseUrl: baseUrl ?? chat.openaiBaseUrl,
+    apiKey: apiKey ?? 'not-needed',
+    localThreads,
+  };
+}
+
 class EnvReader {
   constructor(
     private readonly env: Env,
     private readonly problems: string[],
   ) {}
+
+  problem(line: string): void {
+    this.problems.push(line);
+  }
 
   string(name: string): string | null {
     const value = this.env[name]?.trim();

@@ -1,5 +1,7 @@
 import type { ActivityDeps } from './activities/index.js';
-import { createEmbedder } from './clients/embedder.js';
+import { createEmbedder, type Embedder } from './clients/embedder.js';
+import { createLocalEmbedder } from './clients/local-embedder.js';
+import { resolveEmbeddingModel } from './embedded/embedding-model.js';
 import { createLlmClient } from './clients/llm-client.js';
 import { createWahaClient } from './clients/waha-client.js';
 import type { Config } from './config.js';
@@ -18,11 +20,25 @@ export function openDatabase(config: Config): Promise<Database> {
   return config.databaseUrl ? Promise.resolve(openPostgresDatabase(config.databaseUrl)) : openPgliteDatabase(`${config.dataDir}/pglite`);
 }
 
+/** The local model (installed into .tools/ on first use) or an OpenAI-compatible endpoint. */
+async function openEmbedder(config: Config): Promise<Embedder & { close?(): Promise<void> }> {
+  const { embeddings } = config;
+  if (embeddings.provider === 'local') {
+    return createLocalEmbedder({ modelDir: resolveEmbeddingModel(process.env, (line) => console.log(`chatmem: ${line}`)), threads: embeddings.localThreads });
+  }
+  return createEmbedder({ apiKey: embeddings.apiKey, baseUrl: embeddings.baseUrl, model: embeddings.model, dimensions: embeddings.dimensions, timeoutMs: config.openai.timeoutMs });
+}
+
 /** The I/O the activities need, built from config; databases are migrated on the way. */
 export async function openDependencies(config: Config, metrics?: Metrics): Promise<ActivityDeps & { db: Database; close(): Promise<void> }> {
   const db = await openDatabase(config);
   await migrate(db);
   const vectors = await openVectorStore({ ...config.vectors, dimensions: config.embeddings.dimensions, model: config.embeddings.model, db }).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
+  const embedder = await openEmbedder(config).catch(async (error: unknown) => {
+    await vectors.close();
     await db.close();
     throw error;
   });
@@ -32,7 +48,7 @@ export async function openDependencies(config: Config, metrics?: Metrics): Promi
     stm: new StmRepository(db),
     metrics,
     llm: withTokenMetrics(createLlmClient({ ...openai, model: config.openai.chatModel }), metrics),
-    ltm: new LongTermMemory(vectors, createEmbedder({ ...openai, ...config.embeddings })),
+    ltm: new LongTermMemory(vectors, embedder),
     waha: createWahaClient({ baseUrl: config.waha.url, apiKey: config.waha.apiKey }),
     settings: {
       groupReply: config.groupReply,
@@ -44,9 +60,11 @@ export async function openDependencies(config: Config, metrics?: Metrics): Promi
       summaryModel: config.summary.model,
       contextTokenBudget: config.contextTokenBudget,
       ltmTopK: config.ltmTopK,
+      recall: config.recall,
       knowledgeTopK: config.knowledgeTopK,
     },
     async close() {
+      await embedder.close?.();
       await vectors.close();
       await db.close();
     },

@@ -57,6 +57,9 @@ function banner(config: Config, parts: { webhookUrl: string; uiUrl: string | nul
     config.offline
       ? 'offline mode: no OPENAI_API_KEY or OPENAI_BASE_URL, so a local deterministic model answers (replies quote the message); set one for a real model'
       : `model: ${config.openai.chatModel} at ${config.openai.baseUrl ?? 'api.openai.com'}`,
+    config.embeddings.provider === 'local'
+      ? `embeddings: ${config.embeddings.model} in this process (${config.embeddings.dimensions} dimensions; nothing leaves the machine)`
+      : `embeddings: ${config.embeddings.model} (${config.embeddings.dimensions} dimensions) at ${config.embeddings.baseUrl ?? 'api.openai.com'}`,
     `replies go to WAHA at ${config.waha.url}; try it without WhatsApp: npm run chat -- --from 5511988887777`,
   ];
 }

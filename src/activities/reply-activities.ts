@@ -7,6 +7,7 @@ import type { SentMessageId } from '../domain/waha-send-result.js';
 import type { LongTermMemory } from '../stores/vector/long-term-memory.js';
 import type { MemoryDeps } from './memory-activities.js';
 import { failPermanentlyOnRefusal } from './permanent-failure.js';
+import { recallEarlierMessages } from './recall-earlier-messages.js';
 
 export interface ReplyDeps extends MemoryDeps {
   llm: LlmClient;
@@ -65,12 +66,13 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings }: ReplyDe
         query.trim() ? ltm.embedQuery(query) : Promise.resolve(null),
       ]);
       const inPrompt = new Set(window.map((line) => line.messageId).filter((id): id is string => !!id));
-      const [memories, knowledge] = queryVector
-        ? await Promise.all([
-            ltm.recall(request.chatId, queryVector, settings.ltmTopK, inPrompt),
-            ltm.relevantFacts(request.ltmIds, queryVector, settings.knowledgeTopK),
-          ])
-        : [[], []];
+      const [memories, knowledge] = await Promise.all([
+        recallEarlierMessages(
+          { stm, ltm },
+          { chat, isGroupChat: request.isGroupChat, query, queryVector, mode: settings.recall, limit: settings.ltmTopK, shownMessageIds: inPrompt },
+        ),
+        queryVector ? ltm.relevantFacts(request.ltmIds, queryVector, settings.knowledgeTopK) : [],
+      ]);
       const context = assembleContext({
         systemPrompt: settings.systemPrompt,
         isGroupChat: request.isGroupChat,

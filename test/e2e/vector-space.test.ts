@@ -55,6 +55,17 @@ describe('a vector store made by another embedder', { timeout: 180_000 }, () => 
     await expect(start({ CHATMEM_DATA_DIR: dataDir, EMBEDDING_DIMENSIONS: '32' })).rejects.toThrow(/holds 64-dimension vectors .* EMBEDDING_DIMENSIONS=32/);
     await start({ CHATMEM_DATA_DIR: dataDir, EMBEDDING_DIMENSIONS: '64' });
   });
+
+  it('is refused when a zero-config data folder, made by the local model, is started with an OpenAI key', async () => {
+    const dataDir = mkdtempSync(`${tmpdir()}/chatmem-space-local-`);
+    // Nothing configured: the local model writes the vectors.
+    await (await openDependencies(loadConfig({ CHATMEM_DATA_DIR: dataDir }))).close();
+    await expect(start({ CHATMEM_DATA_DIR: dataDir })).rejects.toThrow(
+      /holds 384-dimension vectors of all-MiniLM-L6-v2-int8, but EMBEDDING_MODEL=text-embedding-3-small with EMBEDDING_DIMENSIONS=1536 is configured/,
+    );
+    // The way back is to say so: the local model again, key or not.
+    await start({ CHATMEM_DATA_DIR: dataDir, EMBEDDING_PROVIDER: 'local' });
+  });
 });
 
 describe('an embedder that answers with another size', () => {

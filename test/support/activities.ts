@@ -12,6 +12,7 @@ export const TEST_ACTIVITY_SETTINGS: ActivitySettings = {
   summaryModel: 'small',
   contextTokenBudget: 2000,
   ltmTopK: 3,
+  recall: 'hybrid',
   knowledgeTopK: 3,
 };
 

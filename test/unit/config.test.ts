@@ -54,6 +54,55 @@ describe('configuration from the environment', () => {
     expect(config.vectors.dataDir).toBe('.data/vectors');
   });
 
+  describe('embeddings', () => {
+    it('run the local model when no key and no embeddings endpoint are set, even with a chat server configured', () => {
+      for (const env of [{}, { OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }]) {
+        expect(loadConfig(env).embeddings).toMatchObject({ provider: 'local', model: 'all-MiniLM-L6-v2-int8', dimensions: 384, baseUrl: null, localThreads: 1 });
+      }
+    });
+
+    it('go to OpenAI with a key, and to their own endpoint apart from the chat model', () => {
+      expect(loadConfig({ OPENAI_API_KEY: 'sk-x' }).embeddings).toMatchObject({ provider: 'openai', model: 'text-embedding-3-small', dimensions: 1536, baseUrl: null, apiKey: 'sk-x' });
+      const ollama = loadConfig({
+        OPENAI_API_KEY: 'sk-x',
+        EMBEDDING_BASE_URL: 'http://127.0.0.1:11434/v1',
+        EMBEDDING_API_KEY: 'ollama',
+        EMBEDDING_MODEL: 'nomic-embed-text',
+        EMBEDDING_DIMENSIONS: '768',
+      });
+      expect(ollama.embeddings).toMatchObject({ provider: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'ollama', model: 'nomic-embed-text', dimensions: 768 });
+      expect(ollama.openai.baseUrl).toBeNull();
+    });
+
+    it('stay local when asked, whatever key the chat model has', () => {
+      expect(loadConfig({ OPENAI_API_KEY: 'sk-x', EMBEDDING_PROVIDER: 'local', EMBEDDING_THREADS: '2' }).embeddings).toMatchObject({ provider: 'local', localThreads: 2 });
+    });
+
+    it('refuse settings the chosen provider cannot honour, one line each', () => {
+      const problems = (env: Record<string, string>) => {
+        try {
+          loadConfig(env);
+          return [];
+        } catch (error) {
+          return (error as ConfigError).problems;
+        }
+      };
+      expect(problems({ EMBEDDING_MODEL: 'nomic-embed-text' })).toEqual([expect.stringMatching(/^EMBEDDING_MODEL: the local provider runs all-MiniLM-L6-v2-int8 only; set EMBEDDING_PROVIDER=openai/)]);
+      expect(problems({ EMBEDDING_DIMENSIONS: '768' })).toEqual([expect.stringMatching(/^EMBEDDING_DIMENSIONS: all-MiniLM-L6-v2-int8 gives 384 dimensions, not 768/)]);
+      expect(problems({ EMBEDDING_PROVIDER: 'openai' })).toEqual([expect.stringMatching(/^EMBEDDING_PROVIDER: openai needs EMBEDDING_API_KEY/)]);
+      expect(problems({ EMBEDDING_PROVIDER: 'ollama', EMBEDDING_THREADS: '0', RECALL: 'everything' }).map((line) => line.split(':')[0])).toEqual([
+        'EMBEDDING_PROVIDER',
+        'EMBEDDING_THREADS',
+        'RECALL',
+      ]);
+    });
+  });
+
+  it('finds earlier messages by words and by meaning unless told otherwise', () => {
+    expect(loadConfig({}).recall).toBe('hybrid');
+    expect(loadConfig({ RECALL: 'vectors' }).recall).toBe('vectors');
+  });
+
   it('uses what is configured instead of the embedded parts', () => {
     const config = loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://u:p@db/chatmem', CHATMEM_DATA_DIR: '/var/lib/chatmem' });
     expect(config.temporal).toMatchObject({ address: 'temporal:7233', embedded: false });

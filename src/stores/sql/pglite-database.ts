@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { vector } from '@electric-sql/pglite-pgvector';
 import type { Database } from './database.js';
 
@@ -9,7 +10,7 @@ import type { Database } from './database.js';
  */
 export async function openPgliteDatabase(dataDir: string | null): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector } });
+  const db = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector, unaccent } });
   return {
     kind: dataDir ? `pglite:${dataDir}` : 'pglite:memory',
     query: (sql, params) => db.query(sql, params),

@@ -1,5 +1,6 @@
 import type { InboundMessage } from '../../domain/inbound-message.js';
 import type { TranscriptLine } from '../../domain/prompt.js';
+import type { RecallHit, RecalledLine } from '../../domain/recall.js';
 import type { Database } from './database.js';
 
 export interface ChatRef {
@@ -104,6 +105,66 @@ export class StmRepository {
       [chat.session, chat.chatId, limit],
     );
     return rows.reverse().map((row) => ({ messageId: row.waha_message_id, ...toLine(row) }));
+  }
+
+  /**
+   * The chat's user messages that share words with `terms`, best first: BM25's weighting
+   * (rare words count more, long messages a little less) over the `search_text` index.
+   */
+  async searchTranscript(chat: ChatRef, terms: string[], limit: number, skipMessageIds: Set<string>): Promise<RecallHit[]> {
+    if (terms.length === 0 || limit === 0) return [];
+    const { rows } = await this.db.query<{ waha_message_id: string; at: number }>(
+      // Only what users wrote: the bot's replies restate the questions they answer.
+      `WITH s AS (
+         SELECT id FROM sessions WHERE waha_session = $1 AND chat_id = $2
+       ), stats AS (
+         SELECT count(*)::float8 AS n, greatest(avg(length(m.search_text)), 1)::float8 AS avg_len
+           FROM messages m JOIN s ON m.session_id = s.id WHERE NOT m.from_me
+       ), term AS (
+         SELECT q.query, (SELECT count(*) FROM messages m JOIN s ON m.session_id = s.id
+                           WHERE m.search_text @@ q.query AND NOT m.from_me)::float8 AS df
+           FROM unnest($3::text[]) AS t(word) CROSS JOIN LATERAL plainto_tsquery('chatmem_text', t.word) AS q(query)
+       )
+       SELECT m.waha_message_id, extract(epoch FROM m.created_at)::float8 AS at,
+              sum(ln(1 + (stats.n - term.df + 0.5) / (term.df + 0.5))
+                  * 2.2 / (1 + 1.2 * (0.25 + 0.75 * length(m.search_text) / stats.avg_len))) AS score
+         FROM term JOIN messages m ON m.search_text @@ term.query JOIN s ON m.session_id = s.id CROSS JOIN stats
+        WHERE term.df > 0 AND NOT m.from_me AND m.waha_message_id IS NOT NULL AND NOT m.waha_message_id = ANY($5::text[])
+        GROUP BY m.id, m.waha_message_id, m.created_at
+        ORDER BY score DESC, m.id DESC
+        LIMIT $4`,
+      [chat.session, chat.chatId, terms, limit, [...skipMessageIds]],
+    );
+    return rows.map((row) => ({ messageId: row.waha_message_id, timestamp: Number(row.at) }));
+  }
+
+  /** Each of these messages with up to `radius` turns before and after it in its chat, oldest first. */
+  async linesAround(chat: ChatRef, messageIds: string[], radius: number): Promise<Map<string, RecalledLine[]>> {
+    const around = new Map<string, RecalledLine[]>();
+    if (messageIds.length === 0) return around;
+    const columns = 'id, waha_message_id, role, content, sender_name, actor_id, has_media, extract(epoch FROM created_at)::float8 AS at';
+    const { rows } = await this.db.query<LineRow & { hit: string; id: string; waha_message_id: string | null; at: number }>(
+      `WITH s AS (
+         SELECT id FROM sessions WHERE waha_session = $1 AND chat_id = $2
+       ), hit AS (
+         SELECT m.id, m.session_id, m.waha_message_id FROM messages m JOIN s ON m.session_id = s.id WHERE m.waha_message_id = ANY($3::text[])
+       )
+       SELECT hit.waha_message_id AS hit, line.* FROM hit CROSS JOIN LATERAL (
+         (SELECT ${columns} FROM messages WHERE session_id = hit.session_id AND id < hit.id ORDER BY id DESC LIMIT $4)
+         UNION ALL
+         (SELECT ${columns} FROM messages WHERE id = hit.id)
+         UNION ALL
+         (SELECT ${columns} FROM messages WHERE session_id = hit.session_id AND id > hit.id ORDER BY id LIMIT $4)
+       ) line
+       ORDER BY hit.id, line.id`,
+      [chat.session, chat.chatId, messageIds, radius],
+    );
+    for (const row of rows) {
+      const lines = around.get(row.hit) ?? [];
+      lines.push({ rowId: String(row.id), messageId: row.waha_message_id, timestamp: Number(row.at), ...toLine(row) });
+      around.set(row.hit, lines);
+    }
+    return around;
   }
 
   /** The chat's current summary and the last message it covers. */

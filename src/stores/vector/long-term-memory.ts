@@ -3,6 +3,7 @@ import type { InboundMessage } from '../../domain/inbound-message.js';
 import type { KnowledgePlan, StoredFact } from '../../domain/knowledge.js';
 import { pointIdFor } from '../../domain/point-id.js';
 import type { Recalled } from '../../domain/context.js';
+import type { RecallHit } from '../../domain/recall.js';
 import type { VectorStore } from './vector-store.js';
 
 /**
@@ -42,14 +43,14 @@ export class LongTermMemory {
     return vector!;
   }
 
-  /** Earlier messages of this chat most similar to `query`, skipping those already in the prompt. */
-  async recall(chatId: string, query: number[], limit: number, skipMessageIds: Set<string>): Promise<(Recalled & { messageId: string })[]> {
+  /** Earlier messages of this chat most similar to `query`, best first, skipping those already in the prompt. */
+  async similarMessages(chatId: string, query: number[], limit: number, skipMessageIds: Set<string>): Promise<RecallHit[]> {
     if (limit === 0) return [];
     const hits = await this.store.search('longterm_memory', query, { filter: { chatId }, limit: limit + skipMessageIds.size });
     return hits
       .filter((hit) => !skipMessageIds.has(String(hit.payload.messageId)))
       .slice(0, limit)
-      .map((hit) => ({ text: describeMemory(hit.payload), score: hit.score, messageId: String(hit.payload.messageId) }));
+      .map((hit) => ({ messageId: String(hit.payload.messageId), timestamp: Number(hit.payload.timestamp) || 0 }));
   }
 
   async facts(ltmId: string): Promise<StoredFact[]> {
@@ -104,10 +105,4 @@ export class LongTermMemory {
       })),
     );
   }
-}
-
-function describeMemory(payload: Record<string, unknown>): string {
-  const when = typeof payload.timestamp === 'number' ? new Date(payload.timestamp * 1000).toISOString().slice(0, 10) : '';
-  const who = payload.isGroupChat ? `${payload.senderName ?? payload.actorId}: ` : '';
-  return `${when ? `[${when}] ` : ''}${who}${payload.text}`;
 }

@@ -13,7 +13,7 @@ export class VectorSpaceMismatch extends Error {
     const holds = `${found.dimensions}-dimension vectors${found.model ? ` of ${found.model}` : ''}`;
     super(
       `long-term memory in ${where} holds ${holds}, but EMBEDDING_MODEL=${configured.model} with EMBEDDING_DIMENSIONS=${configured.dimensions} is configured; ` +
-        'set them back to what made the vectors, or start from an empty vector store (move that data away)',
+        'set EMBEDDING_PROVIDER, EMBEDDING_MODEL and EMBEDDING_DIMENSIONS back to what made the vectors, or start from an empty vector store (move that data away)',
     );
     this.name = 'VectorSpaceMismatch';
   }
