@@ -22,3 +22,5 @@ ALTER TABLE messages ADD COLUMN IF NOT EXISTS search_text tsvector
 CREATE INDEX IF NOT EXISTS messages_search_text ON messages USING gin (search_text);
 -- Recalled lines are found again by their WhatsApp id, to read the turns around them.
 CREATE INDEX IF NOT EXISTS messages_by_waha_id ON messages (session_id, waha_message_id);
+-- Which recalled messages the bot answered (in a group, those were asked of it).
+CREATE INDEX IF NOT EXISTS messages_by_in_reply_to ON messages (session_id, in_reply_to) WHERE in_reply_to IS NOT NULL;

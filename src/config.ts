@@ -109,7 +109,7 @@ export function loadConfig(env: Env = process.env): Config {
       tokenLimit: read.integer('SUMMARY_TOKEN_LIMIT', 3000, 50, 1_000_000),
     },
     contextTokenBudget: read.integer('CONTEXT_TOKEN_BUDGET', 6000, 200, 1_000_000),
-    ltmTopK: read.integer('LTM_TOP_K', 5, 0, 100),
+    ltmTopK: read.integer('LTM_TOP_K', 20, 0, 100),
     recall: read.oneOf('RECALL', RECALL_MODES, 'hybrid'),
     knowledgeTopK: read.integer('KNOWLEDGE_TOP_K', 8, 0, 100),
     debounceMs: read.integer('DEBOUNCE_MS', 2000, 0, 600_000),

@@ -65,12 +65,12 @@ export function searchTerms(text: string): string[] {
 const RRF_K = 60;
 
 /** One ranking from several, by reciprocal rank fusion; ties go to the newer message. */
-export function fuseRankings(rankings: RecallHit[][], limit: number): RecallHit[] {
+export function fuseRankings(rankings: RecallHit[][], limit: number, weights: number[] = rankings.map(() => 1)): RecallHit[] {
   const fused = new Map<string, { hit: RecallHit; score: number }>();
-  for (const ranking of rankings) {
+  for (const [index, ranking] of rankings.entries()) {
     ranking.forEach((hit, rank) => {
       const entry = fused.get(hit.messageId) ?? { hit, score: 0 };
-      entry.score += 1 / (RRF_K + rank + 1);
+      entry.score += (weights[index] ?? 1) / (RRF_K + rank + 1);
       fused.set(hit.messageId, entry);
     });
   }

@@ -14,7 +14,8 @@ const GROUP = '120363000000000808@g.us';
 const ANA = '5511922220001@c.us';
 const BRUNO = '5511922220002@c.us';
 const FACT = 'my cousin has a boat called Marisol, moored in Paraty';
-// Shares words with FACT: the offline embedder is hashed words (meaning is issue 8's next part).
+// Shares words with FACT: the test stack's OpenAI stand-in embeds by hashed words (the local
+// model's meaning is tested in hybrid-recall.test.ts).
 const QUESTION = 'Ana, is the boat of your cousin still moored in Paraty?';
 const TURNS = 60;
 

@@ -20,6 +20,8 @@ import { startTestStack, type Stack } from '../support/test-stack.js';
 // full-text search and the local model's vectors, fused, each hit with its neighbours and date.
 
 const ANA = '5511955550001@c.us';
+const BIA = '5511955550002@c.us';
+const GROUP = '120363000000000888@g.us';
 const DAY = 86_400;
 const FIRST_DAY = Date.UTC(2026, 2, 1, 12) / 1000;
 const PET = 'my dog Rex loves chasing seagulls at the beach';
@@ -113,6 +115,37 @@ describe.each(SQL_ENGINES)('hybrid recall with short-term memory on $name', ({ o
   it('leaves out what the prompt already holds, and gives at most the passages asked for', async () => {
     expect((await recall(PET_QUESTION, 'hybrid', [ids[PET]!])).join('\n')).not.toContain(PET);
     expect((await recall('what do I have?', 'hybrid')).length).toBeLessThanOrEqual(5);
+  });
+
+  it('in a group, recalls what people told each other, not what they asked the bot before', async () => {
+    const group = { session: 'default', chatId: GROUP };
+    const lines = [
+      { from: BIA, text: 'the birthday party for Ana is on the 12th of June, at the lake house' },
+      ...FILLERS.slice(0, 4).map((text) => ({ from: BIA, text })),
+      { from: ANA, text: 'when is the birthday party?', answered: true },
+      ...FILLERS.slice(4, 8).map((text) => ({ from: BIA, text })),
+    ];
+    for (const [index, line] of lines.entries()) {
+      const message = inboundMessage(GROUP, line.text, { from: line.from, timestamp: FIRST_DAY + index * 60 });
+      await stm.recordInbound(message, `group-${index}`);
+      await ltm.remember(message);
+      if (line.answered) {
+        await stm.recordReply({ ...group, text: 'I do not know yet', meId: TEST_ME.id, inReplyTo: message.messageId, claimToken: `group-reply-${index}`, at: (message.timestamp + 5) * 1000 });
+      }
+    }
+    // The best passage, in every mode: without the rule, the same question asked before would be it.
+    for (const mode of ['text', 'vectors', 'hybrid'] as const) {
+      const passages = (
+        await recallEarlierMessages(
+          { stm, ltm },
+          { chat: group, isGroupChat: true, query: 'when is the birthday party?', queryVector: await ltm.embedQuery('when is the birthday party?'), mode, limit: 1, shownMessageIds: new Set() },
+        )
+      )
+        .map((passage) => passage.text)
+        .join('\n');
+      expect(passages).toContain('birthday party for Ana is on the 12th of June');
+      expect(passages).not.toContain('when is the birthday party?');
+    }
   });
 
   it('hashed word vectors, the old zero-config memory, rank the dog below everyday questions', async () => {

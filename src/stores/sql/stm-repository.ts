@@ -138,6 +138,17 @@ export class StmRepository {
     return rows.map((row) => ({ messageId: row.waha_message_id, timestamp: Number(row.at) }));
   }
 
+  /** Those of these messages the bot answered. */
+  async answeredByBot(chat: ChatRef, messageIds: string[]): Promise<Set<string>> {
+    if (messageIds.length === 0) return new Set();
+    const { rows } = await this.db.query<{ in_reply_to: string }>(
+      `SELECT DISTINCT r.in_reply_to FROM messages r JOIN sessions s ON r.session_id = s.id
+        WHERE s.waha_session = $1 AND s.chat_id = $2 AND r.from_me AND r.in_reply_to = ANY($3::text[])`,
+      [chat.session, chat.chatId, messageIds],
+    );
+    return new Set(rows.map((row) => row.in_reply_to));
+  }
+
   /** Each of these messages with up to `radius` turns before and after it in its chat, oldest first. */
   async linesAround(chat: ChatRef, messageIds: string[], radius: number): Promise<Map<string, RecalledLine[]>> {
     const around = new Map<string, RecalledLine[]>();
