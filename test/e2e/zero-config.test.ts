@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 describe('npm start with nothing configured', () => {
-  it('brings up Temporal, PGlite and the offline model; the simulator gets a reply; Ctrl-C stops it all and a restart keeps the chat', async () => {
+  it('brings up Temporal, PGlite, the offline model and the local embedding model; the simulator gets a reply; Ctrl-C stops it all and a restart keeps the chat', async () => {
     for (const [name, port] of Object.entries(DEFAULT_PORTS)) {
       expect(await portOpen(port), `port ${port} (${name}) must be free for this test`).toBe(false);
     }
@@ -56,6 +56,8 @@ describe('npm start with nothing configured', () => {
     const [, uiUrl] = await first.waitForLine(/Temporal Web UI: (http\S+),/);
     await first.waitForLine(new RegExp(`data folder: ${dataDir} \\(short-term memory: pglite:`));
     await first.waitForLine(/offline mode/);
+    // Memory is a real embedding model, in the process: no hashed words, nothing leaves the machine.
+    await first.waitForLine(/embeddings: all-MiniLM-L6-v2-int8 in this process \(384 dimensions; nothing leaves the machine\)/);
     expect((await fetch(uiUrl!)).status).toBe(200);
     expect(await (await fetch(webhookUrl!.replace('/webhooks/waha', '/readyz'))).json()).toEqual({ ready: true, checks: { temporal: 'up', database: 'up' } });
 
