@@ -6,7 +6,7 @@
  * then each question is asked in each chat, mentioning the bot, and the prompt the stand-in
  * model gets is read: does it hold an evidence turn, all of them, and how long is it.
  *
- *   npm run bench:recall [-- --limit 20] [-- --conversations 26] [-- --top-k 10]
+ *   npm run bench:recall [-- --limit 20] [-- --conversations 26] [-- --top-k 10] [-- --misses]
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     conversations: { type: 'string', default: '' },
     // Passages recalled per prompt, as LTM_TOP_K sets it (default: chatmem's).
     'top-k': { type: 'string', default: '' },
+    // Print each question whose prompt held no evidence turn, per mode.
+    misses: { type: 'boolean', default: false },
   },
 });
 const LIMIT = Number(values.limit);
@@ -89,6 +91,8 @@ interface Outcome {
   any: boolean;
   all: boolean;
   tokens: number;
+  question: string;
+  evidence: string[];
 }
 const outcomes: Outcome[] = [];
 const incomplete: string[] = [];
@@ -135,7 +139,7 @@ try {
         const text = prompt ? prompt.messages.map((m) => m.content).join('\n') : '';
         // A turn is in the prompt when its text is, whole (it may be cut only past 2,000 characters).
         const found = evidence.map((turn) => text.includes(turn.slice(0, 2000)));
-        outcomes.push({ mode, category: qa.category, answered, any: found.some(Boolean), all: found.length > 0 && found.every(Boolean), tokens: prompt ? promptTokens(prompt.messages) : 0 });
+        outcomes.push({ mode, category: qa.category, answered, any: found.some(Boolean), all: found.length > 0 && found.every(Boolean), tokens: prompt ? promptTokens(prompt.messages) : 0, question: qa.question, evidence });
       }
       if ((index + 1) % 25 === 0) console.error(`… conversation ${conversation.id}: ${index + 1}/${questions.length} questions, ${elapsed()}`);
     }
@@ -147,7 +151,9 @@ try {
 const pct = (part: number, whole: number) => (whole ? `${((100 * part) / whole).toFixed(1)}%` : '-');
 const summarize = (rows: Outcome[]) => {
   const tokens = rows.map((row) => row.tokens).sort((a, b) => a - b);
-  return [rows.length, pct(rows.filter((r) => r.answered).length, rows.length), pct(rows.filter((r) => r.any).length, rows.length), pct(rows.filter((r) => r.all).length, rows.length), percentile(tokens, 50), percentile(tokens, 95)];
+  // A question whose evidence ids name no turn of the dataset cannot be found: it counts as asked, not as missed.
+  const measurable = rows.filter((r) => r.evidence.length > 0);
+  return [rows.length, pct(rows.filter((r) => r.answered).length, rows.length), pct(measurable.filter((r) => r.any).length, measurable.length), pct(measurable.filter((r) => r.all).length, measurable.length), percentile(tokens, 50), percentile(tokens, 95)];
 };
 const header = ['category', 'questions', 'answered', 'evidence in prompt (any)', 'evidence in prompt (all)', 'prompt tokens p50', 'p95'];
 for (const mode of RECALL_MODES) {
@@ -159,7 +165,7 @@ for (const mode of RECALL_MODES) {
   );
 }
 const anyRate = (mode: RecallMode, category?: number) => {
-  const rows = outcomes.filter((o) => o.mode === mode && (category === undefined || o.category === category));
+  const rows = outcomes.filter((o) => o.mode === mode && o.evidence.length > 0 && (category === undefined || o.category === category));
   return rows.filter((r) => r.any).length / Math.max(1, rows.length);
 };
 printTable(
@@ -170,5 +176,8 @@ printTable(
   ),
 );
 console.log(`\n${outcomes.length / RECALL_MODES.length} questions × ${RECALL_MODES.length} modes in ${elapsed()}, LTM_TOP_K=${stack.config.ltmTopK}; targets: evidence (any) ≥ 85% at p95 ≤ 3,000 prompt tokens`);
+if (values.misses) {
+  for (const miss of outcomes.filter((o) => !o.any && o.evidence.length > 0)) console.log(`MISS ${miss.mode} [${CATEGORIES[miss.category]}] ${miss.question}\n    ${miss.evidence.map((turn) => turn.slice(0, 160)).join('\n    ')}`);
+}
 for (const line of incomplete) console.log(`NOT COMPLETE: ${line}`);
 process.exit(0);

@@ -46,15 +46,41 @@ function fold(word: string): string {
   return word.normalize('NFD').replace(/\p{M}+/gu, '');
 }
 
+/** A word to search the transcript for: as written, or as a stem that any ending may follow. */
+export interface SearchTerm {
+  word: string;
+  prefix: boolean;
+}
+
+// Endings of English, Portuguese and Spanish words, longest first: "camped" finds "camping",
+// "pintou" finds "pintura". The transcript is indexed word for word (the `simple`
+// configuration), so the question's words are cut to a stem and matched as a prefix.
+const ENDINGS = (
+  'ations ciones amento imento iendo ation mente ções ings ando endo indo ados adas idos idas ción ção ' +
+  'ing ies ado ada ido ida ou ed es os as s'
+)
+  .split(' ')
+  .sort((a, b) => b.length - a.length);
+const MIN_STEM = 3;
+
+function stemOf(word: string): SearchTerm {
+  if (word.length <= MIN_STEM || /\p{N}/u.test(word)) return { word, prefix: false };
+  const ending = ENDINGS.find((end) => word.endsWith(end) && word.length - end.length >= MIN_STEM);
+  return { word: ending ? word.slice(0, -ending.length) : word, prefix: true };
+}
+
 /**
- * The words of a question worth searching the transcript for, each once, at most 16. Accents
- * stay: the database folds them where its unaccent extension is there, on both sides alike.
+ * The words of a question worth searching the transcript for, each once, at most 16, as
+ * stems. Accents stay: the database folds them where its unaccent extension is there, on
+ * both sides alike.
  */
-export function searchTerms(text: string): string[] {
-  const terms: string[] = [];
+export function searchTerms(text: string): SearchTerm[] {
+  const terms: SearchTerm[] = [];
   for (const word of text.normalize('NFC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
-    if (word.length < 2 || STOP_WORDS.has(fold(word)) || terms.includes(word)) continue;
-    terms.push(word);
+    if (word.length < 2 || STOP_WORDS.has(fold(word))) continue;
+    const term = stemOf(word);
+    if (terms.some((known) => known.word === term.word)) continue;
+    terms.push(term);
     if (terms.length === MAX_TERMS) break;
   }
   return terms;

@@ -29,6 +29,7 @@ const PET_QUESTION = 'what pet do I have?';
 const GATE = 'the gate code of my building is 4471, the courier should ring twice';
 const GATE_REPLY = 'noted: gate code 4471, ring twice';
 const CITY = 'moro em São Paulo com minha irmã';
+const CAMPED = 'we camped by the lake with the kids last summer';
 // Everyday questions that share the question's small words ("what", "do", "I", "have"),
 // which is all hashed word vectors can match on.
 const FILLERS = [
@@ -72,7 +73,7 @@ describe.each(SQL_ENGINES)('hybrid recall with short-term memory on $name', ({ o
     });
     ltm = new LongTermMemory(vectors, embedder);
     // One message a day, each answered, as the pipeline stores and remembers them.
-    const said = ['hi, a question about my order', PET, GATE, CITY, ...FILLERS];
+    const said = ['hi, a question about my order', PET, GATE, CITY, ...FILLERS, CAMPED];
     for (const [day, text] of said.entries()) {
       const message = inboundMessage(ANA, text, { timestamp: FIRST_DAY + day * DAY });
       await stm.recordInbound(message, `claim-${day}`);
@@ -110,6 +111,10 @@ describe.each(SQL_ENGINES)('hybrid recall with short-term memory on $name', ({ o
 
   it('matches words with or without their accents', async () => {
     expect((await recall('voce sabe onde fica sao paulo?', 'text')).join('\n')).toContain(CITY);
+  });
+
+  it('finds a word in another form than the question has it', async () => {
+    expect((await recall('where did we go camping?', 'text')).join('\n')).toContain(CAMPED);
   });
 
   it('leaves out what the prompt already holds, and gives at most the passages asked for', async () => {

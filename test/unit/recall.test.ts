@@ -19,15 +19,27 @@ const line = (rowId: number, text: string, overrides: Partial<RecalledLine> = {}
 const hit = (messageId: string, timestamp = 0) => ({ messageId, timestamp });
 
 describe('search terms of a question', () => {
+  const words = (text: string) => searchTerms(text).map((term) => term.word);
+
   it('keeps the words that say what is asked, once each, in any of our languages', () => {
-    expect(searchTerms('What pet do I have? What PET?')).toEqual(['pet']);
-    expect(searchTerms('Qual é o nome do meu cachorro?')).toEqual(['nome', 'cachorro']);
-    expect(searchTerms('¿Dónde vive tu hermana?')).toEqual(['vive', 'hermana']);
+    expect(words('What pet do I have? What PET?')).toEqual(['pet']);
+    expect(words('Qual é o nome do meu cachorro?')).toEqual(['nome', 'cachorro']);
+    expect(words('¿Dónde vive tu hermana?')).toEqual(['vive', 'hermana']);
+  });
+
+  it('cuts a word to its stem, matched with any ending, so "camped" finds "camping"', () => {
+    expect(searchTerms('Where has Melanie camped?')).toEqual([{ word: 'melanie', prefix: true }, { word: 'camp', prefix: true }]);
+    expect(words('Ela pintou quadros')).toEqual(['pint', 'quadr']);
+    expect(words('researching paintings')).toEqual(['research', 'paint']);
+  });
+
+  it('matches short words and numbers as written: a stem that short would match too much', () => {
+    expect(searchTerms('art in 2023')).toEqual([{ word: 'art', prefix: false }, { word: '2023', prefix: false }]);
   });
 
   it('folds accents only to recognise stop words, and keeps them for the database', () => {
     // "você" and "voce" are both stop words; "açaí" is a word the database folds itself.
-    expect(searchTerms('você voce gosta de açaí')).toEqual(['gosta', 'açaí']);
+    expect(words('você voce gosta de açaí')).toEqual(['gosta', 'açaí']);
   });
 
   it('gives nothing to search for when a message is only small words or emoji', () => {
@@ -35,8 +47,8 @@ describe('search terms of a question', () => {
   });
 
   it('stops at 16 words, so a pasted essay does not become a huge query', () => {
-    const words = Array.from({ length: 40 }, (_, i) => `word${i}`);
-    expect(searchTerms(words.join(' '))).toEqual(words.slice(0, 16));
+    const many = Array.from({ length: 40 }, (_, i) => `word${i}`);
+    expect(words(many.join(' '))).toEqual(many.slice(0, 16));
   });
 });
 

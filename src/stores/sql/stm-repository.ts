@@ -1,6 +1,6 @@
 import type { InboundMessage } from '../../domain/inbound-message.js';
 import type { TranscriptLine } from '../../domain/prompt.js';
-import type { RecallHit, RecalledLine } from '../../domain/recall.js';
+import type { RecallHit, RecalledLine, SearchTerm } from '../../domain/recall.js';
 import type { Database } from './database.js';
 
 export interface ChatRef {
@@ -111,7 +111,7 @@ export class StmRepository {
    * The chat's user messages that share words with `terms`, best first: BM25's weighting
    * (rare words count more, long messages a little less) over the `search_text` index.
    */
-  async searchTranscript(chat: ChatRef, terms: string[], limit: number, skipMessageIds: Set<string>): Promise<RecallHit[]> {
+  async searchTranscript(chat: ChatRef, terms: SearchTerm[], limit: number, skipMessageIds: Set<string>): Promise<RecallHit[]> {
     if (terms.length === 0 || limit === 0) return [];
     const { rows } = await this.db.query<{ waha_message_id: string; at: number }>(
       // Only what users wrote: the bot's replies restate the questions they answer.
@@ -123,7 +123,8 @@ export class StmRepository {
        ), term AS (
          SELECT q.query, (SELECT count(*) FROM messages m JOIN s ON m.session_id = s.id
                            WHERE m.search_text @@ q.query AND NOT m.from_me)::float8 AS df
-           FROM unnest($3::text[]) AS t(word) CROSS JOIN LATERAL plainto_tsquery('chatmem_text', t.word) AS q(query)
+           FROM unnest($3::text[], $6::bool[]) AS t(word, prefix)
+          CROSS JOIN LATERAL (SELECT CASE WHEN t.prefix THEN to_tsquery('chatmem_text', t.word || ':*') ELSE plainto_tsquery('chatmem_text', t.word) END) AS q(query)
        )
        SELECT m.waha_message_id, extract(epoch FROM m.created_at)::float8 AS at,
               sum(ln(1 + (stats.n - term.df + 0.5) / (term.df + 0.5))
@@ -133,7 +134,7 @@ export class StmRepository {
         GROUP BY m.id, m.waha_message_id, m.created_at
         ORDER BY score DESC, m.id DESC
         LIMIT $4`,
-      [chat.session, chat.chatId, terms, limit, [...skipMessageIds]],
+      [chat.session, chat.chatId, terms.map((term) => term.word), limit, [...skipMessageIds], terms.map((term) => term.prefix)],
     );
     return rows.map((row) => ({ messageId: row.waha_message_id, timestamp: Number(row.at) }));
   }
