@@ -1,156 +1,301 @@
 /**
- * Webhook → sendText on real parts (Temporal dev server, PostgreSQL, the worker and webhook
- * as `npm start` wires them), with the model answering at once, against the n8n stack our
- * users run today (measured on the same 2-core machine: p50 35 ms, p99 60 ms, 38 replies/s).
+ * chatmem against the n8n glue it replaces, probe for probe as ../shared/peers/n8n/README.md
+ * defines them (sequential latency; 1,000 messages over 100 chats at concurrency 20 and 50 as
+ * WAHA delivers them; the same with a 1 s model; missing after the drain; RSS), with learning
+ * on (embeddings and fact extraction, as users run it), plus what only chatmem has to show:
+ * a busy group's ingest and learning, many live chats, a big table, more workers.
  *
- *   npm run bench:pipeline [-- --latency 300 --chats 100 --per-chat 10]
+ *   npm run bench:pipeline [-- --peer n8n] [--embedded] [--chats 10000] [--big-table] [--workers 2] [--quick]
+ *
+ * With --peer n8n the peer's own scripts and probes run in the same session, each probe right
+ * after chatmem's, and the last column is the ratio (above 1: chatmem is better).
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { wahaWebhookHeaders } from '../src/webhook/hmac.js';
 import { variant } from '../test/support/fixtures.js';
-import { startOpenAiStandIn } from '../test/support/openai-standin.js';
-import { createTestDatabase, ensurePostgresRunning } from '../test/support/postgres.js';
-import { startTemporal } from '../test/support/stack.js';
-import { startWahaStandIn } from '../test/support/waha-standin.js';
-import { percentile, printTable, temporalCli } from './support.js';
-
-const N8N = { p50: 35, p99: 60, repliesPerSecond: 38 };
+import { startChatmem, processFootprint, type Chatmem } from './chatmem-under-test.js';
+import { n8nPeer, type PeerThroughput } from './peer-n8n.js';
+import { percentile, printTable } from './support.js';
 
 const { values } = parseArgs({
   options: {
-    latency: { type: 'string', default: '300' },
-    chats: { type: 'string', default: '100' },
-    'per-chat': { type: 'string', default: '10' },
+    peer: { type: 'string' },
+    embedded: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    chats: { type: 'string' },
+    'big-table': { type: 'boolean', default: false },
+    workers: { type: 'string' },
+    drain: { type: 'string', default: '10' },
   },
 });
-const latencyMessages = Number(values.latency);
-const chats = Number(values.chats);
-const perChat = Number(values['per-chat']);
+if (values.peer && values.peer !== 'n8n') throw new Error(`--peer ${values.peer}: the only peer is n8n`);
+const quick = values.quick;
+const scale = (full: number, short: number) => (quick ? short : full);
+const LATENCY_MESSAGES = scale(200, 40);
+const LOAD = { messages: scale(1000, 200), chats: scale(100, 20) };
+const drainS = Number(values.drain);
 
-// chatmem runs as `npm start` runs it, in a process of its own; this process plays WAHA,
-// OpenAI and the WhatsApp users.
-await ensurePostgresRunning();
-const temporal = await startTemporal(temporalCli());
-const db = await createTestDatabase();
-const openai = await startOpenAiStandIn();
-const HMAC_KEY = 'bench-hmac-key';
-const waha = await startWahaStandIn({ apiKey: 'bench-waha-key', hmacKey: HMAC_KEY });
-const chatmem = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-  env: {
-    ...process.env,
-    PORT: '0',
-    TEMPORAL_ADDRESS: temporal.address,
-    DATABASE_URL: db.url,
-    OPENAI_API_KEY: 'sk-bench',
-    OPENAI_BASE_URL: openai.baseUrl,
-    WAHA_URL: waha.url,
-    WAHA_API_KEY: 'bench-waha-key',
-    WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY,
-    // The budget is for answering at once; debounce would add its window to every reply.
-    DEBOUNCE_MS: '0',
-    EMBEDDING_DIMENSIONS: '64',
-    VECTOR_DATA_DIR: mkdtempSync(`${tmpdir()}/chatmem-bench-vectors-`),
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-// Keep reading its stdout for the whole run: a full pipe would stall its logging.
-const webhookUrl = await new Promise<string>((resolve, reject) => {
-  let seen = '';
-  chatmem.stdout!.on('data', (chunk: Buffer) => {
-    if (seen === null) return;
-    seen += chunk.toString();
-    const url = seen.match(/POST (http[^\s,]+)/)?.[1];
-    if (url) resolve(url);
-  });
-  chatmem.once('exit', (code) => reject(new Error(`chatmem exited with ${code}`)));
-});
-waha.setWebhookUrl(webhookUrl);
-async function post(event: unknown) {
-  const raw = JSON.stringify(event);
-  const response = await fetch(webhookUrl, {
-    method: 'POST',
-    headers: wahaWebhookHeaders(HMAC_KEY, raw),
-    body: raw,
-  });
-  await response.arrayBuffer();
-  return { status: response.status };
-}
-const stack = { post };
-
-const waiting = new Map<string, (at: number) => void>();
-waha.onSent((call) => {
-  const body = call.text.match(/^Re: (.*) \[/)?.[1];
-  if (body) waiting.get(body)?.(performance.now());
-});
-const replied = (body: string) => new Promise<number>((resolve) => waiting.set(body, resolve));
-const chatOf = (i: number) => `55219${String(3_000_000 + i).padStart(8, '0')}@c.us`;
+const cm = await startChatmem({ embedded: values.embedded });
+const peer = values.peer ? n8nPeer : null;
+const rows: { probe: string; measure: string; chatmem: number; n8n?: number; better: 'lower' | 'higher' }[] = [];
+const record = (probe: string, measure: string, better: 'lower' | 'higher', chatmem: number, n8n?: number) => rows.push({ probe, measure, chatmem, n8n, better });
 let sequence = 0;
-const message = (chat: string, body: string) => variant('private-text-incoming.json', { chat, waId: `BENCH${sequence++}`, body });
+const chatOf = (code: string, i: number) => `55${code}${String(900_000_000 + i).padStart(9, '0')}@c.us`;
 
 try {
-  // Warm up: start the chat workflows and the worker's caches.
-  await Promise.all(Array.from({ length: 20 }, (_, i) => {
-    const body = `warm ${i}`;
-    const done = replied(body);
-    return stack.post(message(chatOf(i), body)).then(() => done);
-  }));
+  peer?.prepare();
+  const idle = footprint();
 
-  // Latency: one message at a time, so each number is the pipeline alone.
-  const accepted: number[] = [];
-  const endToEnd: number[] = [];
-  for (let i = 0; i < latencyMessages; i++) {
-    const body = `latency ${i}`;
-    const done = replied(body);
-    const start = performance.now();
-    const answer = await stack.post(message(chatOf(i % 20), body));
-    if (answer.status !== 202) throw new Error(`webhook answered ${answer.status}`);
-    accepted.push(performance.now() - start);
-    endToEnd.push((await done) - start);
+  // Sequential latency: the next message goes when the previous reply reached WAHA.
+  peer?.start(0);
+  await latencyProbe(10, 10, 'warm');
+  const latency = await latencyProbe(LATENCY_MESSAGES, 20, '10');
+  const peerLatency = peer?.latency(LATENCY_MESSAGES);
+  for (const p of [50, 95, 99] as const) {
+    record('sequential webhook → sendText', `p${p}, ms`, 'lower', percentile(latency, p), peerLatency?.replyMs[`p${p}`]);
   }
-  accepted.sort((a, b) => a - b);
-  endToEnd.sort((a, b) => a - b);
 
-  // Throughput: many chats at once, posted by 32 concurrent senders as WAHA would.
-  const bodies: string[] = [];
-  for (let round = 0; round < perChat; round++) for (let c = 0; c < chats; c++) bodies.push(`load ${c} ${round}`);
-  const all = Promise.all(bodies.map((body) => replied(body)));
+  // Throughput as WAHA delivers: c concurrent POSTs, each the next message as soon as one is acknowledged.
+  for (const concurrency of [20, 50]) {
+    const ours = await throughputProbe({ ...LOAD, concurrency, code: String(60 + concurrency / 10) });
+    const theirs = peer?.throughput({ ...LOAD, concurrency, drainS });
+    recordThroughput(`${LOAD.messages} msgs / ${LOAD.chats} chats, c${concurrency}`, ours, theirs);
+  }
+  const afterLoad = footprint();
+  peer?.stop();
+
+  // A slow model: every completion (replies and fact extraction) takes 1 s.
+  peer?.start(1000);
+  cm.openai.delayCompletions(1000);
+  const slow = await throughputProbe({ ...LOAD, concurrency: 50, code: '91' });
+  const slowPeer = peer?.throughput({ ...LOAD, concurrency: 50, drainS });
+  recordThroughput(`1 s model, c50`, slow, slowPeer);
+  cm.openai.delayCompletions(0);
+  peer?.stop();
+
+  record('footprint', 'chatmem RSS idle, MiB', 'lower', idle.chatmem.rssMiB);
+  record('footprint', 'chatmem RSS after load, MiB', 'lower', afterLoad.chatmem.rssMiB, slowPeer?.rssAfter.totalRssMiB);
+  record('footprint', 'chatmem peak RSS, MiB', 'lower', footprint().chatmem.peakMiB);
+  record('footprint', 'Temporal server RSS after load, MiB', 'lower', afterLoad.temporal.rssMiB);
+
+  await groupIngestProbe({ groups: 10, perSecond: 100, seconds: scale(10, 3) });
+  if (values['big-table']) await bigTableProbe(latency);
+  if (values.workers) await workersProbe(Number(values.workers));
+  if (values.chats) await liveChatsProbe(Number(values.chats));
+
+  printTable(
+    `chatmem${values.embedded ? ' (embedded Temporal dev server + PGlite)' : ''}${peer ? ' and n8n 1.123.50, same machine, same session' : ''}, learning on`,
+    ['probe', 'measure', 'chatmem', ...(peer ? ['n8n', 'chatmem vs n8n'] : [])],
+    rows.map((row) => [
+      row.probe,
+      row.measure,
+      row.chatmem,
+      ...(peer ? [row.n8n ?? '', row.n8n === undefined ? '' : `${ratio(row).toFixed(2)}×`] : []),
+    ]),
+  );
+} finally {
+  await cm.stop();
+  peer?.stop();
+}
+
+/** Above 1: chatmem is better (faster, more, smaller), whichever way the measure counts. */
+function ratio(row: { chatmem: number; n8n?: number; better: 'lower' | 'higher' }): number {
+  if (row.n8n === undefined) return NaN;
+  if (row.better === 'higher') return row.n8n === 0 ? (row.chatmem === 0 ? 1 : Infinity) : row.chatmem / row.n8n;
+  return row.chatmem === 0 ? (row.n8n === 0 ? 1 : Infinity) : row.n8n / row.chatmem;
+}
+
+function footprint() {
+  const { chatmem, temporal } = cm.processes();
+  return { chatmem: processFootprint(chatmem, temporal), temporal: processFootprint(temporal) };
+}
+
+function message(chat: string, k: number, token: string) {
+  return variant('private-text-incoming.json', { chat, waId: `BENCH${sequence++}X${Date.now()}`, body: `Quero fazer um pedido, msg ${k} #${token}` });
+}
+
+async function latencyProbe(messages: number, chats: number, code: string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < messages; i++) {
+    const token = `L${code}-${sequence}`;
+    const start = performance.now();
+    const status = await cm.post(message(chatOf(code, i % chats), i, token));
+    if (status !== 202) throw new Error(`webhook answered ${status}`);
+    times.push((await withTimeout(cm.replied(token), 30_000, `the reply to ${token}`)) as number - start);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+interface Throughput {
+  repliesPerS: number;
+  missing: number;
+  duplicates: number;
+  webhookFailures: number;
+  postToReplyP50: number;
+}
+
+async function throughputProbe(options: { messages: number; chats: number; concurrency: number; code: string }): Promise<Throughput> {
+  const plan: { chat: string; k: number; token: string }[] = [];
+  for (let k = 0; plan.length < options.messages; k++) {
+    for (let c = 0; c < options.chats && plan.length < options.messages; c++) plan.push({ chat: chatOf(options.code, c), k, token: `T${options.code}-${c}-${k}-${sequence}` });
+  }
+  const postedAt = new Map<string, number>();
+  let failures = 0;
+  let next = 0;
+  const first = performance.now();
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < plan.length) {
+        const item = plan[next++]!;
+        postedAt.set(item.token, performance.now());
+        if ((await cm.post(message(item.chat, item.k, item.token))) !== 202) failures += 1;
+      }
+    }),
+  );
+  const arrived = await Promise.all(plan.map((item) => withTimeout(cm.replied(item.token), drainS * 1000, null).catch(() => null)));
+  const answered = arrived.filter((at): at is number => at !== null);
+  const last = Math.max(...answered);
+  const latencies = plan.flatMap((item, index) => (arrived[index] === null ? [] : [arrived[index]! - postedAt.get(item.token)!])).sort((a, b) => a - b);
+  // Learning catches up before the next probe, so each probe starts from an idle chatmem.
+  await waitUntilLearned(plan.map((item) => item.chat));
+  return {
+    repliesPerS: answered.length / ((last - first) / 1000),
+    missing: plan.length - answered.length,
+    duplicates: plan.reduce((sum, item) => sum + Math.max(0, cm.sends(item.token).length - 1), 0),
+    webhookFailures: failures,
+    postToReplyP50: percentile(latencies, 50),
+  };
+}
+
+function recordThroughput(probe: string, ours: Throughput, theirs?: PeerThroughput) {
+  record(probe, 'replies/s', 'higher', ours.repliesPerS, theirs?.repliesPerS);
+  record(probe, `missing after a ${drainS} s drain`, 'lower', ours.missing, theirs?.missingAfterDrain);
+  record(probe, 'replies sent twice', 'lower', ours.duplicates, theirs?.duplicateReplies);
+  record(probe, 'webhook failures', 'lower', ours.webhookFailures, theirs?.webhookFailures);
+  record(probe, 'POST → reply p50, ms', 'lower', ours.postToReplyP50, theirs?.postToReplyMs.p50);
+}
+
+/**
+ * A busy group nobody asks the bot in: `perSecond` messages a second spread over `groups`
+ * groups. Stored at the rate it arrives? Learned (embedded, facts) how soon after the last?
+ */
+async function groupIngestProbe(options: { groups: number; perSecond: number; seconds: number }) {
+  const groups = Array.from({ length: options.groups }, (_, g) => `120363${String(777_000_000 + g).padStart(12, '0')}@g.us`);
+  const total = options.perSecond * options.seconds;
+  const perGroup = new Map(groups.map((group) => [group, 0]));
+  const start = performance.now();
+  const posts: Promise<number>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / options.perSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    const group = groups[i % groups.length]!;
+    perGroup.set(group, perGroup.get(group)! + 1);
+    const event = variant('group-text.json', { chat: group, waId: `GROUP${sequence++}X${Date.now()}`, body: `no grupo, mensagem ${i}: eu moro em Recife e gosto de futebol` });
+    posts.push(cm.post(event));
+  }
+  const failed = (await Promise.all(posts)).filter((status) => status !== 202).length;
+  const lastPost = performance.now();
+  let storedAt = NaN;
+  const learnedAt = await waitFor(async () => {
+    const states = await Promise.all(groups.map((group) => cm.chatState(group).catch(() => null)));
+    const stored = states.reduce((sum, state) => sum + (state?.messagesSeen ?? 0), 0);
+    if (Number.isNaN(storedAt) && stored >= total) storedAt = performance.now();
+    return stored >= total && states.every((state) => state !== null && state.learningBacklog === 0 && state.queueLength === 0);
+  }, 120_000);
+  const probe = `group ingest: ${options.perSecond} msgs/s over ${options.groups} groups, ${options.seconds} s, no mention`;
+  record(probe, 'messages stored per second', 'higher', total / ((storedAt - start) / 1000));
+  record(probe, 'learned, s after the last message', 'lower', (learnedAt - lastPost) / 1000);
+  record(probe, 'webhook failures', 'lower', failed);
+}
+
+/** 1,000,000 messages of 10,000 other chats in the table, then the latency probe again. */
+async function bigTableProbe(emptyTable: number[]) {
+  if (!cm.db) throw new Error('--big-table measures PostgreSQL; it does not combine with --embedded');
+  const fill = performance.now();
+  await cm.db.pool.query(`INSERT INTO sessions (waha_session, chat_id, is_group) SELECT 'default', 'filler' || g || '@c.us', false FROM generate_series(1, 10000) g ON CONFLICT DO NOTHING`);
+  await cm.db.pool.query(
+    `INSERT INTO messages (session_id, waha_session, role, content, from_me, source, actor_id, wa_id, waha_message_id, created_at)
+     SELECT s.id, 'default', CASE WHEN n % 2 = 0 THEN 'user' ELSE 'assistant' END, 'filler message ' || n || ' about orders and delivery times',
+            n % 2 = 1, 'app', s.chat_id, 'FILL' || s.id || 'X' || n, 'false_' || s.chat_id || '_FILL' || s.id || 'X' || n, now()
+       FROM sessions s CROSS JOIN generate_series(1, 100) n WHERE s.chat_id LIKE 'filler%'`,
+  );
+  await cm.db.pool.query('ANALYZE messages');
+  const { rows: count } = await cm.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM messages');
+  const filledS = (performance.now() - fill) / 1000;
+  const big = await latencyProbe(Math.min(LATENCY_MESSAGES, 100), 20, '10');
+  const probe = `sequential latency with ${Number(count[0]!.n).toLocaleString('en')} rows in messages (filled in ${filledS.toFixed(0)} s)`;
+  record(probe, 'p50, ms (empty table in the first row)', 'lower', percentile(big, 50));
+  record(probe, 'p50 ratio to the empty table', 'lower', percentile(big, 50) / percentile(emptyTable, 50));
+  record(probe, 'p99, ms', 'lower', percentile(big, 99));
+}
+
+/** The same load on one worker process and on `count`, all on one PostgreSQL and Temporal. */
+async function workersProbe(count: number) {
+  const one = await throughputProbe({ ...LOAD, concurrency: 50, code: '81' });
+  for (let i = 1; i < count; i++) await cm.addWorker();
+  const more = await throughputProbe({ ...LOAD, concurrency: 50, code: '82' });
+  await cm.stopWorkers();
+  const probe = `workers: c50, 1 process vs ${count}`;
+  record(probe, 'replies/s with 1 worker', 'higher', one.repliesPerS);
+  record(probe, `replies/s with ${count} workers`, 'higher', more.repliesPerS);
+  record(probe, `${count} workers / 1`, 'higher', more.repliesPerS / one.repliesPerS);
+}
+
+/** `chats` chats with a live workflow each (one message each), then the worker's footprint and a latency probe. */
+async function liveChatsProbe(chats: number) {
+  const before = footprint();
   const start = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    while (next < bodies.length) {
-      const index = next++;
-      const body = bodies[index]!;
-      const chat = chatOf(100 + Number(body.split(' ')[1]));
-      const answer = await stack.post(message(chat, body));
-      if (answer.status !== 202) throw new Error(`webhook answered ${answer.status}`);
-    }
-  }));
-  const lastReply = Math.max(...(await all));
-  const seconds = (lastReply - start) / 1000;
-  const repliesPerSecond = bodies.length / seconds;
+  let failures = 0;
+  const tokens: string[] = [];
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (next < chats) {
+        const i = next++;
+        const token = `C-${i}-${sequence}`;
+        tokens.push(token);
+        if ((await cm.post(message(chatOf('71', i), 0, token))) !== 202) failures += 1;
+      }
+    }),
+  );
+  const answered = (await Promise.all(tokens.map((token) => withTimeout(cm.replied(token), 120_000, null).catch(() => null)))).filter((at) => at !== null).length;
+  const seconds = (performance.now() - start) / 1000;
+  const after = footprint();
+  const latency = await latencyProbe(50, 50, '71');
+  const probe = `${chats.toLocaleString('en')} live chats`;
+  record(probe, 'answered', 'higher', answered);
+  record(probe, 'seconds to answer them all', 'lower', seconds);
+  record(probe, 'webhook failures', 'lower', failures);
+  record(probe, 'chatmem RSS before / after, MiB', 'lower', before.chatmem.rssMiB);
+  record(probe, 'chatmem RSS after, MiB', 'lower', after.chatmem.rssMiB);
+  record(probe, 'Temporal server RSS after, MiB', 'lower', after.temporal.rssMiB);
+  record(probe, 'then sequential p50 on 50 of those chats, ms', 'lower', percentile(latency, 50));
+}
 
-  printTable(`Latency, one message at a time (${latencyMessages} messages over 20 chats), ms`, ['measure', 'p50', 'p90', 'p99', 'max'], [
-    ['webhook answered (202)', percentile(accepted, 50), percentile(accepted, 90), percentile(accepted, 99), accepted.at(-1)!],
-    ['webhook → sendText', percentile(endToEnd, 50), percentile(endToEnd, 90), percentile(endToEnd, 99), endToEnd.at(-1)!],
+async function waitUntilLearned(chats: string[]) {
+  const distinct = [...new Set(chats)];
+  await waitFor(async () => (await Promise.all(distinct.map((chat) => cm.chatState(chat).catch(() => null)))).every((state) => state && state.learningBacklog === 0 && state.queueLength === 0), 120_000);
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`not done after ${timeoutMs / 1000} s`);
+    await sleep(100);
+  }
+  return performance.now();
+}
+
+function withTimeout<T, F>(promise: Promise<T>, ms: number, fallback: F | string): Promise<T | F> {
+  return Promise.race([
+    promise,
+    sleep(ms).then(() => {
+      if (typeof fallback === 'string') throw new Error(`timed out waiting for ${fallback}`);
+      return fallback;
+    }),
   ]);
-  printTable(`Throughput (${bodies.length} messages over ${chats} chats)`, ['measure', 'value'], [
-    ['seconds to the last reply', seconds],
-    ['replies per second', repliesPerSecond],
-  ]);
-  printTable('Against the n8n stack (same machine; ratio > 1 means chatmem is better)', ['measure', 'n8n', 'chatmem', 'ratio'], [
-    ['p50 webhook → reply, ms', N8N.p50, percentile(endToEnd, 50), N8N.p50 / percentile(endToEnd, 50)],
-    ['p99 webhook → reply, ms', N8N.p99, percentile(endToEnd, 99), N8N.p99 / percentile(endToEnd, 99)],
-    ['replies per second', N8N.repliesPerSecond, repliesPerSecond, repliesPerSecond / N8N.repliesPerSecond],
-  ]);
-} finally {
-  await waha.close();
-  chatmem.kill('SIGINT');
-  await once(chatmem, 'exit');
-  await openai.close();
-  await temporal.teardown();
-  await db.drop();
+}
+
+function sleep(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

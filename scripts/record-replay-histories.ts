@@ -112,6 +112,32 @@ try {
     await eventually(() => repliedTo('ainda estão aí?'), 'the reply after the rejected message');
     await save('rejected-message', rejected);
   }
+
+  // The one-task shape (patched 'one-task-reply'): each message stored and answered inside
+  // the workflow task it woke, a debounced burst answered once, learning in batches, and the
+  // run that continued as new from a summary.
+  if (wanted('one-task-reply')) {
+    const chat = '5521950000007@c.us';
+    await say(chat, 'meu nome é Joana e moro em Belém');
+    await eventually(() => repliedTo('meu nome é Joana e moro em Belém'), 'the first one-task reply');
+    await Promise.all(['quero uma torta', 'de limão', 'para amanhã'].map((body) => say(chat, body)));
+    await eventually(() => stack.waha.sent.filter((call) => call.chatId === chat).length === 2, 'the reply to the burst');
+    await save('one-task-reply', chat);
+  }
+  if (wanted('one-task-continued-as-new')) {
+    const chat = '5521950000008@c.us';
+    const handle = stack.client.workflow.getHandle(chatWorkflowId('default', chat));
+    let firstRun: string | undefined;
+    for (let i = 0; ; i++) {
+      const body = `pedido ${i}: meu nome é Davi e quero saber da entrega número ${i}`;
+      await say(chat, body);
+      await eventually(() => repliedTo(body), `one-task long reply ${i}`);
+      firstRun ??= (await handle.describe()).runId;
+      if ((await handle.describe()).runId !== firstRun) break;
+      if (i > 100) throw new Error('no continue-as-new');
+    }
+    await save('one-task-continued-as-new', chat, firstRun);
+  }
 } finally {
   await stack.stop();
 }

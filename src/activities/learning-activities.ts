@@ -18,10 +18,30 @@ const SUMMARY_BATCH = 400;
 
 /** Memory work off the reply's critical path: embeddings, fact extraction, summaries. */
 export function createLearningActivities({ stm, llm, ltm, settings }: LearningDeps) {
+  async function learnFromSpeaker(contactId: string, said: InboundMessage[]): Promise<{ added: number; removed: number; facts: string[] }> {
+    const existing = await ltm.facts(contactId);
+    const request = said.length === 1 ? { storedFacts: existing, message: said[0]!.body } : { storedFacts: existing, messages: said.map((message) => message.body) };
+    const { text } = await failPermanentlyOnRefusal(() =>
+      llm.complete(
+        [
+          { role: 'system', content: KNOWLEDGE_SYSTEM_PROMPT },
+          { role: 'user', content: JSON.stringify(request) },
+        ],
+        { model: settings.summaryModel, json: true },
+      ),
+    );
+    const operations = parseKnowledgeAnswer(text) ?? [];
+    const plan = planKnowledgeChanges(existing, operations);
+    const source = said[said.length - 1]!;
+    await failPermanentlyOnRefusal(() => ltm.applyKnowledge(contactId, plan, { messageId: source.messageId, timestamp: source.timestamp }));
+    const kept = existing.filter((fact) => !plan.remove.includes(fact.id)).map((fact) => fact.fact);
+    return { added: plan.add.length, removed: plan.remove.length, facts: [...kept, ...plan.add] };
+  }
+
   return {
-    /** The user message's embedding into `longterm_memory`. */
-    async rememberMessage(message: InboundMessage): Promise<void> {
-      await failPermanentlyOnRefusal(() => ltm.remember(message));
+    /** The user message's (or messages') embedding into `longterm_memory`, in one embeddings call. */
+    async rememberMessage(messages: InboundMessage | InboundMessage[]): Promise<void> {
+      await failPermanentlyOnRefusal(() => ltm.rememberAll(Array.isArray(messages) ? messages : [messages]));
     },
 
     /**
@@ -30,21 +50,21 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
      */
     async learnFacts(message: InboundMessage): Promise<{ added: number; removed: number; facts?: string[] }> {
       if (message.fromMe || !message.body) return { added: 0, removed: 0 };
-      const existing = await ltm.facts(message.contactId);
-      const { text } = await failPermanentlyOnRefusal(() =>
-        llm.complete(
-          [
-            { role: 'system', content: KNOWLEDGE_SYSTEM_PROMPT },
-            { role: 'user', content: JSON.stringify({ storedFacts: existing, message: message.body }) },
-          ],
-          { model: settings.summaryModel, json: true },
-        ),
-      );
-      const operations = parseKnowledgeAnswer(text) ?? [];
-      const plan = planKnowledgeChanges(existing, operations);
-      await failPermanentlyOnRefusal(() => ltm.applyKnowledge(message.contactId, plan, { messageId: message.messageId, timestamp: message.timestamp }));
-      const kept = existing.filter((fact) => !plan.remove.includes(fact.id)).map((fact) => fact.fact);
-      return { added: plan.add.length, removed: plan.remove.length, facts: [...kept, ...plan.add] };
+      return learnFromSpeaker(message.contactId, [message]);
+    },
+
+    /**
+     * The same over a batch of a chat's user messages: one model call per person who spoke,
+     * with all their messages in order. Returns each speaker's facts as they now stand.
+     */
+    async learnFactsFromBatch(messages: InboundMessage[]): Promise<{ knowledge: Record<string, string[]> }> {
+      const bySpeaker = new Map<string, InboundMessage[]>();
+      for (const message of messages) {
+        if (message.fromMe || !message.body) continue;
+        bySpeaker.set(message.contactId, [...(bySpeaker.get(message.contactId) ?? []), message]);
+      }
+      const learned = await Promise.all([...bySpeaker].map(async ([contactId, said]) => [contactId, (await learnFromSpeaker(contactId, said)).facts] as const));
+      return { knowledge: Object.fromEntries(learned) };
     },
 
     /**

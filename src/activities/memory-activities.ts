@@ -3,7 +3,7 @@ import { countTokensYielding } from '../clients/tokenizer.js';
 import type { ChatSettings } from '../domain/chat-settings.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import type { SentMessageId } from '../domain/waha-send-result.js';
-import type { Metrics } from '../observability/metrics.js';
+import { stageTimer, type Metrics } from '../observability/metrics.js';
 import { refusedValue } from '../stores/sql/refused-value.js';
 import type { StmRepository } from '../stores/sql/stm-repository.js';
 import type { ActivitySettings } from './settings.js';
@@ -24,18 +24,38 @@ export interface RecordedInbound {
 
 /** Short database steps: the workflow runs them as local activities. */
 export function createMemoryActivities({ stm, settings, metrics }: MemoryDeps) {
-  return {
+  const stage = stageTimer(metrics);
+  const chatSettingsOf = (): ChatSettings => ({
+    groupReply: settings.groupReply,
+    debounceMs: settings.debounceMs,
+    takeoverPauseMs: settings.takeoverPauseMs,
+    summaryTokenLimit: settings.summaryTokenLimit,
+  });
+  const activities = {
+    /** The operator's settings the workflow acts on; read once per run and again when stale. */
+    async chatSettings(): Promise<ChatSettings> {
+      return chatSettingsOf();
+    },
+
+    /**
+     * Stores every message that arrived since the last step, in arrival order, in one step.
+     * Each message's claim token makes a retry or a replay of the step find it fresh again.
+     */
+    async recordArrivals(arrivals: { message: InboundMessage; claimToken: string }[]): Promise<Omit<RecordedInbound, 'settings'>[]> {
+      const recorded: Omit<RecordedInbound, 'settings'>[] = [];
+      for (const { message, claimToken } of arrivals) {
+        const { settings: _settings, ...outcome } = await stage('recordInbound', () => activities.recordInbound(message, claimToken));
+        recorded.push(outcome);
+      }
+      return recorded;
+    },
+
     /**
      * Stores the message in short-term memory and counts its tokens. Also hands the workflow
      * the operator's current settings, so a change applies without restarting chats.
      */
     async recordInbound(message: InboundMessage, claimToken: string): Promise<RecordedInbound> {
-      const chatSettings: ChatSettings = {
-        groupReply: settings.groupReply,
-        debounceMs: settings.debounceMs,
-        takeoverPauseMs: settings.takeoverPauseMs,
-        summaryTokenLimit: settings.summaryTokenLimit,
-      };
+      const chatSettings = chatSettingsOf();
       let fresh: boolean;
       try {
         ({ fresh } = await stm.recordInbound(message, claimToken));
@@ -56,6 +76,7 @@ export function createMemoryActivities({ stm, settings, metrics }: MemoryDeps) {
       await stm.markReplySent(rowId, sent);
     },
   };
+  return activities;
 }
 
 export type MemoryActivities = ReturnType<typeof createMemoryActivities>;

@@ -6,6 +6,7 @@ import { assembleContext } from '../domain/context.js';
 import type { SentMessageId } from '../domain/waha-send-result.js';
 import type { LongTermMemory } from '../stores/vector/long-term-memory.js';
 import type { MemoryDeps } from './memory-activities.js';
+import { stageTimer } from '../observability/metrics.js';
 import { failPermanentlyOnRefusal } from './permanent-failure.js';
 import { recallEarlierMessages } from './recall-earlier-messages.js';
 
@@ -48,15 +49,16 @@ export interface SendReplyRequest {
  * One activity per call to an outside service. Each also does the database step that
  * belongs to it, so a reply costs the workflow two activity round trips.
  */
-export function createReplyActivities({ stm, llm, waha, ltm, settings }: ReplyDeps) {
-  return {
+export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }: ReplyDeps) {
+  const stage = stageTimer(metrics);
+  const activities = {
     /**
      * Summary + knowledge + recalled memories + recent transcript under the token budget →
      * the model → the reply stored in STM (not yet sent).
      */
     async composeReply(request: ComposeReplyRequest): Promise<ComposedReply> {
       const earlier = await stm.findReply(request.claimToken);
-      if (earlier) return { ...earlier, promptTokens: 0, replyTokens: countTokens(earlier.text) };
+      if (earlier) return { rowId: earlier.rowId, text: earlier.text, promptTokens: 0, replyTokens: countTokens(earlier.text) };
 
       const chat = { session: request.session, chatId: request.chatId };
       const query = request.answering.map((message) => message.body ?? '').join('\n');
@@ -106,7 +108,38 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings }: ReplyDe
         return { ...sent, recorded: false };
       }
     },
+
+    /**
+     * The whole answer in one step, which the workflow runs as a local activity inside the
+     * workflow task that took the message: compose (stored), send, record the sent id. A
+     * retry after the send was recorded returns it instead of sending again.
+     */
+    async reply(request: ReplyRequest): Promise<DeliveredReply> {
+      const sent = await stm.findSentReply(request.claimToken);
+      if (sent) return { ...sent, replyTokens: countTokens(sent.text), recorded: true };
+      const composed = await stage('composeReply', () => activities.composeReply(request));
+      const delivered = await stage('sendReply', () =>
+        activities.sendReply({ rowId: composed.rowId, session: request.session, chatId: request.replyChatId, text: composed.text, replyTo: request.replyTo }),
+      );
+      return { rowId: composed.rowId, text: composed.text, replyTokens: composed.replyTokens, ...delivered };
+    },
   };
+  return activities;
+}
+
+export interface ReplyRequest extends ComposeReplyRequest {
+  /** The chat as WAHA named it in the message (the reply goes there). */
+  replyChatId: string;
+  /** In a group, the message the reply quotes. */
+  replyTo?: string;
+}
+
+export interface DeliveredReply extends SentMessageId {
+  rowId: string;
+  text: string;
+  replyTokens: number;
+  /** False when the send went out but its WhatsApp id could not be stored yet. */
+  recorded: boolean;
 }
 
 export type ReplyActivities = ReturnType<typeof createReplyActivities>;

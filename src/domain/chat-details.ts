@@ -16,6 +16,7 @@ export function chatDetails(view: ChatStateView): string {
     `**Tokens since the last summary:** ${view.tokensSinceSummary} (summaries made: ${view.summaries})`,
     `**Bot:** ${view.pausedUntil ? `paused for a human until ${view.pausedUntil}` : 'answering'}`,
     ...(view.rejected ? [`**Rejected by the database:** ${view.rejected} (not stored, not answered); last: ${rejectionLine(view.lastRejection)}`] : []),
+    ...(view.learningBacklog ? [`**Learning:** ${view.learningBacklog} messages waiting for long-term memory and facts`] : []),
     ...(view.learningFailures ? [`**Not learned from:** ${view.learningFailures} (kept in short-term memory only); last: ${learningFailureLine(view.lastLearningFailure)}`] : []),
     `**Summary:** ${view.summaryExcerpt ?? 'none yet'}`,
   ].join('\n\n');

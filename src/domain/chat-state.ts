@@ -90,6 +90,8 @@ export interface ChatStateView {
   summaryExcerpt: string | null;
   /** ISO time until which a human operator has the chat, or null when the bot answers. */
   pausedUntil: string | null;
+  /** User messages stored and answered but not yet in long-term memory and knowledge: learning's backlog. */
+  learningBacklog: number;
 }
 
 const EXCERPT_LENGTH = 280;
@@ -105,6 +107,7 @@ export class ChatState {
   private counters: Required<Omit<ChatSnapshot, 'session' | 'chatId' | 'inbox' | 'recentKeys' | 'knowledge' | 'recent'>>;
   private knowledge: Record<string, string[]>;
   private recent: RecentLine[];
+  private learningBacklog = 0;
 
   constructor(private readonly identity: { session: string; chatId: string }, carried?: ChatSnapshot) {
     this.inbox = [...(carried?.inbox ?? [])];
@@ -145,6 +148,22 @@ export class ChatState {
 
   takeNext(): InboundMessage | undefined {
     return this.inbox.shift();
+  }
+
+  /** The oldest queued messages, at most `limit` of them, in arrival order. */
+  takeUpTo(limit: number): InboundMessage[] {
+    return this.inbox.splice(0, limit);
+  }
+
+  /** The oldest queued messages up to and including the first that `stop` picks, at most `limit`. */
+  takeThrough(stop: (message: InboundMessage) => boolean, limit: number): InboundMessage[] {
+    const index = this.inbox.findIndex(stop);
+    return this.inbox.splice(0, Math.min(limit, index === -1 ? this.inbox.length : index + 1));
+  }
+
+  /** How many user messages wait to be learned from; shown, never carried (learning settles before a new run). */
+  setLearningBacklog(count: number): void {
+    this.learningBacklog = count;
   }
 
   /** A message that reached storage: it counts as seen, adds its tokens and moves the chat's clock. */
@@ -271,6 +290,7 @@ export class ChatState {
       queueLength: this.inbox.length,
       summaryExcerpt: summary === null ? null : summary.slice(0, EXCERPT_LENGTH),
       pausedUntil: pausedUntil === null ? null : new Date(pausedUntil).toISOString(),
+      learningBacklog: this.learningBacklog,
     };
   }
 

@@ -39,20 +39,28 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 /** Times every activity into chatmem_stage_seconds{stage=<activity name>}. */
 export function timeActivities<T extends Record<string, (...args: any[]) => Promise<any>>>(activities: T, metrics: Metrics): T {
+  const stage = stageTimer(metrics);
   const timed: Record<string, (...args: any[]) => Promise<any>> = {};
-  for (const [name, activity] of Object.entries(activities)) {
-    timed[name] = async (...args: unknown[]) => {
-      const stop = metrics.stageSeconds.startTimer({ stage: name });
-      try {
-        const result = await activity(...args);
-        stop({ result: 'ok' });
-        return result;
-      } catch (error) {
-        // `permanent`: the workflow gets this failure at once, without another attempt.
-        stop({ result: error instanceof ApplicationFailure && error.nonRetryable ? 'permanent' : 'error' });
-        throw error;
-      }
-    };
-  }
+  for (const [name, activity] of Object.entries(activities)) timed[name] = (...args: unknown[]) => stage(name, () => activity(...args));
   return timed as T;
+}
+
+/**
+ * Times one stage into `chatmem_stage_seconds`: also a step inside an activity that does
+ * several (the reply: compose, then send), so each keeps its own figures.
+ */
+export function stageTimer(metrics: Metrics | undefined) {
+  return async <R>(name: string, run: () => Promise<R>): Promise<R> => {
+    if (!metrics) return run();
+    const stop = metrics.stageSeconds.startTimer({ stage: name });
+    try {
+      const result = await run();
+      stop({ result: 'ok' });
+      return result;
+    } catch (error) {
+      // `permanent`: the workflow gets this failure at once, without another attempt.
+      stop({ result: error instanceof ApplicationFailure && error.nonRetryable ? 'permanent' : 'error' });
+      throw error;
+    }
+  };
 }

@@ -43,25 +43,32 @@ const PATTERNS: [RegExp, (m: RegExpMatchArray) => { topic: string; value: string
 ];
 
 function extractFacts(content: string): unknown[] {
-  const { storedFacts = [], message = '' } = JSON.parse(content) as { storedFacts?: { id: string; fact: string }[]; message?: string };
+  const { storedFacts = [], message, messages } = JSON.parse(content) as { storedFacts?: { id: string; fact: string }[]; message?: string; messages?: string[] };
   const stored = storedFacts.map((fact) => {
     const [topic, ...rest] = fact.fact.split(':');
     return { id: fact.id, topic: topic!.trim().toLowerCase(), value: rest.join(':').trim().toLowerCase() };
   });
-  const operations: unknown[] = [];
-  for (const sentence of clauses(message)) {
-    for (const [pattern, read] of PATTERNS) {
-      const match = sentence.match(pattern);
-      if (!match) continue;
-      const { topic, value, remove } = read(match);
-      const fact = `${topic.toLowerCase()}: ${value.trim().toLowerCase()}`;
-      const same = stored.find((s) => s.topic === topic.toLowerCase());
-      if (remove) {
-        if (same && same.value === value.trim().toLowerCase()) operations.push({ op: 'delete', id: same.id });
-      } else if (!same) operations.push({ op: 'add', fact });
-      else if (same.value !== value.trim().toLowerCase()) operations.push({ op: 'replace', id: same.id, fact });
-      break;
+  // Several messages read in order: what a later one says of a topic wins.
+  const latest = new Map<string, { value: string; remove: boolean }>();
+  for (const text of messages ?? [message ?? '']) {
+    for (const sentence of clauses(text)) {
+      for (const [pattern, read] of PATTERNS) {
+        const match = sentence.match(pattern);
+        if (!match) continue;
+        const { topic, value, remove } = read(match);
+        latest.set(topic.toLowerCase(), { value: value.trim().toLowerCase(), remove: !!remove });
+        break;
+      }
     }
+  }
+  const operations: unknown[] = [];
+  for (const [topic, { value, remove }] of latest) {
+    const fact = `${topic}: ${value}`;
+    const same = stored.find((s) => s.topic === topic);
+    if (remove) {
+      if (same && same.value === value) operations.push({ op: 'delete', id: same.id });
+    } else if (!same) operations.push({ op: 'add', fact });
+    else if (same.value !== value) operations.push({ op: 'replace', id: same.id, fact });
   }
   return operations;
 }

@@ -1,93 +1,40 @@
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
-  log,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-  uuid4,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { EraseActivities, ErasedCounts, LearningActivities, MemoryActivities, ReplyActivities } from '../activities/index.js';
+import { allHandlersFinished, condition, continueAsNew, log, patched, setCurrentDetails, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import { chatDetails } from '../domain/chat-details.js';
 import type { ChatSettings } from '../domain/chat-settings.js';
-import { ChatState, type ChatMemoryView, type ChatSnapshot, type ChatStateView } from '../domain/chat-state.js';
+import type { ChatState } from '../domain/chat-state.js';
 import { describeError } from '../domain/describe-error.js';
-import { PERMANENT_FAILURE } from '../domain/failure-types.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import { decideReply, isHumanTakeover } from '../domain/reply-policy.js';
-import { isContactId } from '../domain/whatsapp-ids.js';
+import { memory, outside, replying } from './activity-proxies.js';
+import type { ChatWorkflowInput } from './chat-contract.js';
+import { erase, openChat, summarize } from './chat-steps.js';
+import { chatWorkflowV1 } from './chat-workflow-v1.js';
 import { LAST_INTERACTION } from './search-attributes.js';
 
-/** A WhatsApp message for this chat, as the webhook normalized it. */
-export const inboundSignal = defineSignal<[InboundMessage]>('inbound');
-/** Ends a human takeover early: the bot answers again from the next message on. */
-export const resumeSignal = defineSignal('resume');
-/** Counts, queue, summary and pause of the chat, for operators and the Web UI. */
-export const stateQuery = defineQuery<ChatStateView>('state');
-/** What the bot knows and remembers here: summary, facts per person, the latest lines. */
-export const memoryQuery = defineQuery<ChatMemoryView>('memory');
-/**
- * Erases the chat (`contactId` null) or one person from it, in every store, between two
- * messages; answers with the counts per store. A whole chat starts over as a new run.
- */
-export const eraseUpdate = defineUpdate<ErasedCounts, [{ contactId: string | null }]>('erase');
+export * from './chat-contract.js';
 
-export interface ChatWorkflowInput {
-  session: string;
-  chatId: string;
-  /** Set when the chat continues as new: what the previous run handed over. */
-  carried?: ChatSnapshot;
-}
-
-// Database steps are short and must never give up: nothing accepted is ever lost.
-const memory = proxyLocalActivities<MemoryActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
-
-// Outside services: back off, and stop at once on answers that say the request is wrong.
-// Erasing must finish however long the stores are away: no attempt limit.
-const erasing = proxyActivities<EraseActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-
-const outside = proxyActivities<ReplyActivities & LearningActivities>({
-  startToCloseTimeout: '90 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: [PERMANENT_FAILURE],
-  },
-});
+/** Messages stored by one step at most, so one step's input and result stay small. */
+const ARRIVALS_PER_STEP = 100;
+/** User messages learned from by one embeddings call and one fact extraction per speaker at most. */
+const LEARNING_BATCH = 100;
+/** How long the operator's settings are used before they are read again (a changed value applies within this). */
+const SETTINGS_MAX_AGE_MS = 60_000;
+/** Under load, LastInteraction moves in steps of at least this much; an idle chat shows the exact time. */
+const LAST_INTERACTION_STEP_SECONDS = 60;
 
 /**
- * One chat, one workflow: messages are handled one at a time, in the order they arrived.
+ * One chat, one workflow: messages are handled in the order they arrived. What arrived is
+ * stored in one step and each answer is one step, both inside the workflow task the messages
+ * woke, so a reply costs one workflow task. Learning follows in batches.
  */
 export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
-  const state = new ChatState({ session: input.session, chatId: input.chatId }, input.carried);
-  const learning = new BackgroundLearning(state);
-  const erasures = new Erasures();
+  const chat = openChat(input);
+  // Runs begun before one-task replies replay, and finish, on the shape they were recorded with.
+  if (!patched('one-task-reply')) return chatWorkflowV1(input, chat);
+  const { state, erasures } = chat;
+  const learning = new BatchedLearning(state);
   const lastInteraction = new LastInteractionAttribute();
-  setHandler(inboundSignal, (message) => void state.accept(message));
-  setHandler(resumeSignal, () => state.resume());
-  setHandler(stateQuery, () => state.view());
-  setHandler(memoryQuery, () => state.memory());
-  setHandler(eraseUpdate, ({ contactId }) => erasures.request(contactId), {
-    validator: ({ contactId }) => {
-      if (contactId !== null && !isContactId(contactId)) throw new Error(`'${contactId}' is not a contact id such as 5511988887777@c.us`);
-    },
-  });
+  const settings = new OperatorSettings();
 
   for (;;) {
     setCurrentDetails(chatDetails(state.view()));
@@ -99,16 +46,20 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
       if (await erase(state, learning, erasures, input)) break;
       continue;
     }
+    const current = await settings.current();
 
-    // 1. Store what arrived; user messages close together become one batch (debounce).
-    const { batch, settings } = await collectBatch(state, learning);
-    lastInteraction.show(state.lastInteraction());
+    // 1. Store everything that arrived; user messages close together become one batch (debounce).
+    const toAnswer = await storeArrivals(state, learning, current);
 
-    // 2. Answer the batch, unless a human operator has the chat.
-    if (batch.length && !state.isPaused(Date.now())) await answer(state, batch);
+    // 2. What users said goes to long-term memory and knowledge in the background, a batch at a time.
+    learning.flush();
 
-    // 3. A long conversation is summarized, and the chat continues as new from the summary.
-    if (state.tokensSinceSummary() > settings.summaryTokenLimit && (await summarize(state, input))) break;
+    // 3. Answer the batch, unless a human operator has the chat.
+    if (toAnswer.length && !state.isPaused(Date.now())) await answer(state, toAnswer);
+    lastInteraction.show(state.lastInteraction(), { idle: !state.hasPending() });
+
+    // 4. A long conversation is summarized, and the chat continues as new from the summary.
+    if (state.tokensSinceSummary() > current.summaryTokenLimit && (await summarize(state, input))) break;
   }
 
   await learning.settled();
@@ -116,60 +67,46 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
   await continueAsNew<typeof chatWorkflow>({ session: input.session, chatId: input.chatId, carried: state.snapshot() });
 }
 
-/** Keeps the LastInteraction search attribute current, so the Web UI can sort and filter chats by it. */
-class LastInteractionAttribute {
-  private shown: number | null = null;
-
-  show(last: number | null): void {
-    if (last === null || last === this.shown) return;
-    // Histories recorded before the attribute existed replay without this command.
-    if (!patched('last-interaction-search-attribute')) return;
-    upsertSearchAttributes([{ key: LAST_INTERACTION, value: new Date(last * 1000) }]);
-    this.shown = last;
-  }
-}
-
 /**
- * Stores the next message and, while user messages keep coming within the debounce window,
- * the ones after it. Returns the user messages to answer together.
+ * Stores what arrived and, while user messages keep coming within the debounce window, the
+ * ones after it. Returns the user messages to answer.
  */
-async function collectBatch(state: ChatState, learning: BackgroundLearning): Promise<{ batch: InboundMessage[]; settings: ChatSettings }> {
-  const first = state.takeNext()!;
-  let { toAnswer, settings } = await store(state, learning, first);
-  const batch = toAnswer ? [first] : [];
-  while (batch.length && settings.debounceMs > 0 && (await condition(() => state.hasPending(), settings.debounceMs))) {
-    const next = state.takeNext()!;
-    ({ toAnswer, settings } = await store(state, learning, next));
-    if (toAnswer) batch.push(next);
+async function storeArrivals(state: ChatState, learning: BatchedLearning, settings: ChatSettings): Promise<InboundMessage[]> {
+  const toAnswer = await storeQueued(state, learning, settings);
+  while (toAnswer.length && settings.debounceMs > 0 && (await condition(() => state.hasPending(), settings.debounceMs))) {
+    toAnswer.push(...(await storeQueued(state, learning, settings)));
   }
-  return { batch, settings };
+  return toAnswer;
 }
 
 /** Everything is stored, once, whichever chat form (@c.us / @lid) it arrived under. */
-async function store(state: ChatState, learning: BackgroundLearning, message: InboundMessage): Promise<{ toAnswer: boolean; settings: ChatSettings }> {
-  const { fresh, tokens, settings, rejected } = await memory.recordInbound.executeWithOptions({ summary: `store ${message.fromMe ? 'the bot’s' : 'a user'} message ${message.waId}` }, [message, uuid4()]);
-  // The database will never take this one: it is shown to operators, and the next message is handled.
-  if (rejected) {
-    state.recordRejected(message, rejected);
-    return { toAnswer: false, settings };
-  }
-  if (!fresh) {
-    state.recordDuplicate();
-    return { toAnswer: false, settings };
-  }
-  state.recordStored(message, tokens);
-  // Only what users say goes into long-term memory and knowledge; the bot's own words never do.
-  if (!message.fromMe) learning.learnFrom(message);
-  if (isHumanTakeover(message)) state.pause(Date.now() + settings.takeoverPauseMs);
-  return { toAnswer: decideReply(message, settings).answer, settings };
+async function storeQueued(state: ChatState, learning: BatchedLearning, settings: ChatSettings): Promise<InboundMessage[]> {
+  // Without debounce each user message is answered from the transcript as it stood when it came:
+  // a step stores what arrived up to the next message to answer, never past it.
+  const arrivals = settings.debounceMs > 0 ? state.takeUpTo(ARRIVALS_PER_STEP) : state.takeThrough((message) => decideReply(message, settings).answer, ARRIVALS_PER_STEP);
+  const outcomes = await memory.recordArrivals.executeWithOptions({ summary: `store ${arrivals.length === 1 ? 'a message' : `${arrivals.length} messages`}` }, [
+    arrivals.map((message) => ({ message, claimToken: uuid4() })),
+  ]);
+  const toAnswer: InboundMessage[] = [];
+  arrivals.forEach((message, index) => {
+    const { fresh, tokens, rejected } = outcomes[index]!;
+    // The database will never take this one: it is shown to operators, and the next message is handled.
+    if (rejected) return state.recordRejected(message, rejected);
+    if (!fresh) return state.recordDuplicate();
+    state.recordStored(message, tokens);
+    // Only what users say goes into long-term memory and knowledge; the bot's own words never do.
+    if (!message.fromMe) learning.add(message);
+    if (isHumanTakeover(message)) state.pause(Date.now() + settings.takeoverPauseMs);
+    if (decideReply(message, settings).answer) toAnswer.push(message);
+  });
+  return toAnswer;
 }
 
-/** The model answers the batch from summary, memory and transcript; the reply is stored, then sent. */
+/** The model answers from summary, memory and transcript; the reply is stored, then sent, in one step. */
 async function answer(state: ChatState, batch: InboundMessage[]): Promise<void> {
   const last = batch[batch.length - 1]!;
-  let reply: { rowId: string; text: string; replyTokens: number };
   try {
-    reply = await outside.composeReply.executeWithOptions({ summary: `compose a reply to ${batch.length === 1 ? 'a message' : `${batch.length} messages`} from ${last.senderName ?? last.contactId}` }, [{
+    const reply = await replying.reply.executeWithOptions({ summary: `answer ${batch.length === 1 ? 'a message' : `${batch.length} messages`} from ${last.senderName ?? last.contactId}` }, [{
       session: last.session,
       chatId: last.chatId,
       isGroupChat: last.isGroupChat,
@@ -177,117 +114,104 @@ async function answer(state: ChatState, batch: InboundMessage[]): Promise<void> 
       answering: batch.map((message) => ({ messageId: message.messageId, body: message.body })),
       ltmIds: [...new Set(batch.map((message) => message.contactId))],
       claimToken: uuid4(),
-    }]);
-  } catch (error) {
-    state.recordReplyFailure();
-    log.error('no reply: the model call failed', { messageId: last.messageId, error: describeError(error) });
-    return;
-  }
-  state.addTokens(reply.replyTokens);
-
-  // Sent to the chat as WAHA named it; its id is remembered so WAHA's echo of it is dropped.
-  try {
-    const sent = await outside.sendReply.executeWithOptions({ summary: `send the reply to ${last.replyChatId} through WAHA` }, [{
-      rowId: reply.rowId,
-      session: last.session,
-      chatId: last.replyChatId,
-      text: reply.text,
+      // Sent to the chat as WAHA named it; its id is remembered so WAHA's echo of it is dropped.
+      replyChatId: last.replyChatId,
       ...(last.isGroupChat ? { replyTo: last.messageId } : {}),
     }]);
-    state.recordReplySent(sent.waId, reply.text, Date.now());
-    if (!sent.recorded) await memory.markReplySent.executeWithOptions({ summary: 'record the WhatsApp id of the sent reply' }, [reply.rowId, sent]);
+    state.addTokens(reply.replyTokens);
+    state.recordReplySent(reply.waId, reply.text, Date.now());
+    if (!reply.recorded) await memory.markReplySent.executeWithOptions({ summary: 'record the WhatsApp id of the sent reply' }, [reply.rowId, reply]);
   } catch (error) {
     state.recordReplyFailure();
-    log.error('reply stored but not delivered: WAHA sendText failed', { messageId: last.messageId, error: describeError(error) });
+    log.error('no reply: the model call or WAHA sendText failed', { messageId: last.messageId, error: describeError(error) });
   }
 }
 
-/** Folds the conversation since the last summary into a new one; true when it was made. */
-async function summarize(state: ChatState, input: ChatWorkflowInput): Promise<boolean> {
-  try {
-    const { summary } = await outside.summarizeChat.executeWithOptions({ summary: `summarize ${state.tokensSinceSummary()} tokens of conversation` }, [
-      { session: input.session, chatId: input.chatId, claimToken: uuid4() },
-    ]);
-    state.recordSummary(summary);
-    return true;
-  } catch (error) {
-    log.error('summary failed; the chat goes on and tries again after the next message', { error: describeError(error) });
-    return false;
+/** The operator's settings, read at the start of a run and again once they are a minute old. */
+class OperatorSettings {
+  private value: ChatSettings | null = null;
+  private readAt = 0;
+
+  async current(): Promise<ChatSettings> {
+    if (!this.value || Date.now() - this.readAt >= SETTINGS_MAX_AGE_MS) {
+      this.value = await memory.chatSettings.executeWithOptions({ summary: 'read the operator settings' }, []);
+      this.readAt = Date.now();
+    }
+    return this.value;
   }
 }
 
-/** Runs the oldest erase request once background learning has settled; true when the whole chat went. */
-async function erase(state: ChatState, learning: BackgroundLearning, erasures: Erasures, input: ChatWorkflowInput): Promise<boolean> {
-  // What is still being learned would otherwise land after the erase and bring the person back.
-  await learning.settled();
-  const contactId = erasures.next();
-  const counts = await erasing.eraseChatMemory.executeWithOptions({ summary: `erase ${contactId ?? 'the whole chat'} from every store` }, [
-    { session: input.session, chatId: input.chatId, contactId },
-  ]);
-  if (contactId === null) state.forgetAll();
-  else state.forgetContact(contactId, { summaryDropped: counts.summaries > 0 });
-  erasures.answer(counts);
-  log.info('erased', { contactId, ...counts });
-  return contactId === null;
-}
+/** Keeps the LastInteraction search attribute current, so the Web UI can sort and filter chats by it. */
+class LastInteractionAttribute {
+  private shown: number | null = null;
 
-/** Erase requests (from the `erase` update), taken one at a time by the main loop. */
-class Erasures {
-  private readonly queue: { contactId: string | null; answer?: ErasedCounts }[] = [];
-
-  request(contactId: string | null): Promise<ErasedCounts> {
-    const ticket: { contactId: string | null; answer?: ErasedCounts } = { contactId };
-    this.queue.push(ticket);
-    return condition(() => ticket.answer !== undefined).then(() => ticket.answer!);
-  }
-
-  waiting(): boolean {
-    return this.queue.length > 0;
-  }
-
-  next(): string | null {
-    return this.queue[0]!.contactId;
-  }
-
-  answer(counts: ErasedCounts): void {
-    this.queue.shift()!.answer = counts;
+  show(last: number | null, { idle }: { idle: boolean }): void {
+    if (last === null || last === this.shown) return;
+    if (!idle && this.shown !== null && last - this.shown < LAST_INTERACTION_STEP_SECONDS) return;
+    upsertSearchAttributes([{ key: LAST_INTERACTION, value: new Date(last * 1000) }]);
+    this.shown = last;
   }
 }
 
 /**
- * Long-term memory and fact extraction, off the reply's critical path. Facts are learned
- * one message at a time, so each extraction sees what the previous one stored.
+ * Long-term memory and fact extraction, off the reply's path: what users said since the
+ * last batch goes in one embeddings call and one fact extraction per speaker. One batch
+ * at a time, so each extraction sees what the previous one stored, and what waits meanwhile
+ * is shown as the chat's learning backlog.
  */
-class BackgroundLearning {
-  private readonly running = new Set<Promise<void>>();
-  private facts: Promise<void> = Promise.resolve();
+class BatchedLearning {
+  private readonly pending: InboundMessage[] = [];
+  private running: Promise<void> | null = null;
+  private inFlight = 0;
 
   constructor(private readonly state: ChatState) {}
 
-  learnFrom(message: InboundMessage): void {
-    const remembered: Promise<void> = outside
-      .rememberMessage.executeWithOptions({ summary: `embed message ${message.waId} into long-term memory` }, [message])
-      .then(noop, this.failed('rememberMessage', message))
-      .finally(() => this.running.delete(remembered));
-    this.running.add(remembered);
-    this.facts = this.facts
-      .then(() => outside.learnFacts.executeWithOptions({ summary: `learn facts about ${message.senderName ?? message.contactId}` }, [message]))
-      .then(({ facts }) => facts && this.state.recordKnowledge(message.contactId, facts), this.failed('learnFacts', message));
+  add(message: InboundMessage): void {
+    this.pending.push(message);
+    this.showBacklog();
+  }
+
+  /** Starts the next batch unless one is running; a finished batch starts the next itself. */
+  flush(): void {
+    if (this.running || this.pending.length === 0) return;
+    const batch = this.pending.splice(0, LEARNING_BATCH);
+    this.inFlight = batch.length;
+    this.running = this.learn(batch).finally(() => {
+      this.running = null;
+      this.inFlight = 0;
+      this.flush();
+      this.showBacklog();
+      setCurrentDetails(chatDetails(this.state.view()));
+    });
+  }
+
+  /** Waits until everything added is learned, so nothing is cut off by continue-as-new or an erase. */
+  async settled(): Promise<void> {
+    this.flush();
+    await condition(() => this.running === null && this.pending.length === 0);
+  }
+
+  private async learn(batch: InboundMessage[]): Promise<void> {
+    const what = batch.length === 1 ? `message ${batch[0]!.waId}` : `${batch.length} messages`;
+    await Promise.all([
+      outside.rememberMessage.executeWithOptions({ summary: `embed ${what} into long-term memory` }, [batch]).then(noop, this.failed('rememberMessage', batch)),
+      outside.learnFactsFromBatch
+        .executeWithOptions({ summary: `learn facts from ${what}` }, [batch])
+        .then(({ knowledge }) => Object.entries(knowledge).forEach(([contactId, facts]) => this.state.recordKnowledge(contactId, facts)), this.failed('learnFacts', batch)),
+    ]);
+  }
+
+  private showBacklog(): void {
+    this.state.setLearningBacklog(this.pending.length + this.inFlight);
   }
 
   /** A step that gave up is shown to operators (state query, Web UI details, chatmem inspect). */
-  private failed(activity: string, message: InboundMessage) {
+  private failed(activity: string, batch: InboundMessage[]) {
     return (error: unknown) => {
       const reason = describeError(error);
-      this.state.recordLearningFailure({ activity, messageId: message.messageId, reason });
-      setCurrentDetails(chatDetails(this.state.view()));
-      log.warn(`${activity} gave up; the message stays in short-term memory`, { messageId: message.messageId, error: reason });
+      for (const message of batch) this.state.recordLearningFailure({ activity, messageId: message.messageId, reason });
+      log.warn(`${activity} gave up; the messages stay in short-term memory`, { messages: batch.length, messageId: batch[0]!.messageId, error: reason });
     };
-  }
-
-  /** Waits for everything started, so nothing is cut off by continue-as-new. */
-  async settled(): Promise<void> {
-    await Promise.all([...this.running, this.facts]);
   }
 }
 

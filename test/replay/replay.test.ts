@@ -19,7 +19,17 @@ async function replayAll(options: Parameters<typeof Worker.runReplayHistories>[0
 
 describe('replaying committed workflow histories', () => {
   it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase and a rejected message', () => {
-    expect(histories.map((h) => h.workflowId)).toEqual(['after-continue-as-new', 'continued-as-new', 'debounced-burst', 'erased-chat', 'human-takeover', 'plain-chat', 'rejected-message']);
+    expect(histories.map((h) => h.workflowId)).toEqual([
+      'after-continue-as-new',
+      'continued-as-new',
+      'debounced-burst',
+      'erased-chat',
+      'human-takeover',
+      'one-task-continued-as-new',
+      'one-task-reply',
+      'plain-chat',
+      'rejected-message',
+    ]);
     const continued = histories.find((h) => h.workflowId === 'continued-as-new')!;
     expect(continued.history.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
     // Recorded after the LastInteraction patch: it carries the marker and the upsert; the
@@ -31,6 +41,22 @@ describe('replaying committed workflow histories', () => {
     expect(erased.some((event) => event.workflowExecutionUpdateCompletedEventAttributes)).toBe(true);
     expect(erased.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
     expect(histories.find((h) => h.workflowId === 'plain-chat')!.history.events!.some(patchMarker)).toBe(false);
+    // Recorded after the one-task patch: replies are local activities inside the task that
+    // took the message, learning is batched; the older histories have no such marker.
+    const patches = (name: string) =>
+      histories.find((h) => h.workflowId === name)!.history.events!.flatMap((event) =>
+        event.markerRecordedEventAttributes?.markerName === 'core_patch'
+          ? Object.values(event.markerRecordedEventAttributes.details ?? {}).flatMap((payloads) => (payloads.payloads ?? []).map((payload) => Buffer.from(payload.data ?? []).toString('utf8')))
+          : [],
+      );
+    for (const name of ['one-task-reply', 'one-task-continued-as-new']) {
+      expect(patches(name).some((patch) => patch.includes('one-task-reply')), name).toBe(true);
+      const events = histories.find((h) => h.workflowId === name)!.history.events!;
+      expect(events.some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'learnFactsFromBatch')).toBe(true);
+      expect(events.some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'composeReply')).toBe(false);
+    }
+    expect(histories.find((h) => h.workflowId === 'one-task-continued-as-new')!.history.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    expect(patches('erased-chat').some((patch) => patch.includes('one-task-reply'))).toBe(false);
     // The storage step's recorded result says the database refused the first message.
     const results = histories.find((h) => h.workflowId === 'rejected-message')!.history.events!.flatMap((event) =>
       Object.values(event.markerRecordedEventAttributes?.details ?? {}).flatMap((payloads) => payloads.payloads ?? []),

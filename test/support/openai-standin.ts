@@ -17,6 +17,7 @@ export async function startOpenAiStandIn() {
   const embeddingRequests: { model: string; input: string[] }[] = [];
   const failures: number[] = [];
   let embeddingSize: number | null = null;
+  let completionDelayMs = 0;
   const holds: { matches: (lastUser: string, messages: ChatMessage[]) => boolean; released: Promise<void>; release: () => void }[] = [];
 
   const http = await serve(async (request, body, response) => {
@@ -35,6 +36,7 @@ export async function startOpenAiStandIn() {
 
     const lastUser = [...parsed.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     for (const hold of holds) if (hold.matches(lastUser, parsed.messages)) await hold.released;
+    if (completionDelayMs) await new Promise((resolve) => setTimeout(resolve, completionDelayMs));
     sendJson(response, 200, offlineCompletion(parsed, body.length, `chatcmpl-${requests.length}`));
   });
 
@@ -51,6 +53,10 @@ export async function startOpenAiStandIn() {
     /** From now on embeddings have this size whatever was asked (null: as asked), like a server that ignores `dimensions`. */
     embedWithSize(size: number | null) {
       embeddingSize = size;
+    },
+    /** Every completion answers after this long, like a slow model (benchmarks). */
+    delayCompletions(ms: number) {
+      completionDelayMs = ms;
     },
     /** Completions whose last user message matches wait until `release()` is called. */
     hold(matches: (lastUser: string, messages: ChatMessage[]) => boolean) {

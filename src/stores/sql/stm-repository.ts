@@ -2,6 +2,7 @@ import type { InboundMessage } from '../../domain/inbound-message.js';
 import type { TranscriptLine } from '../../domain/prompt.js';
 import type { RecallHit, RecalledLine, SearchTerm } from '../../domain/recall.js';
 import type { Database } from './database.js';
+import type { SentMessageId } from '../../domain/waha-send-result.js';
 
 export interface ChatRef {
   session: string;
@@ -117,10 +118,10 @@ export class StmRepository {
       // Only what users wrote: the bot's replies restate the questions they answer.
       `WITH s AS (
          SELECT id FROM sessions WHERE waha_session = $1 AND chat_id = $2
-       ), stats AS (
+       ), stats AS MATERIALIZED (
          SELECT count(*)::float8 AS n, greatest(avg(length(m.search_text)), 1)::float8 AS avg_len
            FROM messages m JOIN s ON m.session_id = s.id WHERE NOT m.from_me
-       ), term AS (
+       ), term AS MATERIALIZED (
          SELECT q.query, (SELECT count(*) FROM messages m JOIN s ON m.session_id = s.id
                            WHERE m.search_text @@ q.query AND NOT m.from_me)::float8 AS df
            FROM unnest($3::text[], $6::bool[]) AS t(word, prefix)
@@ -234,6 +235,16 @@ export class StmRepository {
     );
     const row = rows[0];
     return row ? { rowId: String(row.id), text: row.content } : null;
+  }
+
+  /** The same reply once it was sent and its WhatsApp id recorded; null before. */
+  async findSentReply(claimToken: string): Promise<({ rowId: string; text: string } & SentMessageId) | null> {
+    const { rows } = await this.db.query<{ id: string; content: string; waha_message_id: string; wa_id: string }>(
+      "SELECT id, content, waha_message_id, wa_id FROM messages WHERE claim_token = $1 AND role = 'assistant' AND wa_id IS NOT NULL AND waha_message_id IS NOT NULL",
+      [claimToken],
+    );
+    const row = rows[0];
+    return row ? { rowId: String(row.id), text: row.content, messageId: row.waha_message_id, waId: row.wa_id } : null;
   }
 
   /** Stores our reply before it is sent, so the transcript never misses what the bot said. */

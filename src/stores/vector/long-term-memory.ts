@@ -18,13 +18,20 @@ export class LongTermMemory {
 
   /** Embeds a user message into the chat's memory. The bot's own messages never come here. */
   async remember(message: InboundMessage): Promise<void> {
-    if (message.fromMe) throw new Error('the bot’s own messages are not remembered');
-    if (!message.body) return;
-    const [vector] = await this.embedder.embed([message.body]);
-    await this.store.upsert('longterm_memory', [
-      {
+    await this.rememberAll([message]);
+  }
+
+  /** Several user messages, in one embeddings call and one write. */
+  async rememberAll(messages: InboundMessage[]): Promise<void> {
+    if (messages.some((message) => message.fromMe)) throw new Error('the bot’s own messages are not remembered');
+    const withText = messages.filter((message): message is InboundMessage & { body: string } => !!message.body);
+    if (withText.length === 0) return;
+    const vectors = await this.embedder.embed(withText.map((message) => message.body));
+    await this.store.upsert(
+      'longterm_memory',
+      withText.map((message, index) => ({
         id: pointIdFor('longterm_memory', message.session, message.waId),
-        vector: vector!,
+        vector: vectors[index]!,
         payload: {
           chatId: message.chatId,
           actorId: message.actorId,
@@ -34,8 +41,8 @@ export class LongTermMemory {
           isGroupChat: message.isGroupChat,
           text: message.body,
         },
-      },
-    ]);
+      })),
+    );
   }
 
   async embedQuery(text: string): Promise<number[]> {

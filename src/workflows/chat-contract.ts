@@ -1,0 +1,25 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ErasedCounts } from '../activities/index.js';
+import type { ChatMemoryView, ChatSnapshot, ChatStateView } from '../domain/chat-state.js';
+import type { InboundMessage } from '../domain/inbound-message.js';
+
+/** A WhatsApp message for this chat, as the webhook normalized it. */
+export const inboundSignal = defineSignal<[InboundMessage]>('inbound');
+/** Ends a human takeover early: the bot answers again from the next message on. */
+export const resumeSignal = defineSignal('resume');
+/** Counts, queue, summary and pause of the chat, for operators and the Web UI. */
+export const stateQuery = defineQuery<ChatStateView>('state');
+/** What the bot knows and remembers here: summary, facts per person, the latest lines. */
+export const memoryQuery = defineQuery<ChatMemoryView>('memory');
+/**
+ * Erases the chat (`contactId` null) or one person from it, in every store, between two
+ * messages; answers with the counts per store. A whole chat starts over as a new run.
+ */
+export const eraseUpdate = defineUpdate<ErasedCounts, [{ contactId: string | null }]>('erase');
+
+export interface ChatWorkflowInput {
+  session: string;
+  chatId: string;
+  /** Set when the chat continues as new: what the previous run handed over. */
+  carried?: ChatSnapshot;
+}

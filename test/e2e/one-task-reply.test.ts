@@ -1,0 +1,86 @@
+import type { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
+import { KNOWLEDGE_PROMPT_MARKER } from '../../src/domain/knowledge.js';
+import { variant } from '../support/fixtures.js';
+import { eventually } from '../support/http.js';
+import { startTestStack, type Stack } from '../support/test-stack.js';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => stack?.stop());
+
+let sequence = 0;
+const say = (chat: string, body: string) => stack.post(variant('private-text-incoming.json', { chat, waId: `ONE${sequence++}`, body }));
+
+async function historyOf(chat: string): Promise<HistoryEvent[]> {
+  return (await stack.client.workflow.getHandle(chatWorkflowId('default', chat)).fetchHistory()).events ?? [];
+}
+
+/** The activity type of a local activity's marker, read from the marker's recorded data. */
+function localActivityOf(event: HistoryEvent): string | null {
+  const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string }).activity_type : null;
+}
+
+const inboundBody = (event: HistoryEvent): { fromMe: boolean; body: string } | null => {
+  const signal = event.workflowExecutionSignaledEventAttributes;
+  if (signal?.signalName !== 'inbound') return null;
+  return JSON.parse(Buffer.from(signal.input!.payloads![0]!.data!).toString('utf8'));
+};
+
+describe('the reply path', () => {
+  it('costs one workflow task per answered message: stored, composed and sent inside the task the message woke', async () => {
+    const chat = '5521933330001@c.us';
+    for (const body of ['bom dia', 'vocês abrem no domingo?', 'e no feriado?']) {
+      await say(chat, body);
+      await stack.replyTo(body);
+    }
+    const events = await historyOf(chat);
+    const signals = events.flatMap((event, index) => (inboundBody(event)?.fromMe === false ? [index] : []));
+    expect(signals).toHaveLength(3);
+    for (const signal of signals) {
+      const reply = events.findIndex((event, index) => index > signal && localActivityOf(event) === 'reply');
+      expect(reply, 'a reply step after the message').toBeGreaterThan(signal);
+      // A local activity's marker follows the completion of the task that ran it: one task, from the signal to the send.
+      const tasksBetween = events.slice(signal, reply).filter((event) => event.workflowTaskCompletedEventAttributes).length;
+      expect(tasksBetween).toBe(1);
+      expect(events.slice(signal, reply).some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'composeReply')).toBe(false);
+    }
+  });
+
+  it('learns from a burst in batches, shows what waits to be learned, and never makes a reply wait for learning', async () => {
+    const chat = '5521933330002@c.us';
+    // Fact extraction stalls: replies must go on, and the backlog must show.
+    const gate = stack.openai.hold((_, messages) => messages[0]?.content.startsWith(KNOWLEDGE_PROMPT_MARKER) ?? false);
+    await say(chat, 'my name is Helena');
+    await stack.replyTo('my name is Helena');
+    const bodies = Array.from({ length: 8 }, (_, i) => (i === 7 ? 'and I live in Porto' : `mensagem ${i} do pedido`));
+    await Promise.all(bodies.map((body) => say(chat, body)));
+    for (const body of bodies) await stack.replyTo(body);
+
+    const waiting = await stack.chatState('default', chat);
+    expect(waiting.learningBacklog).toBeGreaterThan(0);
+    const { currentDetails } = (await stack.client.workflow.getHandle(chatWorkflowId('default', chat)).query('__temporal_workflow_metadata')) as { currentDetails: string };
+    expect(currentDetails).toMatch(/\*\*Learning:\*\* \d+ messages waiting/);
+
+    gate.release();
+    const learned = await eventually(async () => {
+      const state = await stack.chatState('default', chat);
+      return state.learningBacklog === 0 ? state : undefined;
+    }, 'learning to catch up');
+    expect(learned.learningFailures).toBe(0);
+    const memory = await stack.client.workflow.getHandle(chatWorkflowId('default', chat)).query('memory');
+    expect((memory as { knowledge: Record<string, string[]> }).knowledge[chat]).toEqual(expect.arrayContaining(['name: helena', 'city: porto']));
+
+    // Nine messages, far fewer learning steps: the ones that waited went together.
+    const events = await historyOf(chat);
+    const learningSteps = events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'learnFactsFromBatch').length;
+    expect(learningSteps).toBeLessThan(5);
+    expect(await stack.deps.ltm.store.count('longterm_memory', { chatId: chat })).toBe(9);
+  });
+});
