@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const PEER = process.env.N8N_PEER_DIR ?? fileURLToPath(new URL('../../shared/peers/n8n/', import.meta.url));
 const PEER_DIR = process.env.PEER_DIR ?? '/tmp/n8n-peer';
+// The peer's probes build their bodies from the shared WAHA fixtures beside it.
+const FIXTURES = process.env.FIXTURES ?? fileURLToPath(new URL('../../shared/fixtures/waha/', import.meta.url));
 
 export interface PeerLatency {
   replyMs: { p50: number; p95: number; p99: number };
@@ -25,8 +27,9 @@ export interface PeerThroughput {
 }
 
 function run(script: string, args: string[] = [], env: Record<string, string> = {}): string {
-  const result = spawnSync(`${PEER}${script}`, args, { env: { ...process.env, PEER_DIR, ...env }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`n8n peer: ${script} ${args.join(' ')} failed (${result.status}):\n${result.stderr?.slice(-2000)}`);
+  const [command, commandArgs] = script.endsWith('.mjs') ? [process.execPath, [`${PEER}${script}`, ...args]] : [`${PEER}${script}`, args];
+  const result = spawnSync(command, commandArgs, { env: { ...process.env, PEER_DIR, FIXTURES, ...env }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`n8n peer: ${script} ${args.join(' ')} failed (${result.error?.message ?? result.status}):\n${result.stderr?.slice(-2000)}`);
   return result.stdout;
 }
 
@@ -39,7 +42,7 @@ export const n8nPeer = {
       console.error('n8n peer: installing n8n (about 3 minutes)…');
       run('install.sh');
     }
-    run('pg.sh', ['start']);
+    if (!/server is running/.test(run('pg.sh', ['status']))) run('pg.sh', ['start']);
     if (!existsSync(`${PEER_DIR}/setup.log`)) run('setup.sh');
   },
   /** Clean state as run-all.sh makes it, then n8n and its stand-ins with the LLM answering after `delayMs`. */
