@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { chatWorkflowId } from '../src/domain/chat-workflow-id.js';
@@ -13,7 +12,7 @@ import { wahaWebhookHeaders } from '../src/webhook/hmac.js';
 import { stateQuery } from '../src/workflows/chat-workflow.js';
 import { startOpenAiStandIn } from '../test/support/openai-standin.js';
 import { createTestDatabase, ensurePostgresRunning } from '../test/support/postgres.js';
-import { startTemporal } from '../test/support/stack.js';
+import { freePort, startTemporal } from '../test/support/stack.js';
 import { startWahaStandIn } from '../test/support/waha-standin.js';
 import { temporalCli } from './support.js';
 
@@ -155,17 +154,6 @@ function spawnChatmem(entry: string, env: Record<string, string>) {
       await exited;
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function temporalServerPids(): number[] {

@@ -30,6 +30,19 @@ const say = (chat: string, body: string) => stack.post(variant('private-text-inc
 const repliedTo = (body: string) => stack.waha.sent.some((call) => call.text.startsWith(`Re: ${body} [`));
 const idle = (chat: string) => eventually(async () => (await stack.chatState('default', chat)).queueLength === 0 || undefined, `${chat} idle`);
 
+/** Says one message after another until the chat continues as new; returns the run that did. */
+async function talkUntilContinuedAsNew(chat: string, body: (i: number) => string): Promise<string> {
+  const handle = stack.client.workflow.getHandle(chatWorkflowId('default', chat));
+  let firstRun: string | undefined;
+  for (let i = 0; ; i++) {
+    await say(chat, body(i));
+    await eventually(() => repliedTo(body(i)), `long reply ${i}`);
+    firstRun ??= (await handle.describe()).runId;
+    if ((await handle.describe()).runId !== firstRun) return firstRun;
+    if (i > 100) throw new Error('no continue-as-new');
+  }
+}
+
 const only = new Set(process.argv.slice(2));
 const wanted = (name: string) => only.size === 0 || only.has(name);
 
@@ -52,16 +65,7 @@ try {
   if (wanted('continued-as-new') || wanted('after-continue-as-new')) {
     // A chat long enough to be summarized: the run that continued as new, and the one after.
     const long = '5521950000002@c.us';
-    const handle = stack.client.workflow.getHandle(chatWorkflowId('default', long));
-    let firstRun: string | undefined;
-    for (let i = 0; ; i++) {
-      const body = `mensagem ${i}: meu nome é Carla e quero saber do pedido número ${i}`;
-      await say(long, body);
-      await eventually(() => repliedTo(body), `long reply ${i}`);
-      firstRun ??= (await handle.describe()).runId;
-      if ((await handle.describe()).runId !== firstRun) break;
-      if (i > 100) throw new Error('no continue-as-new');
-    }
+    const firstRun = await talkUntilContinuedAsNew(long, (i) => `mensagem ${i}: meu nome é Carla e quero saber do pedido número ${i}`);
     await save('continued-as-new', long, firstRun);
     await say(long, 'e o pedido chega hoje?');
     await eventually(() => repliedTo('e o pedido chega hoje?'), 'reply after continue-as-new');
@@ -126,16 +130,7 @@ try {
   }
   if (wanted('one-task-continued-as-new')) {
     const chat = '5521950000008@c.us';
-    const handle = stack.client.workflow.getHandle(chatWorkflowId('default', chat));
-    let firstRun: string | undefined;
-    for (let i = 0; ; i++) {
-      const body = `pedido ${i}: meu nome é Davi e quero saber da entrega número ${i}`;
-      await say(chat, body);
-      await eventually(() => repliedTo(body), `one-task long reply ${i}`);
-      firstRun ??= (await handle.describe()).runId;
-      if ((await handle.describe()).runId !== firstRun) break;
-      if (i > 100) throw new Error('no continue-as-new');
-    }
+    const firstRun = await talkUntilContinuedAsNew(chat, (i) => `pedido ${i}: meu nome é Davi e quero saber da entrega número ${i}`);
     await save('one-task-continued-as-new', chat, firstRun);
   }
 } finally {

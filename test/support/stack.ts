@@ -206,7 +206,8 @@ export async function startStack(options: StackOptions) {
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
