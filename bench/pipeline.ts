@@ -219,7 +219,8 @@ async function groupIngestProbe(options: { groups: number; perSecond: number; se
 async function bigTableProbe(emptyTable: number[]) {
   if (!cm.db) throw new Error('--big-table measures PostgreSQL; it does not combine with --embedded');
   const fill = performance.now();
-  await cm.db.pool.query(`INSERT INTO sessions (waha_session, chat_id, is_group) SELECT 'default', 'filler' || g || '@c.us', false FROM generate_series(1, 10000) g ON CONFLICT DO NOTHING`);
+  await cm.db.pool.query(`INSERT INTO sessions (waha_session, chat_id, user_id, is_group, last_interaction_at)
+     SELECT 'default', 'filler' || g || '@c.us', 'filler' || g || '@c.us', false, now() FROM generate_series(1, 10000) g ON CONFLICT DO NOTHING`);
   await cm.db.pool.query(
     `INSERT INTO messages (session_id, waha_session, role, content, from_me, source, actor_id, wa_id, waha_message_id, created_at)
      SELECT s.id, 'default', CASE WHEN n % 2 = 0 THEN 'user' ELSE 'assistant' END, 'filler message ' || n || ' about orders and delivery times',
