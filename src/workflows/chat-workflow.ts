@@ -106,7 +106,7 @@ async function storeQueued(state: ChatState, learning: BatchedLearning, settings
 async function answer(state: ChatState, batch: InboundMessage[]): Promise<void> {
   const last = batch[batch.length - 1]!;
   try {
-    const reply = await replying.reply.executeWithOptions({ summary: `answer ${batch.length === 1 ? 'a message' : `${batch.length} messages`} from ${last.senderName ?? last.contactId}` }, [{
+    const reply = await replying.reply.executeWithOptions({ summary: `compose a reply to ${batch.length === 1 ? 'a message' : `${batch.length} messages`} from ${last.senderName ?? last.contactId} and send it through WAHA` }, [{
       session: last.session,
       chatId: last.chatId,
       isGroupChat: last.isGroupChat,
