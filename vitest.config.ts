@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Known intermittent faults run on their own (`npm run test:faults`), never in `npm test`.
+    exclude: process.env.CHATMEM_FAULTS ? ['**/node_modules/**'] : ['**/node_modules/**', 'test/faults/**'],
     globalSetup: ['test/support/global-setup.ts'],
     // Each workflow test file runs its own Temporal dev server and worker: two at a time fit 2 cores.
     maxWorkers: 2,
