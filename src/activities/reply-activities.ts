@@ -5,8 +5,8 @@ import type { WahaClient } from '../clients/waha-client.js';
 import { assembleContext } from '../domain/context.js';
 import type { SentMessageId } from '../domain/waha-send-result.js';
 import type { LongTermMemory } from '../stores/vector/long-term-memory.js';
-import type { MemoryDeps } from './memory-activities.js';
 import { stageTimer } from '../observability/metrics.js';
+import type { MemoryDeps } from './memory-activities.js';
 import { failPermanentlyOnRefusal } from './permanent-failure.js';
 import { recallEarlierMessages } from './recall-earlier-messages.js';
 
@@ -46,11 +46,45 @@ export interface SendReplyRequest {
 }
 
 /**
- * One activity per call to an outside service. Each also does the database step that
- * belongs to it, so a reply costs the workflow two activity round trips.
+ * The reply's steps. `reply` runs them all as one local activity (the current workflow);
+ * `composeReply` and `sendReply` are the two activities runs begun before it still call.
  */
 export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }: ReplyDeps) {
   const stage = stageTimer(metrics);
+
+  async function composeNew(request: ComposeReplyRequest): Promise<ComposedReply> {
+    const chat = { session: request.session, chatId: request.chatId };
+    const query = request.answering.map((message) => message.body ?? '').join('\n');
+    const [window, { summary }, queryVector] = await Promise.all([
+      stm.lastMessages(chat, settings.stmWindow),
+      stm.currentSummary(chat),
+      query.trim() ? ltm.embedQuery(query) : Promise.resolve(null),
+    ]);
+    const inPrompt = new Set(window.map((line) => line.messageId).filter((id): id is string => !!id));
+    const [memories, knowledge] = await Promise.all([
+      recallEarlierMessages(
+        { stm, ltm },
+        { chat, isGroupChat: request.isGroupChat, query, queryVector, mode: settings.recall, limit: settings.ltmTopK, shownMessageIds: inPrompt },
+      ),
+      queryVector ? ltm.relevantFacts(request.ltmIds, queryVector, settings.knowledgeTopK) : [],
+    ]);
+    const context = assembleContext({
+      systemPrompt: settings.systemPrompt,
+      isGroupChat: request.isGroupChat,
+      summary,
+      knowledge,
+      memories,
+      window,
+      mustKeep: request.answering.length,
+      budgetTokens: settings.contextTokenBudget,
+      countTokens,
+    });
+    const { text } = await failPermanentlyOnRefusal(() => llm.complete(context.messages));
+    const last = request.answering[request.answering.length - 1]!;
+    const rowId = await stm.recordReply({ ...chat, text, meId: request.meId, inReplyTo: last.messageId, claimToken: request.claimToken, at: Date.now() });
+    return { rowId, text, promptTokens: context.tokens, replyTokens: countTokens(text) };
+  }
+
   const activities = {
     /**
      * Summary + knowledge + recalled memories + recent transcript under the token budget →
@@ -58,38 +92,7 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
      */
     async composeReply(request: ComposeReplyRequest): Promise<ComposedReply> {
       const earlier = await stm.findReply(request.claimToken);
-      if (earlier) return { rowId: earlier.rowId, text: earlier.text, promptTokens: 0, replyTokens: countTokens(earlier.text) };
-
-      const chat = { session: request.session, chatId: request.chatId };
-      const query = request.answering.map((message) => message.body ?? '').join('\n');
-      const [window, { summary }, queryVector] = await Promise.all([
-        stm.lastMessages(chat, settings.stmWindow),
-        stm.currentSummary(chat),
-        query.trim() ? ltm.embedQuery(query) : Promise.resolve(null),
-      ]);
-      const inPrompt = new Set(window.map((line) => line.messageId).filter((id): id is string => !!id));
-      const [memories, knowledge] = await Promise.all([
-        recallEarlierMessages(
-          { stm, ltm },
-          { chat, isGroupChat: request.isGroupChat, query, queryVector, mode: settings.recall, limit: settings.ltmTopK, shownMessageIds: inPrompt },
-        ),
-        queryVector ? ltm.relevantFacts(request.ltmIds, queryVector, settings.knowledgeTopK) : [],
-      ]);
-      const context = assembleContext({
-        systemPrompt: settings.systemPrompt,
-        isGroupChat: request.isGroupChat,
-        summary,
-        knowledge,
-        memories,
-        window,
-        mustKeep: request.answering.length,
-        budgetTokens: settings.contextTokenBudget,
-        countTokens,
-      });
-      const { text } = await failPermanentlyOnRefusal(() => llm.complete(context.messages));
-      const last = request.answering[request.answering.length - 1]!;
-      const rowId = await stm.recordReply({ ...chat, text, meId: request.meId, inReplyTo: last.messageId, claimToken: request.claimToken, at: Date.now() });
-      return { rowId, text, promptTokens: context.tokens, replyTokens: countTokens(text) };
+      return earlier ? { ...earlier, promptTokens: 0, replyTokens: countTokens(earlier.text) } : composeNew(request);
     },
 
     /**
@@ -115,9 +118,9 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
      * retry after the send was recorded returns it instead of sending again.
      */
     async reply(request: ReplyRequest): Promise<DeliveredReply> {
-      const sent = await stm.findSentReply(request.claimToken);
-      if (sent) return { ...sent, replyTokens: countTokens(sent.text), recorded: true };
-      const composed = await stage('composeReply', () => activities.composeReply(request));
+      const earlier = await stm.findClaimedReply(request.claimToken);
+      if (earlier?.sent) return { rowId: earlier.rowId, text: earlier.text, ...earlier.sent, replyTokens: countTokens(earlier.text), recorded: true };
+      const composed = earlier ? { ...earlier, replyTokens: countTokens(earlier.text) } : await stage('composeReply', () => composeNew(request));
       const delivered = await stage('sendReply', () =>
         activities.sendReply({ rowId: composed.rowId, session: request.session, chatId: request.replyChatId, text: composed.text, replyTo: request.replyTo }),
       );

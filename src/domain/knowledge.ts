@@ -6,7 +6,8 @@ export const KNOWLEDGE_PROMPT_MARKER = '[chatmem:knowledge]';
 export const KNOWLEDGE_SYSTEM_PROMPT = `${KNOWLEDGE_PROMPT_MARKER}
 You maintain durable facts about one WhatsApp user: name, preferences, important dates,
 places, commitments. You get the facts already stored (with ids) and the user's new message
-("message"), or several of them, oldest first ("messages"): a later one wins. Answer with JSON only: {"operations": [...]}, where each operation is one of
+("message"), or several of them, oldest first ("messages"): a later one wins. Answer with
+JSON only: {"operations": [...]}, where each operation is one of
   {"op": "add", "fact": "<topic>: <value>"}
   {"op": "replace", "id": "<id of the stored fact>", "fact": "<topic>: <value>"}
   {"op": "delete", "id": "<id of a stored fact the message contradicts>"}

@@ -120,7 +120,7 @@ async function answer(state: ChatState, batch: InboundMessage[]): Promise<void> 
     }]);
     state.addTokens(reply.replyTokens);
     state.recordReplySent(reply.waId, reply.text, Date.now());
-    if (!reply.recorded) await memory.markReplySent.executeWithOptions({ summary: 'record the WhatsApp id of the sent reply' }, [reply.rowId, reply]);
+    if (!reply.recorded) await memory.markReplySent.executeWithOptions({ summary: 'record the WhatsApp id of the sent reply' }, [reply.rowId, { messageId: reply.messageId, waId: reply.waId }]);
   } catch (error) {
     state.recordReplyFailure();
     log.error('no reply: the model call or WAHA sendText failed', { messageId: last.messageId, error: describeError(error) });

@@ -229,22 +229,19 @@ export class StmRepository {
 
   /** The reply an earlier attempt of the same handling stored, if any. */
   async findReply(claimToken: string): Promise<{ rowId: string; text: string } | null> {
-    const { rows } = await this.db.query<{ id: string; content: string }>(
-      "SELECT id, content FROM messages WHERE claim_token = $1 AND role = 'assistant'",
-      [claimToken],
-    );
-    const row = rows[0];
-    return row ? { rowId: String(row.id), text: row.content } : null;
+    const claimed = await this.findClaimedReply(claimToken);
+    return claimed ? { rowId: claimed.rowId, text: claimed.text } : null;
   }
 
-  /** The same reply once it was sent and its WhatsApp id recorded; null before. */
-  async findSentReply(claimToken: string): Promise<({ rowId: string; text: string } & SentMessageId) | null> {
-    const { rows } = await this.db.query<{ id: string; content: string; waha_message_id: string; wa_id: string }>(
-      "SELECT id, content, waha_message_id, wa_id FROM messages WHERE claim_token = $1 AND role = 'assistant' AND wa_id IS NOT NULL AND waha_message_id IS NOT NULL",
+  /** The same, with its WhatsApp id once an attempt sent it and recorded that (else `sent` is null). */
+  async findClaimedReply(claimToken: string): Promise<{ rowId: string; text: string; sent: SentMessageId | null } | null> {
+    const { rows } = await this.db.query<{ id: string; content: string; waha_message_id: string | null; wa_id: string | null }>(
+      "SELECT id, content, waha_message_id, wa_id FROM messages WHERE claim_token = $1 AND role = 'assistant'",
       [claimToken],
     );
     const row = rows[0];
-    return row ? { rowId: String(row.id), text: row.content, messageId: row.waha_message_id, waId: row.wa_id } : null;
+    if (!row) return null;
+    return { rowId: String(row.id), text: row.content, sent: row.waha_message_id && row.wa_id ? { messageId: row.waha_message_id, waId: row.wa_id } : null };
   }
 
   /** Stores our reply before it is sent, so the transcript never misses what the bot said. */
