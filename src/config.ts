@@ -19,6 +19,10 @@ export interface Config {
   temporal: { address: string; namespace: string; taskQueue: string; embedded: boolean; devPort: number; uiPort: number };
   /** null: PGlite in `<dataDir>/pglite`, pgvector included. */
   databaseUrl: string | null;
+  /** Connections each worker process opens to DATABASE_URL. */
+  databasePoolSize: number;
+  /** Chats a worker process answers at the same time (each waits on its model call). */
+  maxConcurrentReplies: number;
   /** No OPENAI_API_KEY and no OPENAI_BASE_URL: a local deterministic model answers. */
   offline: boolean;
   openai: { apiKey: string; baseUrl: string | null; chatModel: string; timeoutMs: number };
@@ -86,6 +90,8 @@ export function loadConfig(env: Env = process.env): Config {
       uiPort: read.integer('TEMPORAL_UI_PORT', 8233, 1, 65535),
     },
     databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: read.integer('DATABASE_POOL_SIZE', 20, 1, 1000),
+    maxConcurrentReplies: read.integer('MAX_CONCURRENT_REPLIES', 200, 2, 10_000),
     offline: !openaiKey && !openaiBaseUrl,
     openai: {
       apiKey: openaiKey ?? 'not-needed',

@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './activities/index.js';
 import { createEmbedder, type Embedder } from './clients/embedder.js';
 import { createLocalEmbedder } from './clients/local-embedder.js';
+import { withRecentEmbeddings } from './clients/recent-embeddings.js';
 import { resolveEmbeddingModel } from './embedded/embedding-model.js';
 import { createLlmClient } from './clients/llm-client.js';
 import { createWahaClient } from './clients/waha-client.js';
@@ -17,16 +18,16 @@ import { openVectorStore } from './stores/vector/open-vector-store.js';
 
 /** DATABASE_URL's PostgreSQL, or PGlite in the data folder when none is configured. */
 export function openDatabase(config: Config): Promise<Database> {
-  return config.databaseUrl ? Promise.resolve(openPostgresDatabase(config.databaseUrl)) : openPgliteDatabase(`${config.dataDir}/pglite`);
+  return config.databaseUrl ? Promise.resolve(openPostgresDatabase(config.databaseUrl, config.databasePoolSize)) : openPgliteDatabase(`${config.dataDir}/pglite`);
 }
 
 /** The local model (installed into .tools/ on first use) or an OpenAI-compatible endpoint. */
 async function openEmbedder(config: Config): Promise<Embedder & { close?(): Promise<void> }> {
   const { embeddings } = config;
   if (embeddings.provider === 'local') {
-    return createLocalEmbedder({ modelDir: resolveEmbeddingModel(process.env, (line) => console.log(`chatmem: ${line}`)), threads: embeddings.localThreads });
+    return withRecentEmbeddings(await createLocalEmbedder({ modelDir: resolveEmbeddingModel(process.env, (line) => console.log(`chatmem: ${line}`)), threads: embeddings.localThreads }));
   }
-  return createEmbedder({ apiKey: embeddings.apiKey, baseUrl: embeddings.baseUrl, model: embeddings.model, dimensions: embeddings.dimensions, timeoutMs: config.openai.timeoutMs });
+  return withRecentEmbeddings(createEmbedder({ apiKey: embeddings.apiKey, baseUrl: embeddings.baseUrl, model: embeddings.model, dimensions: embeddings.dimensions, timeoutMs: config.openai.timeoutMs }));
 }
 
 /** The I/O the activities need, built from config; databases are migrated on the way. */

@@ -23,6 +23,8 @@ export interface ChatWorkerOptions {
   metrics?: Metrics;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** MAX_CONCURRENT_REPLIES. */
+  maxConcurrentReplies: number;
 }
 
 export function createChatWorker(options: ChatWorkerOptions): Promise<Worker> {
@@ -32,6 +34,11 @@ export function createChatWorker(options: ChatWorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     activities: options.metrics ? timeActivities(createActivities(options.deps), options.metrics) : createActivities(options.deps),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // A reply runs as local activities inside its chat's workflow task, so a task slot is held
+    // for as long as the model takes: the SDK's 40 slots would cap a slow model at 40 chats
+    // answered at once. Each slot waits on I/O, not on the CPU.
+    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentReplies,
+    maxConcurrentLocalActivityExecutions: options.maxConcurrentReplies,
   });
 }
 
@@ -48,7 +55,7 @@ export async function bootWorker(config: Config, logger: Logger) {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const added = await registerSearchAttributes(connection, config.temporal.namespace);
   if (added.length) logger.info({ added }, 'registered search attributes');
-  const worker = await createChatWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps, metrics });
+  const worker = await createChatWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps, metrics, maxConcurrentReplies: config.maxConcurrentReplies });
   return {
     metrics,
     deps,

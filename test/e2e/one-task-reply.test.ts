@@ -87,4 +87,19 @@ describe('the reply path', () => {
     expect(learningSteps).toBeLessThan(5);
     expect(await stack.deps.ltm.store.count('longterm_memory', { chatId: chat })).toBe(9);
   });
+
+  it('answers many chats at once while the model is slow: no chat waits for another chat’s model call', async () => {
+    // More chats than the SDK's default 40 workflow task slots, each held inside its model call.
+    const chats = Array.from({ length: 50 }, (_, i) => `55219444${String(i).padStart(5, '0')}@c.us`);
+    const asking = (chat: string) => `slow model question from ${chat}`;
+    const slow = stack.openai.hold((lastUser) => lastUser.includes('slow model question'));
+    await Promise.all(chats.map((chat) => say(chat, asking(chat))));
+    const inFlight = () => new Set(stack.openai.replyPrompts().flatMap((prompt) => chats.filter((chat) => JSON.stringify(prompt.messages).includes(asking(chat)))));
+    try {
+      await eventually(() => inFlight().size === chats.length, 'every chat’s model call to be in flight at once', 45_000);
+    } finally {
+      slow.release();
+    }
+    for (const chat of chats) await stack.replyTo(asking(chat));
+  });
 });

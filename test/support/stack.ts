@@ -116,6 +116,7 @@ export async function startStack(options: StackOptions) {
       taskQueue,
       deps,
       metrics,
+      maxConcurrentReplies: config.maxConcurrentReplies,
       ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : {}),
     });
     const workerRun = worker.run();
