@@ -16,7 +16,6 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 let sequence = 0;
-const say = (chat: string, body: string) => stack.post(variant('private-text-incoming.json', { chat, waId: `DT${sequence++}`, body }));
 const typedOnPhone = (chat: string, body: string) => {
   const event = variant('private-fromme-app.json', { chat, waId: `PHONE${sequence++}`, body });
   return stack.post(event);
@@ -31,9 +30,9 @@ const idle = (chat: string) =>
 describe('debounce', () => {
   it('answers user messages that arrive close together once, with all of them in the prompt', async () => {
     const chat = '5521944440001@c.us';
-    await say(chat, 'oi');
-    await say(chat, 'queria encomendar um bolo');
-    await say(chat, 'para sábado, 20 pessoas');
+    await stack.say(chat, 'oi');
+    await stack.say(chat, 'queria encomendar um bolo');
+    await stack.say(chat, 'para sábado, 20 pessoas');
     await eventually(() => sentTo(chat).length === 1, 'one reply');
     const prompt = stack.openai.replyPrompts().find((r) => r.messages.at(-1)?.content === 'para sábado, 20 pessoas')!;
     expect(prompt.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['oi', 'queria encomendar um bolo', 'para sábado, 20 pessoas']);
@@ -41,7 +40,7 @@ describe('debounce', () => {
 
     // A message after the window closes gets a reply of its own.
     await idle(chat);
-    await say(chat, 'pode ser de chocolate?');
+    await stack.say(chat, 'pode ser de chocolate?');
     await eventually(() => sentTo(chat).length === 2, 'a second reply');
     expect(sentTo(chat)[1]!.text).toContain('pode ser de chocolate?');
   });
@@ -50,12 +49,12 @@ describe('debounce', () => {
 describe('human takeover', () => {
   it('a message typed on the bot’s phone pauses the bot; user messages are stored and remembered, not answered, until the pause ends', async () => {
     const chat = '5521944440002@c.us';
-    await say(chat, 'olá, tem pão?');
+    await stack.say(chat, 'olá, tem pão?');
     await eventually(() => sentTo(chat).length === 1, 'the bot answers before the takeover');
 
     await typedOnPhone(chat, 'Oi! Aqui é a Dona Lúcia, eu mesma te atendo.');
     await eventually(async () => (await stack.chatState('default', chat)).pausedUntil !== null || undefined, 'the pause');
-    await say(chat, 'que bom, Dona Lúcia! quero 10 pães');
+    await stack.say(chat, 'que bom, Dona Lúcia! quero 10 pães');
     const state = await eventually(async () => {
       const s = await stack.chatState('default', chat);
       return s.messagesSeen === 3 && s.queueLength === 0 ? s : undefined;
@@ -67,7 +66,7 @@ describe('human takeover', () => {
 
     // Once the pause is over, the bot answers again.
     await new Promise((resolve) => setTimeout(resolve, TAKEOVER_MS));
-    await say(chat, 'e amanhã, vocês abrem?');
+    await stack.say(chat, 'e amanhã, vocês abrem?');
     await eventually(() => sentTo(chat).length === 2, 'the bot answers after the pause');
     expect(sentTo(chat)[1]!.text).toContain('e amanhã, vocês abrem?');
   });
@@ -75,24 +74,24 @@ describe('human takeover', () => {
   it('the resume signal ends the pause early', async () => {
     const chat = '5521944440003@c.us';
     await typedOnPhone(chat, 'Aqui é o Paulo.');
-    await say(chat, 'oi Paulo');
+    await stack.say(chat, 'oi Paulo');
     await eventually(async () => (await stack.chatState('default', chat)).messagesSeen === 2 || undefined, 'both stored');
     await idle(chat);
     expect(sentTo(chat)).toHaveLength(0);
 
     await stack.client.workflow.getHandle(chatWorkflowId('default', chat)).signal(resumeSignal);
     await eventually(async () => (await stack.chatState('default', chat)).pausedUntil === null || undefined, 'resumed');
-    await say(chat, 'ainda tem croissant?');
+    await stack.say(chat, 'ainda tem croissant?');
     await eventually(() => sentTo(chat).length === 1, 'the bot answers after resume');
   });
 
   it('the echo of the bot’s own reply never pauses it', async () => {
     const chat = '5521944440004@c.us';
-    await say(chat, 'primeira');
+    await stack.say(chat, 'primeira');
     await eventually(() => sentTo(chat).length === 1 && stack.waha.echoStatuses.length > 0, 'reply and its echo');
     await idle(chat);
     expect((await stack.chatState('default', chat)).pausedUntil).toBeNull();
-    await say(chat, 'segunda');
+    await stack.say(chat, 'segunda');
     await eventually(() => sentTo(chat).length === 2, 'second reply');
   });
 });

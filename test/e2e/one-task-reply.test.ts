@@ -2,7 +2,6 @@ import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { KNOWLEDGE_PROMPT_MARKER } from '../../src/domain/knowledge.js';
-import { variant } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
@@ -14,8 +13,6 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
-let sequence = 0;
-const say = (chat: string, body: string) => stack.post(variant('private-text-incoming.json', { chat, waId: `ONE${sequence++}`, body }));
 
 async function historyOf(chat: string): Promise<HistoryEvent[]> {
   return (await stack.client.workflow.getHandle(chatWorkflowId('default', chat)).fetchHistory()).events ?? [];
@@ -37,7 +34,7 @@ describe('the reply path', () => {
   it('costs one workflow task per answered message: stored, composed and sent inside the task the message woke', async () => {
     const chat = '5521933330001@c.us';
     for (const body of ['bom dia', 'vocês abrem no domingo?', 'e no feriado?']) {
-      await say(chat, body);
+      await stack.say(chat, body);
       await stack.replyTo(body);
     }
     // The reply's marker is written when the task completes, just after WAHA got the reply.
@@ -61,10 +58,10 @@ describe('the reply path', () => {
     const chat = '5521933330002@c.us';
     // Fact extraction stalls: replies must go on, and the backlog must show.
     const gate = stack.openai.hold((_, messages) => messages[0]?.content.startsWith(KNOWLEDGE_PROMPT_MARKER) ?? false);
-    await say(chat, 'my name is Helena');
+    await stack.say(chat, 'my name is Helena');
     await stack.replyTo('my name is Helena');
     const bodies = Array.from({ length: 8 }, (_, i) => (i === 7 ? 'and I live in Porto' : `mensagem ${i} do pedido`));
-    await Promise.all(bodies.map((body) => say(chat, body)));
+    await Promise.all(bodies.map((body) => stack.say(chat, body)));
     for (const body of bodies) await stack.replyTo(body);
 
     const waiting = await stack.chatState('default', chat);
@@ -93,7 +90,7 @@ describe('the reply path', () => {
     const chats = Array.from({ length: 50 }, (_, i) => `55219444${String(i).padStart(5, '0')}@c.us`);
     const asking = (chat: string) => `slow model question from ${chat}`;
     const slow = stack.openai.hold((lastUser) => lastUser.includes('slow model question'));
-    await Promise.all(chats.map((chat) => say(chat, asking(chat))));
+    await Promise.all(chats.map((chat) => stack.say(chat, asking(chat))));
     const inFlight = () => new Set(stack.openai.replyPrompts().flatMap((prompt) => chats.filter((chat) => JSON.stringify(prompt.messages).includes(asking(chat)))));
     try {
       await eventually(() => inFlight().size === chats.length, 'every chat’s model call to be in flight at once', 45_000);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { variant } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
@@ -18,17 +17,15 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
-let sequence = 0;
-const say = (chat: string, body: string) => stack.post(variant('private-text-incoming.json', { chat, waId: `BURST${sequence++}`, body }));
 
 describe('a burst behind a slow reply', () => {
   it('loses nothing when more than a hundred messages wait behind a slow reply (Temporal fails a task that long buffered signals)', { timeout: 120_000 }, async () => {
     const chat = '5521933330003@c.us';
     const gate = stack.openai.hold((lastUser) => lastUser === 'primeira, a lenta');
-    await say(chat, 'primeira, a lenta');
+    await stack.say(chat, 'primeira, a lenta');
     await eventually(() => stack.openai.replyPrompts().some((r) => r.messages.at(-1)?.content === 'primeira, a lenta'), 'the slow reply to start');
     const bodies = Array.from({ length: 150 }, (_, i) => `fila ${i}`);
-    for (let start = 0; start < bodies.length; start += 25) await Promise.all(bodies.slice(start, start + 25).map((body) => say(chat, body)));
+    for (let start = 0; start < bodies.length; start += 25) await Promise.all(bodies.slice(start, start + 25).map((body) => stack.say(chat, body)));
     gate.release();
     await eventually(() => bodies.every((body) => stack.waha.sent.some((call) => call.text.startsWith(`Re: ${body} [`))), 'every queued message answered', 90_000);
 

@@ -19,6 +19,7 @@ import { stateQuery } from '../../src/workflows/chat-workflow.js';
 import { createChatWorker } from '../../src/worker.js';
 import { startOpenAiStandIn } from './openai-standin.js';
 import { createTestDatabase } from './postgres.js';
+import { variant } from './fixtures.js';
 import { eventually } from './http.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import { startWahaStandIn, type Engine } from './waha-standin.js';
@@ -151,6 +152,12 @@ export async function startStack(options: StackOptions) {
     return { status: response.status, body: (await response.json().catch(() => null)) as any };
   }
 
+  let said = 0;
+  /** A private text message from the chat's contact, each with a WhatsApp id of its own. */
+  function say(chat: string, body: string) {
+    return post(variant('private-text-incoming.json', { chat, waId: `SAID${said++}`, body }));
+  }
+
   async function chatState(session: string, chatId: string) {
     return client.workflow.getHandle(chatWorkflowId(session, chatId)).query(stateQuery);
   }
@@ -190,6 +197,7 @@ export async function startStack(options: StackOptions) {
       waha.setWebhookUrl(webhookUrl());
     },
     post,
+    say,
     chatState,
     replyTo,
     rows,
