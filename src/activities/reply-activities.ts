@@ -1,4 +1,4 @@
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type { LlmClient } from '../clients/llm-client.js';
 import { countTokens } from '../clients/tokenizer.js';
 import type { WahaClient } from '../clients/waha-client.js';
@@ -85,6 +85,38 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
     return { rowId, text, promptTokens: context.tokens, replyTokens: countTokens(text) };
   }
 
+  /**
+   * Sends the reply, unless an earlier attempt that may have reached WAHA did: WAHA has no
+   * idempotency key, so such a retry first looks for the reply among the chat's messages.
+   */
+  async function deliver(request: SendReplyRequest, earlierAttempt: { sinceMs: number } | null): Promise<SentMessageId & { recorded: boolean }> {
+    const sent = (earlierAttempt && (await findEarlierSend(request, earlierAttempt.sinceMs))) || (await failPermanentlyOnRefusal(() =>
+      waha.sendText({ session: request.session, chatId: request.chatId, text: request.text, replyTo: request.replyTo }),
+    ));
+    try {
+      await stm.markReplySent(request.rowId, sent);
+      return { ...sent, recorded: true };
+    } catch (error) {
+      log.warn('reply sent, its WhatsApp id not yet recorded', { rowId: request.rowId, error: String(error) });
+      return { ...sent, recorded: false };
+    }
+  }
+
+  async function findEarlierSend(request: SendReplyRequest, sinceMs: number): Promise<SentMessageId | null> {
+    const candidates = await waha.findSentText({ session: request.session, chatId: request.chatId, text: request.text, sinceMs });
+    if (candidates === null) {
+      metrics?.sendChecks.inc({ outcome: 'unverifiable' });
+      log.warn('WAHA cannot list the chat messages: the reply is sent again, and the person may see it twice', { rowId: request.rowId });
+      return null;
+    }
+    const taken = await stm.idsOfOtherReplies(request.session, candidates.map((sent) => sent.waId), request.rowId);
+    // Oldest first: if an attempt sent it twice already, the first is the one the person read first.
+    const found = candidates.filter((sent) => !taken.has(sent.waId)).at(-1) ?? null;
+    metrics?.sendChecks.inc({ outcome: found ? 'found' : 'not_found' });
+    if (found) log.info('an earlier attempt had sent the reply; it is recorded, not sent again', { rowId: request.rowId, messageId: found.messageId });
+    return found;
+  }
+
   const activities = {
     /**
      * Summary + knowledge + recalled memories + recent transcript under the token budget →
@@ -100,16 +132,9 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
      * must not fail the activity: a retry would send the reply a second time.
      */
     async sendReply(request: SendReplyRequest): Promise<SentMessageId & { recorded: boolean }> {
-      const sent = await failPermanentlyOnRefusal(() =>
-        waha.sendText({ session: request.session, chatId: request.chatId, text: request.text, replyTo: request.replyTo }),
-      );
-      try {
-        await stm.markReplySent(request.rowId, sent);
-        return { ...sent, recorded: true };
-      } catch (error) {
-        log.warn('reply sent, its WhatsApp id not yet recorded', { rowId: request.rowId, error: String(error) });
-        return { ...sent, recorded: false };
-      }
+      const info = Context.current().info;
+      // The reply was stored before this activity was first scheduled; any earlier attempt sent after that.
+      return deliver(request, info.attempt > 1 ? { sinceMs: info.scheduledTimestampMs } : null);
     },
 
     /**
@@ -121,8 +146,12 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
       const earlier = await stm.findClaimedReply(request.claimToken);
       if (earlier?.sent) return { rowId: earlier.rowId, text: earlier.text, ...earlier.sent, replyTokens: countTokens(earlier.text), recorded: true };
       const composed = earlier ? { ...earlier, replyTokens: countTokens(earlier.text) } : await stage('composeReply', () => composeNew(request));
+      // A stored, unsent reply means an earlier attempt got as far as sending: it may have reached WAHA.
       const delivered = await stage('sendReply', () =>
-        activities.sendReply({ rowId: composed.rowId, session: request.session, chatId: request.replyChatId, text: composed.text, replyTo: request.replyTo }),
+        deliver(
+          { rowId: composed.rowId, session: request.session, chatId: request.replyChatId, text: composed.text, replyTo: request.replyTo },
+          earlier ? { sinceMs: earlier.storedAt } : null,
+        ),
       );
       return { rowId: composed.rowId, text: composed.text, replyTokens: composed.replyTokens, ...delivered };
     },

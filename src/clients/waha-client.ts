@@ -8,27 +8,48 @@ export interface SendTextRequest {
   replyTo?: string;
 }
 
+export interface SentTextQuery {
+  session: string;
+  chatId: string;
+  text: string;
+  /** Milliseconds since the epoch: only messages sent at or after this are looked at. */
+  sinceMs: number;
+}
+
 export interface WahaClient {
   sendText(request: SendTextRequest): Promise<SentMessageId>;
+  /**
+   * The bot's messages in a chat with exactly this text since `sinceMs`, newest first, from
+   * WAHA's chat messages API; null when this WAHA cannot list the chat's messages (e.g. a
+   * NOWEB session without its store), so whether a message went out cannot be checked.
+   */
+  findSentText(query: SentTextQuery): Promise<SentMessageId[] | null>;
 }
+
+/** Messages looked at when checking whether a send went out: the bot's own, in one chat, since the send began. */
+const SENT_LOOKUP_LIMIT = 50;
+/** WAHA stamps messages with its own clock (seconds); this covers a skew between the two hosts. */
+const CLOCK_SKEW_SECONDS = 120;
+/** Answers that say this WAHA has no message list for the chat, which asking again will not change. */
+const NO_MESSAGE_LIST = new Set([400, 404, 405, 501]);
 
 /** WAHA's send API (`X-Api-Key` auth), reading the sent id from all three engines' answers. */
 export function createWahaClient(options: { baseUrl: string; apiKey: string | null; timeoutMs?: number }): WahaClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
 
-  async function post(path: string, body: Record<string, unknown>): Promise<unknown> {
+  async function call(method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<unknown> {
     const response = await fetch(`${options.baseUrl}${path}`, {
-      method: 'POST',
+      method,
       headers: {
-        'content-type': 'application/json',
+        ...(body ? { 'content-type': 'application/json' } : {}),
         accept: 'application/json',
         ...(options.apiKey ? { 'x-api-key': options.apiKey } : {}),
       },
-      body: JSON.stringify(body),
+      ...(body ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
-    if (!response.ok) throw new HttpStatusError('WAHA', response.status, `${path}: ${text}`);
+    if (!response.ok) throw new HttpStatusError('WAHA', response.status, `${path.split('?')[0]}: ${text}`);
     if (!text) return null;
     try {
       return JSON.parse(text);
@@ -39,7 +60,7 @@ export function createWahaClient(options: { baseUrl: string; apiKey: string | nu
 
   return {
     async sendText({ session, chatId, text, replyTo }) {
-      const answer = await post('/api/sendText', {
+      const answer = await call('POST', '/api/sendText', {
         session,
         chatId,
         text,
@@ -49,6 +70,27 @@ export function createWahaClient(options: { baseUrl: string; apiKey: string | nu
       const sent = sentMessageIdFrom(answer, chatId);
       if (!sent) throw new Error(`WAHA sendText answered without a message id: ${JSON.stringify(answer).slice(0, 300)}`);
       return sent;
+    },
+
+    async findSentText({ session, chatId, text, sinceMs }) {
+      const query = new URLSearchParams({
+        limit: String(SENT_LOOKUP_LIMIT),
+        downloadMedia: 'false',
+        'filter.fromMe': 'true',
+        'filter.timestamp.gte': String(Math.floor(sinceMs / 1000) - CLOCK_SKEW_SECONDS),
+      });
+      let answer: unknown;
+      try {
+        answer = await call('GET', `/api/${encodeURIComponent(session)}/chats/${encodeURIComponent(chatId)}/messages?${query}`);
+      } catch (error) {
+        if (error instanceof HttpStatusError && NO_MESSAGE_LIST.has(error.status)) return null;
+        throw error;
+      }
+      if (!Array.isArray(answer)) throw new Error(`WAHA's chat messages answer is not a list: ${JSON.stringify(answer).slice(0, 300)}`);
+      return answer
+        .filter((message) => message && message.fromMe === true && typeof message.body === 'string' && message.body.trim() === text.trim())
+        .map((message) => sentMessageIdFrom(message, chatId))
+        .filter((sent): sent is SentMessageId => sent !== null);
     },
   };
 }

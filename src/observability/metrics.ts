@@ -26,6 +26,12 @@ export function createMetrics() {
       labelNames: ['code'] as const,
       registers: [registry],
     }),
+    sendChecks: new Counter({
+      name: 'chatmem_send_checks_total',
+      help: "Retried sends checked against WAHA's chat messages first: found (the earlier attempt had sent it; not sent again), not_found (sent), unverifiable (this WAHA cannot list messages; sent, possibly twice)",
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     llmTokens: new Counter({
       name: 'chatmem_llm_tokens_total',
       help: 'Tokens the model reported, by model and kind (prompt, completion)',

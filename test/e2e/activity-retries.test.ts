@@ -9,7 +9,7 @@ import { StmRepository } from '../../src/stores/sql/stm-repository.js';
 import { LongTermMemory } from '../../src/stores/vector/long-term-memory.js';
 import { openPgliteVectorStore } from '../../src/stores/vector/pglite.js';
 import type { VectorStore } from '../../src/stores/vector/vector-store.js';
-import { runActivity, TEST_ACTIVITY_SETTINGS } from '../support/activities.js';
+import { retryActivity, runActivity, TEST_ACTIVITY_SETTINGS } from '../support/activities.js';
 import { fixture } from '../support/fixtures.js';
 import { startOpenAiStandIn, type OpenAiStandIn } from '../support/openai-standin.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -94,4 +94,51 @@ describe('activities retried with the same arguments', () => {
     await run(activities.markReplySent, String(id), sent);
     expect((await db.pool.query('SELECT wa_id FROM messages WHERE id = $1', [id])).rows[0].wa_id).toBe(sent.waId);
   });
+
+  it('sendReply: a retry after WAHA sent the reply but its answer was lost finds it and does not send again', async () => {
+    const rowId = await storedReply('reply-lost-answer', 'sent once, answer lost');
+    waha.loseNextAnswer();
+    await expect(run(activities.sendReply, { rowId, session: 'default', chatId: chat.chatId, text: 'sent once, answer lost' })).rejects.toThrow();
+    expect(sendsOf('sent once, answer lost')).toHaveLength(1);
+
+    const retried = await retryActivity(activities.sendReply, { rowId, session: 'default', chatId: chat.chatId, text: 'sent once, answer lost' });
+    expect(sendsOf('sent once, answer lost')).toHaveLength(1);
+    expect(retried.messageId).toBe(sendsOf('sent once, answer lost')[0]!.sentId);
+    expect(await waIdOf(rowId)).toBe(retried.waId);
+  });
+
+  it('sendReply: an earlier reply with the same text is not taken for the lost send', async () => {
+    const first = await storedReply('reply-same-1', 'same words');
+    await run(activities.sendReply, { rowId: first, session: 'default', chatId: chat.chatId, text: 'same words' });
+    const second = await storedReply('reply-same-2', 'same words');
+    // The first attempt of the second reply failed before WAHA sent anything.
+    waha.failNext(502);
+    await expect(run(activities.sendReply, { rowId: second, session: 'default', chatId: chat.chatId, text: 'same words' })).rejects.toThrow();
+    const retried = await retryActivity(activities.sendReply, { rowId: second, session: 'default', chatId: chat.chatId, text: 'same words' });
+    expect(sendsOf('same words')).toHaveLength(2);
+    expect(retried.waId).not.toBe(await waIdOf(first));
+    expect(await waIdOf(second)).toBe(retried.waId);
+  });
+
+  it('sendReply: where WAHA cannot list the chat messages, a retry sends again rather than drop the reply', async () => {
+    const rowId = await storedReply('reply-unverifiable', 'cannot be checked');
+    waha.loseNextAnswer();
+    waha.failMessageList(404);
+    try {
+      await expect(run(activities.sendReply, { rowId, session: 'default', chatId: chat.chatId, text: 'cannot be checked' })).rejects.toThrow();
+      await retryActivity(activities.sendReply, { rowId, session: 'default', chatId: chat.chatId, text: 'cannot be checked' });
+      expect(sendsOf('cannot be checked')).toHaveLength(2);
+    } finally {
+      waha.failMessageList(null);
+    }
+  });
 });
+
+const sendsOf = (text: string) => waha.sent.filter((call) => call.text === text);
+const waIdOf = async (rowId: string) => (await db.pool.query('SELECT wa_id FROM messages WHERE id = $1', [rowId])).rows[0].wa_id as string | null;
+
+/** A reply stored for the chat's message, as compose leaves it before the send. */
+async function storedReply(claimToken: string, text: string): Promise<string> {
+  const stm = new StmRepository(db.pool);
+  return stm.recordReply({ session: 'default', chatId: chat.chatId, text, meId: chat.meId, inReplyTo: chat.answering[0]!.messageId, claimToken, at: Date.now() });
+}

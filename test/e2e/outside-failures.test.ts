@@ -56,4 +56,20 @@ describe('when the model or WAHA fail', () => {
     const stored = await stack.rows("SELECT content, wa_id FROM messages WHERE role = 'assistant' AND content LIKE 'Re: não entregue%'");
     expect(stored).toEqual([{ content: expect.stringContaining('não entregue'), wa_id: null }]);
   });
+
+  it('a send that reached WAHA but whose answer was lost is found in the chat, recorded, and not sent again', async () => {
+    stack.waha.loseNextAnswer();
+    await post('FAIL0006', 'resposta perdida');
+    const sent = await eventually(() => {
+      const replies = repliesTo('resposta perdida');
+      return replies.length ? replies : undefined;
+    }, 'the send whose answer is lost');
+    await eventually(async () => {
+      const rows = await stack.rows("SELECT wa_id FROM messages WHERE role = 'assistant' AND content LIKE 'Re: resposta perdida%'");
+      return rows[0]?.wa_id === sent[0]!.sentId.split('_').at(-1);
+    }, 'the found message to be recorded as the reply');
+    expect(repliesTo('resposta perdida')).toHaveLength(1);
+    expect(stack.waha.calls.filter((c) => c.path.endsWith('/messages'))).not.toHaveLength(0);
+    expect((await idle()).replyFailures).toBe(2);
+  });
 });

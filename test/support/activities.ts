@@ -17,7 +17,12 @@ export const TEST_ACTIVITY_SETTINGS: ActivitySettings = {
 };
 
 const env = new MockActivityEnvironment();
+const retryEnv = new MockActivityEnvironment({ attempt: 2 });
 
 /** Runs an activity in an activity context (as a worker would), keeping its argument and result types. */
 export const runActivity = <A extends unknown[], R>(activity: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
   env.run(activity as (...args: unknown[]) => Promise<R>, ...args) as Promise<R>;
+
+/** The same as Temporal's second attempt of the activity: after the first failed, or its worker died. */
+export const retryActivity = <A extends unknown[], R>(activity: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+  retryEnv.run(activity as (...args: unknown[]) => Promise<R>, ...args) as Promise<R>;

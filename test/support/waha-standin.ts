@@ -10,6 +10,8 @@ export interface SendTextCall {
   text: string;
   reply_to?: string;
   sentId: string;
+  /** When WAHA sent it, in seconds, as its message list stamps it. */
+  timestamp: number;
 }
 
 export interface WahaStandInOptions {
@@ -24,7 +26,9 @@ const DEFAULT_ME = { id: '5521900000001@c.us', pushName: 'Café Aurora', lid: '9
 /**
  * A local server that speaks WAHA's send API (sendText, sendSeen, startTyping, stopTyping)
  * behind X-Api-Key, answers sendText in the chosen engine's shape, and then posts the fromMe
- * `message.any` echo of the sent message to the webhook, as WAHA does.
+ * `message.any` echo of the sent message to the webhook, as WAHA does. It also lists what it
+ * sent to a chat (`GET /api/{session}/chats/{chatId}/messages`, newest first, with WAHA's
+ * `limit`, `filter.fromMe` and `filter.timestamp.gte`).
  */
 export async function startWahaStandIn(options: WahaStandInOptions) {
   const engine = options.engine ?? 'GOWS';
@@ -33,6 +37,8 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
   const calls: { path: string; body: unknown }[] = [];
   const echoStatuses: number[] = [];
   const failures: number[] = [];
+  let answersToLose = 0;
+  let listStatus: number | null = null;
   let webhookUrl: string | null = null;
   let beforeAnswer: ((call: SendTextCall) => Promise<void>) | null = null;
   const pendingEchoes = new Set<Promise<void>>();
@@ -41,17 +47,30 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
   const http = await serve(async (request, raw, response) => {
     if (request.headers['x-api-key'] !== options.apiKey) return sendJson(response, 401, { message: 'Unauthorized' });
     const body = raw ? JSON.parse(raw) : {};
-    const path = request.url ?? '';
+    const url = new URL(request.url ?? '/', 'http://waha');
+    const path = url.pathname;
     calls.push({ path, body });
+    const listed = /^\/api\/([^/]+)\/chats\/([^/]+)\/messages$/.exec(path);
+    if (listed && request.method === 'GET') {
+      if (listStatus) return sendJson(response, listStatus, { message: `stand-in failure ${listStatus}` });
+      return sendJson(response, 200, messageList(decodeURIComponent(listed[1]!), decodeURIComponent(listed[2]!), url.searchParams));
+    }
     switch (path) {
       case '/api/sendText': {
         const failure = failures.shift();
         if (failure) return sendJson(response, failure, { message: `stand-in failure ${failure}` });
         const waId = `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
         const sentId = `true_${body.chatId}_${waId}`;
-        const call = { ...body, sentId };
+        const call = { ...body, sentId, timestamp: Math.floor(Date.now() / 1000) };
         sent.push(call);
         for (const listener of sentListeners) listener(call);
+        if (answersToLose > 0) {
+          // Sent, echoed, and the answer never arrives: what a crash or a dropped connection leaves.
+          answersToLose -= 1;
+          await postEcho(body, waId);
+          request.socket.destroy();
+          return;
+        }
         if (beforeAnswer) {
           // WAHA can deliver the echo webhook before its sendText answer reaches us.
           await postEcho(body, waId);
@@ -71,6 +90,18 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
         return sendJson(response, 404, { message: `no route ${path}` });
     }
   });
+
+  function messageList(session: string, chatId: string, query: URLSearchParams): unknown[] {
+    const since = Number(query.get('filter.timestamp.gte') ?? 0);
+    const limit = Number(query.get('limit') ?? 100);
+    // Only what was sent through this WAHA is known here, all of it fromMe.
+    if (query.get('filter.fromMe') === 'false') return [];
+    return sent
+      .filter((call) => call.session === session && call.chatId === chatId && call.timestamp >= since)
+      .reverse()
+      .slice(0, limit)
+      .map((call) => ({ ...echoPayload(engine, me, call, parseSentId(call.sentId)), timestamp: call.timestamp }));
+  }
 
   async function postEcho(request: { session: string; chatId: string; text: string }, waId: string): Promise<void> {
     if (!webhookUrl) return;
@@ -97,6 +128,14 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
     /** Where the echo of every sent message is posted. */
     setWebhookUrl(url: string) {
       webhookUrl = url;
+    },
+    /** The next `count` sendTexts are sent and echoed, and then the connection drops before the answer. */
+    loseNextAnswer(count = 1) {
+      answersToLose += count;
+    },
+    /** The chat messages list answers with this status (null: lists again), as a WAHA without a message store does. */
+    failMessageList(status: number | null) {
+      listStatus = status;
     },
     failNext(status: number, count = 1) {
       for (let i = 0; i < count; i++) failures.push(status);
@@ -131,11 +170,27 @@ function sendTextAnswer(engine: Engine, chatId: string, waId: string, text: stri
   }
 }
 
+const parseSentId = (sentId: string) => sentId.slice(sentId.lastIndexOf('_') + 1);
+
 function echoEvent(engine: Engine, me: typeof DEFAULT_ME, request: { session: string; chatId: string; text: string }, waId: string) {
   const now = Date.now();
+  return {
+    id: `evt_${randomBytes(13).toString('hex')}`,
+    timestamp: now,
+    event: 'message.any',
+    session: request.session,
+    me,
+    payload: echoPayload(engine, me, request, waId),
+    environment: { version: '2026.7.1', engine, tier: 'CORE', browser: null, platform: 'linux/x64', worker: { id: null } },
+    engine,
+  };
+}
+
+/** The sent message as WAHA shows it: in its echo, and in the chat's message list. */
+function echoPayload(engine: Engine, me: typeof DEFAULT_ME, request: { chatId: string; text: string }, waId: string) {
   const common = {
     id: `true_${request.chatId}_${waId}`,
-    timestamp: Math.floor(now / 1000),
+    timestamp: Math.floor(Date.now() / 1000),
     fromMe: true,
     source: 'api',
     body: request.text,
@@ -146,20 +201,9 @@ function echoEvent(engine: Engine, me: typeof DEFAULT_ME, request: { session: st
     location: null,
     vCards: [],
   };
-  const payload =
-    engine === 'WEBJS'
-      ? { ...common, from: me.id, to: request.chatId, _data: { notifyName: me.pushName, body: request.text } }
-      : engine === 'NOWEB'
-        ? { ...common, from: request.chatId, replyTo: null, _data: { key: { remoteJid: request.chatId, fromMe: true, id: waId }, pushName: me.pushName } }
-        : { ...common, from: request.chatId, to: null, participant: null, replyTo: null, _data: { Info: { ID: waId, IsFromMe: true, PushName: me.pushName } } };
-  return {
-    id: `evt_${randomBytes(13).toString('hex')}`,
-    timestamp: now,
-    event: 'message.any',
-    session: request.session,
-    me,
-    payload,
-    environment: { version: '2026.7.1', engine, tier: 'CORE', browser: null, platform: 'linux/x64', worker: { id: null } },
-    engine,
-  };
+  return engine === 'WEBJS'
+    ? { ...common, from: me.id, to: request.chatId, _data: { notifyName: me.pushName, body: request.text } }
+    : engine === 'NOWEB'
+      ? { ...common, from: request.chatId, replyTo: null, _data: { key: { remoteJid: request.chatId, fromMe: true, id: waId }, pushName: me.pushName } }
+      : { ...common, from: request.chatId, to: null, participant: null, replyTo: null, _data: { Info: { ID: waId, IsFromMe: true, PushName: me.pushName } } };
 }

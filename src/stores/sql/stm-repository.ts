@@ -233,15 +233,38 @@ export class StmRepository {
     return claimed ? { rowId: claimed.rowId, text: claimed.text } : null;
   }
 
-  /** The same, with its WhatsApp id once an attempt sent it and recorded that (else `sent` is null). */
-  async findClaimedReply(claimToken: string): Promise<{ rowId: string; text: string; sent: SentMessageId | null } | null> {
-    const { rows } = await this.db.query<{ id: string; content: string; waha_message_id: string | null; wa_id: string | null }>(
-      "SELECT id, content, waha_message_id, wa_id FROM messages WHERE claim_token = $1 AND role = 'assistant'",
+  /**
+   * The same, with its WhatsApp id once an attempt sent it and recorded that (else `sent` is
+   * null), and when it was stored (milliseconds): no attempt can have sent it before then.
+   */
+  async findClaimedReply(claimToken: string): Promise<{ rowId: string; text: string; storedAt: number; sent: SentMessageId | null } | null> {
+    const { rows } = await this.db.query<{ id: string; content: string; stored_at: number; waha_message_id: string | null; wa_id: string | null }>(
+      "SELECT id, content, (extract(epoch FROM created_at) * 1000)::float8 AS stored_at, waha_message_id, wa_id FROM messages WHERE claim_token = $1 AND role = 'assistant'",
       [claimToken],
     );
     const row = rows[0];
     if (!row) return null;
-    return { rowId: String(row.id), text: row.content, sent: row.waha_message_id && row.wa_id ? { messageId: row.waha_message_id, waId: row.wa_id } : null };
+    return {
+      rowId: String(row.id),
+      text: row.content,
+      storedAt: Number(row.stored_at),
+      sent: row.waha_message_id && row.wa_id ? { messageId: row.waha_message_id, waId: row.wa_id } : null,
+    };
+  }
+
+  /**
+   * Which of these WhatsApp ids another of the bot's replies already has: a message with the
+   * same text sent earlier is that reply, not a lost send of this one. (An echo stored under
+   * the other chat form is no reply: it has no `in_reply_to`.)
+   */
+  async idsOfOtherReplies(session: string, waIds: string[], rowId: string): Promise<Set<string>> {
+    if (waIds.length === 0) return new Set();
+    const { rows } = await this.db.query<{ wa_id: string }>(
+      `SELECT wa_id FROM messages
+        WHERE waha_session = $1 AND from_me AND wa_id = ANY($2::text[]) AND in_reply_to IS NOT NULL AND id <> $3`,
+      [session, waIds, rowId],
+    );
+    return new Set(rows.map((row) => row.wa_id));
   }
 
   /** Stores our reply before it is sent, so the transcript never misses what the bot said. */
