@@ -65,6 +65,8 @@ export interface StackOptions {
   engine?: Engine;
   /** Serve the Temporal Web UI too (at `uiUrl`). */
   webUi?: boolean;
+  /** No worker in this process: the test runs worker processes itself (`startWorkerProcess`), e.g. to kill them. */
+  externalWorker?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export async function startStack(options: StackOptions) {
   dbUrl.port = dbProxyPort!;
   const taskQueue = 'chatmem-test';
 
-  const config = loadConfig({
+  const env: Record<string, string> = {
     OPENAI_API_KEY: TEST_SECRETS[0],
     WAHA_API_KEY: TEST_SECRETS[1],
     PORT: '0',
@@ -103,13 +105,18 @@ export async function startStack(options: StackOptions) {
     EMBEDDING_DIMENSIONS: '64',
     VECTOR_DATA_DIR: mkdtempSync(`${tmpdir()}/chatmem-vectors-`),
     ...options.env,
-  });
+  };
+  const config = loadConfig(env);
   const logger = createLogger({ secrets: secretsOf(config), destination: capture });
   logger.info({ config }, 'configuration');
 
   /** chatmem itself: its stores, the worker and the webhook, as one process of it runs them. */
   async function startChatmem() {
     const metrics = createMetrics();
+    if (options.externalWorker) {
+      const http = await startHttp(config, { logger, metrics });
+      return { deps: null, worker: null, http, stop: () => http.stop() };
+    }
     const deps = await openDependencies(config, metrics);
     const worker: Worker = await createChatWorker({
       connection: temporal.nativeConnection,
@@ -152,6 +159,15 @@ export async function startStack(options: StackOptions) {
     return { status: response.status, body: (await response.json().catch(() => null)) as any };
   }
 
+  /** Posts as WAHA delivers: a delivery that was not accepted is tried again, 2 s apart, up to 15 times. */
+  async function deliver(body: unknown) {
+    for (let attempt = 0; ; attempt++) {
+      const answer = await post(body).catch((error: unknown) => ({ status: 0, body: String(error) }));
+      if ((answer.status >= 200 && answer.status < 300) || attempt === 15) return answer;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+
   let said = 0;
   /** A private text message from the chat's contact, each with a WhatsApp id of its own. */
   function say(chat: string, body: string) {
@@ -177,7 +193,10 @@ export async function startStack(options: StackOptions) {
     uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null,
     client,
     db,
+    /** The environment chatmem was configured from, for processes of it a test starts. */
+    env,
     get deps() {
+      if (!chatmem.deps) throw new Error('this stack runs no worker in the test process');
       return chatmem.deps;
     },
     openai,
@@ -185,6 +204,7 @@ export async function startStack(options: StackOptions) {
     proxy,
     dbProxy,
     get worker() {
+      if (!chatmem.worker) throw new Error('this stack runs no worker in the test process');
       return chatmem.worker;
     },
     get webhookUrl() {
@@ -197,6 +217,7 @@ export async function startStack(options: StackOptions) {
       waha.setWebhookUrl(webhookUrl());
     },
     post,
+    deliver,
     say,
     chatState,
     replyTo,
