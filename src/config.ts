@@ -43,6 +43,7 @@ export interface Config {
   stmWindow: number;
   groupReply: GroupReplyMode;
   webhookBodyLimitBytes: number;
+  webhookDeliveries: { maxInFlight: number; maxQueued: number };
   /** Longer message text is stored (and answered) up to here, with a marker saying how much was cut. */
   maxMessageCharsStored: number;
   systemPrompt: string;
@@ -123,6 +124,10 @@ export function loadConfig(env: Env = process.env): Config {
     stmWindow: read.integer('STM_WINDOW', 20, 1, 1000),
     groupReply: read.oneOf('GROUP_REPLY', GROUP_REPLY_MODES, 'mention'),
     webhookBodyLimitBytes: read.integer('WEBHOOK_BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    webhookDeliveries: {
+      maxInFlight: read.integer('WEBHOOK_MAX_IN_FLIGHT', 64, 1, 10_000),
+      maxQueued: read.integer('WEBHOOK_MAX_QUEUED', 256, 0, 100_000),
+    },
     // The message travels in a Temporal signal, and Temporal refuses payloads over 2 MB.
     maxMessageCharsStored: read.integer('MAX_MESSAGE_CHARS_STORED', WHATSAPP_MAX_TEXT_CHARS, 256, MAX_MESSAGE_CHARS_CEILING),
     systemPrompt: read.string('SYSTEM_PROMPT') ?? DEFAULT_SYSTEM_PROMPT,

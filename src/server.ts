@@ -9,6 +9,7 @@ import type { SqlClient } from './stores/sql/database.js';
 import { openPostgresDatabase } from './stores/sql/postgres-database.js';
 import { createWebhookApp, WEBHOOK_PATH } from './webhook/app.js';
 import { createTemporalSignaler } from './webhook/chat-signaler.js';
+import { limitDeliveries } from './webhook/delivery-limit.js';
 import { close, listen } from './webhook/server.js';
 
 /**
@@ -25,7 +26,7 @@ export async function startHttp(
   // pool of its own, or nothing when the worker keeps PGlite.
   const ownPool = !observe.database && config.databaseUrl ? openPostgresDatabase(config.databaseUrl, 2) : null;
   const app = createWebhookApp({
-    signaler: createTemporalSignaler(client, { taskQueue: config.temporal.taskQueue }),
+    signaler: limitDeliveries(createTemporalSignaler(client, { taskQueue: config.temporal.taskQueue }), config.webhookDeliveries),
     hmacKey: config.waha.webhookHmacKey,
     bodyLimitBytes: config.webhookBodyLimitBytes,
     maxMessageChars: config.maxMessageCharsStored,

@@ -9,7 +9,7 @@ export function createMetrics() {
     registry,
     webhookRequests: new Counter({
       name: 'chatmem_webhook_requests_total',
-      help: 'WAHA webhook deliveries by outcome (accepted, ignored, invalid, unauthorized, rejected, unavailable)',
+      help: 'WAHA webhook deliveries by outcome (accepted, ignored, invalid, unauthorized, rejected, unavailable, busy)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

@@ -6,6 +6,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { opsRoutes } from '../observability/ops-routes.js';
 import type { Readiness } from '../observability/readiness.js';
 import { DeliveryRefused, type ChatSignaler } from './chat-signaler.js';
+import { DeliveriesBusy } from './delivery-limit.js';
 import { hasValidSignature } from './hmac.js';
 
 export interface WebhookAppOptions {
@@ -20,6 +21,8 @@ export interface WebhookAppOptions {
 }
 
 export const WEBHOOK_PATH = '/webhooks/waha';
+/** WAHA's own retry pace (2 s apart), said explicitly for other senders. */
+const RETRY_AFTER_SECONDS = '2';
 
 /**
  * The WAHA webhook. Every answer is final for WAHA: 2xx means "done, do not retry" and is
@@ -52,6 +55,9 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
       raw = await getRawBody(ctx.req, { limit: options.bodyLimitBytes });
     } catch (error) {
       const status = (error as { status?: number }).status ?? 400;
+      // The sender may still be sending: on a kept-alive connection Node then resets it and the
+      // sender never reads this answer. On one that closes, Node reads the rest of the body first.
+      ctx.set('Connection', 'close');
       ctx.status = status === 413 ? 413 : 400;
       ctx.body = { error: status === 413 ? `body larger than ${options.bodyLimitBytes} bytes` : 'could not read the body' };
       log({ outcome: 'rejected', status: ctx.status });
@@ -103,7 +109,12 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
         return;
       }
       ctx.status = 503;
-      ctx.set('Retry-After', '2');
+      ctx.set('Retry-After', RETRY_AFTER_SECONDS);
+      if (error instanceof DeliveriesBusy) {
+        ctx.body = { error: `busy: ${error.message}` };
+        log({ outcome: 'busy', status: 503, chatId: message.chatId, messageId: message.messageId });
+        return;
+      }
       ctx.body = { error: 'Temporal did not take the message; deliver it again' };
       log({ outcome: 'unavailable', status: 503, chatId: message.chatId, messageId: message.messageId, error: describeError(error) });
     }

@@ -10,13 +10,15 @@ const BODY_LIMIT = 16 * 1024;
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startTestStack({ env: { WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY, WEBHOOK_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
+  stack = await startTestStack({
+    env: { WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY, WEBHOOK_BODY_LIMIT_BYTES: String(BODY_LIMIT), WEBHOOK_MAX_IN_FLIGHT: '2', WEBHOOK_MAX_QUEUED: '2' },
+  });
 });
 afterAll(async () => stack?.stop());
 
 async function postRaw(raw: string, headers: Record<string, string>) {
   const response = await fetch(stack.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: raw });
-  return { status: response.status, body: (await response.json().catch(() => null)) as any };
+  return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json().catch(() => null)) as any };
 }
 const signed = (raw: string) => ({ 'x-webhook-hmac': signWebhookBody(HMAC_KEY, raw), 'x-webhook-hmac-algorithm': 'sha512' });
 const messageCount = async () => (await stack.rows('SELECT count(*)::int AS n FROM messages'))[0].n as number;
@@ -73,6 +75,13 @@ describe('bad bodies', () => {
     expect((await postRaw(raw, signed(raw))).status).toBe(413);
     expect(await messageCount()).toBe(before);
   });
+
+  it('answers 413 to a body many times the limit without resetting the connection', async () => {
+    const raw = JSON.stringify(variant('private-text-incoming.json', { waId: 'HUGE0002', body: 'x'.repeat(BODY_LIMIT * 64) }));
+    // Answered while the body is still arriving, about one post in four used to fail with ECONNRESET.
+    for (let i = 0; i < 20; i++) expect((await postRaw(raw, signed(raw))).status).toBe(413);
+    expect(await stack.rows("SELECT 1 FROM messages WHERE wa_id = 'HUGE0002'")).toEqual([]);
+  });
 });
 
 describe('Temporal unreachable', () => {
@@ -93,6 +102,32 @@ describe('Temporal unreachable', () => {
     expect(after.body.status).toBe('accepted');
     await eventually(() => stack.waha.sent.some((call) => call.text.includes('chegou minha encomenda?')), 'the reply');
     expect(await stack.rows("SELECT role FROM messages WHERE wa_id = 'OUTAGE01'")).toEqual([{ role: 'user' }]);
+  });
+});
+
+describe('a flood of deliveries', () => {
+  it('holds at most WEBHOOK_MAX_IN_FLIGHT calls to Temporal, queues WEBHOOK_MAX_QUEUED, and answers the rest 503 with Retry-After at once', async () => {
+    const bodies = Array.from({ length: 6 }, (_, i) => JSON.stringify(variant('private-text-incoming.json', { waId: `FLOOD0${i}`, body: `enxurrada ${i}` })));
+    // Temporal hangs: the first two calls wait for their deadline, two more wait for a turn.
+    stack.proxy.cut();
+    const answers = bodies.map((raw) => postRaw(raw, signed(raw)).then((answer) => ({ ...answer, at: Date.now() })));
+    const settled = await Promise.all(answers);
+    stack.proxy.restore();
+
+    // At most 2 + 2 of the 6 were let through to Temporal (fewer if WAHA's echo of an earlier reply held a turn).
+    const busy = settled.filter((answer) => answer.body?.error?.startsWith('busy'));
+    expect(busy.length).toBeGreaterThanOrEqual(2);
+    expect(busy.length).toBeLessThan(6);
+    for (const answer of busy) expect(answer).toMatchObject({ status: 503, retryAfter: '2' });
+    // Refused without waiting for Temporal: before any of the calls that did wait ran out of time.
+    const waited = settled.filter((answer) => !busy.includes(answer));
+    expect(Math.max(...busy.map((answer) => answer.at))).toBeLessThan(Math.min(...waited.map((answer) => answer.at)));
+    expect(settled.map((answer) => answer.status)).toEqual(Array(6).fill(503));
+
+    // WAHA delivers each again; now all are taken, once.
+    for (const raw of bodies) expect((await stack.deliver(JSON.parse(raw))).status).toBe(202);
+    for (let i = 0; i < 6; i++) await eventually(() => stack.waha.sent.some((call) => call.text.includes(`enxurrada ${i} [`)), `the reply to ${i}`);
+    expect(await stack.rows("SELECT count(*)::int AS n FROM messages WHERE role = 'user' AND wa_id LIKE 'FLOOD0%'")).toEqual([{ n: 6 }]);
   });
 });
 
