@@ -1,5 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { interpretWahaEvent } from '../../src/domain/waha-event.js';
 import { fixture, variant } from './fixtures.js';
 
 /** What PostgreSQL and Temporal refuse in text: a NUL character and a lone UTF-16 surrogate. */
@@ -59,4 +61,66 @@ export function holdsUnsafeText(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000') || !value.isWellFormed();
   if (value === null || typeof value !== 'object') return false;
   return Object.values(value).some(holdsUnsafeText);
+}
+
+/** Every field of a value (nested ones too), as paths from its root. */
+function fieldPaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, child]) => {
+    const at = [...path, Array.isArray(value) ? Number(key) : key];
+    return [at, ...fieldPaths(child, at)];
+  });
+}
+
+/** What a fuzzed field becomes: anything JSON can carry, text of every kind and size, or nothing. */
+const fuzzedValue = fc.oneof(
+  fc.jsonValue(),
+  fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)), maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.integer({ min: 1, max: 40 }).map((kb) => 'x'.repeat(kb * 1024)),
+  fc.constantFrom(null, true, 0, -1, 1e308, '', '@c.us', 'false_@g.us_', 'true_5511@lid_ID', []),
+  fc.constant(undefined),
+);
+
+export interface FuzzedBody {
+  /** The WhatsApp id the body was given before fuzzing: where it would be stored. */
+  waId: string;
+  /** True when nothing was changed but the id: a valid message. */
+  valid: boolean;
+  body: any;
+}
+
+/**
+ * `count` webhook bodies from the fixtures, reproducible by `seed`: about a third valid
+ * messages (each a new one, in one of a few chats), the rest with one to three fields
+ * anywhere in the body replaced by a fuzzed value or removed.
+ */
+export function fuzzedBodies(count: number, seed: number): FuzzedBody[] {
+  const messageFixtures = WEBHOOK_FIXTURES.filter((name) => interpretWahaEvent(fixture(name)).kind === 'message');
+  const paths = new Map(WEBHOOK_FIXTURES.map((name) => [name, fieldPaths(fixture(name))]));
+  const shape = fc.record({
+    name: fc.constantFrom(...WEBHOOK_FIXTURES),
+    valid: fc.integer({ min: 0, max: 2 }).map((n) => n === 0),
+    chat: fc.integer({ min: 0, max: 9 }),
+    changes: fc.array(fc.tuple(fc.nat(), fuzzedValue), { minLength: 1, maxLength: 3 }),
+  });
+  return fc.sample(shape, { numRuns: count, seed }).map(({ name, valid, chat, changes }, n) => {
+    const waId = `FZ${String(n).padStart(6, '0')}${'0'.repeat(16)}`;
+    const base = valid ? messageFixtures[n % messageFixtures.length]! : name;
+    // Valid private messages go to a few chats; a group's stay in their group.
+    const privateChat = valid && !fixture(base).payload.from.endsWith('@g.us') ? { chat: `552197000${String(chat).padStart(4, '0')}@c.us` } : {};
+    const body = hasMessageId(base) ? variant(base, { waId, ...privateChat }) : fixture(base);
+    if (!valid) {
+      const fields = paths.get(base)!;
+      for (const [pick, value] of changes) {
+        const path = fields[pick % fields.length]!;
+        const parent = path.slice(0, -1).reduce<any>((node, key) => (node && typeof node === 'object' ? node[key] : undefined), body);
+        if (!parent || typeof parent !== 'object') continue;
+        const key = path[path.length - 1]!;
+        if (value === undefined) delete parent[key];
+        else parent[key] = value;
+      }
+    }
+    return { waId, valid, body };
+  });
 }
