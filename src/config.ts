@@ -40,6 +40,7 @@ export interface Config {
   knowledgeTopK: number;
   debounceMs: number;
   takeoverPauseMs: number;
+  replyDeadlineMs: number;
   stmWindow: number;
   groupReply: GroupReplyMode;
   webhookBodyLimitBytes: number;
@@ -121,6 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
     knowledgeTopK: read.integer('KNOWLEDGE_TOP_K', 8, 0, 100),
     debounceMs: read.integer('DEBOUNCE_MS', 2000, 0, 600_000),
     takeoverPauseMs: read.duration('TAKEOVER_PAUSE', 30 * 60_000),
+    replyDeadlineMs: read.duration('REPLY_DEADLINE', 60 * 60_000),
     stmWindow: read.integer('STM_WINDOW', 20, 1, 1000),
     groupReply: read.oneOf('GROUP_REPLY', GROUP_REPLY_MODES, 'mention'),
     webhookBodyLimitBytes: read.integer('WEBHOOK_BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024, 100 * 1024 * 1024),

@@ -3,6 +3,7 @@ import { createEmbedder, type Embedder } from './clients/embedder.js';
 import { createLocalEmbedder } from './clients/local-embedder.js';
 import { withRecentEmbeddings } from './clients/recent-embeddings.js';
 import { resolveEmbeddingModel } from './embedded/embedding-model.js';
+import { llmBehindCircuit, wahaBehindCircuit, type CircuitEvents } from './clients/circuit-breakers.js';
 import { createLlmClient } from './clients/llm-client.js';
 import { createWahaClient } from './clients/waha-client.js';
 import type { Config } from './config.js';
@@ -44,19 +45,21 @@ export async function openDependencies(config: Config, metrics?: Metrics): Promi
     throw error;
   });
   const openai = { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, timeoutMs: config.openai.timeoutMs };
+  const circuits: CircuitEvents = { onChange: (service, open) => metrics?.circuitOpen.set({ service }, open ? 1 : 0) };
   return {
     db,
     stm: new StmRepository(db),
     metrics,
-    llm: withTokenMetrics(createLlmClient({ ...openai, model: config.openai.chatModel }), metrics),
+    llm: llmBehindCircuit(withTokenMetrics(createLlmClient({ ...openai, model: config.openai.chatModel }), metrics), circuits),
     ltm: new LongTermMemory(vectors, embedder),
-    waha: createWahaClient({ baseUrl: config.waha.url, apiKey: config.waha.apiKey }),
+    waha: wahaBehindCircuit(createWahaClient({ baseUrl: config.waha.url, apiKey: config.waha.apiKey }), circuits),
     settings: {
       groupReply: config.groupReply,
       stmWindow: config.stmWindow,
       systemPrompt: config.systemPrompt,
       debounceMs: config.debounceMs,
       takeoverPauseMs: config.takeoverPauseMs,
+      replyDeadlineMs: config.replyDeadlineMs,
       summaryTokenLimit: config.summary.tokenLimit,
       summaryModel: config.summary.model,
       contextTokenBudget: config.contextTokenBudget,

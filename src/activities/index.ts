@@ -13,5 +13,5 @@ export function createActivities(deps: ActivityDeps) {
 export type { EraseActivities, EraseRequest, ErasedCounts } from './erase-activities.js';
 export type { LearningActivities } from './learning-activities.js';
 export type { MemoryActivities } from './memory-activities.js';
-export type { ReplyActivities } from './reply-activities.js';
+export type { DeliveredReply, ReplyActivities, ReplyRequest } from './reply-activities.js';
 export type { ActivitySettings } from './settings.js';

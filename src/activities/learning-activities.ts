@@ -6,7 +6,7 @@ import { lineText } from '../domain/prompt.js';
 import { SUMMARY_SYSTEM_PROMPT, summaryRequest } from '../domain/summary.js';
 import type { LongTermMemory } from '../stores/vector/long-term-memory.js';
 import type { MemoryDeps } from './memory-activities.js';
-import { failPermanentlyOnRefusal } from './permanent-failure.js';
+import { callOutside } from './outside-call.js';
 
 export interface LearningDeps extends MemoryDeps {
   llm: LlmClient;
@@ -21,7 +21,7 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
   async function learnFromSpeaker(contactId: string, said: InboundMessage[]): Promise<{ added: number; removed: number; facts: string[] }> {
     const existing = await ltm.facts(contactId);
     const request = said.length === 1 ? { storedFacts: existing, message: said[0]!.body } : { storedFacts: existing, messages: said.map((message) => message.body) };
-    const { text } = await failPermanentlyOnRefusal(() =>
+    const { text } = await callOutside(() =>
       llm.complete(
         [
           { role: 'system', content: KNOWLEDGE_SYSTEM_PROMPT },
@@ -33,7 +33,7 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
     const operations = parseKnowledgeAnswer(text) ?? [];
     const plan = planKnowledgeChanges(existing, operations);
     const source = said[said.length - 1]!;
-    await failPermanentlyOnRefusal(() => ltm.applyKnowledge(contactId, plan, { messageId: source.messageId, timestamp: source.timestamp }));
+    await callOutside(() => ltm.applyKnowledge(contactId, plan, { messageId: source.messageId, timestamp: source.timestamp }));
     const kept = existing.filter((fact) => !plan.remove.includes(fact.id)).map((fact) => fact.fact);
     return { added: plan.add.length, removed: plan.remove.length, facts: [...kept, ...plan.add] };
   }
@@ -41,7 +41,7 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
   return {
     /** The user message's (or messages') embedding into `longterm_memory`, in one embeddings call. */
     async rememberMessage(messages: InboundMessage | InboundMessage[]): Promise<void> {
-      await failPermanentlyOnRefusal(() => ltm.rememberAll(Array.isArray(messages) ? messages : [messages]));
+      await callOutside(() => ltm.rememberAll(Array.isArray(messages) ? messages : [messages]));
     },
 
     /**
@@ -81,7 +81,7 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
         previous,
         lines.map((line) => ({ role: line.role, speaker: line.role === 'assistant' ? 'assistant' : (line.senderName ?? line.actorId), content: lineText(line) })),
       );
-      const { text, model } = await failPermanentlyOnRefusal(() =>
+      const { text, model } = await callOutside(() =>
         llm.complete(
           [
             { role: 'system', content: SUMMARY_SYSTEM_PROMPT },

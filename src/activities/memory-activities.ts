@@ -1,6 +1,7 @@
 import { log } from '@temporalio/activity';
 import { countTokensYielding } from '../clients/tokenizer.js';
 import type { ChatSettings } from '../domain/chat-settings.js';
+import type { UnansweredReason } from '../domain/failure-types.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import type { SentMessageId } from '../domain/waha-send-result.js';
 import { stageTimer, type Metrics } from '../observability/metrics.js';
@@ -29,6 +30,7 @@ export function createMemoryActivities({ stm, settings, metrics }: MemoryDeps) {
     groupReply: settings.groupReply,
     debounceMs: settings.debounceMs,
     takeoverPauseMs: settings.takeoverPauseMs,
+    replyDeadlineMs: settings.replyDeadlineMs,
     summaryTokenLimit: settings.summaryTokenLimit,
   });
   const activities = {
@@ -72,6 +74,11 @@ export function createMemoryActivities({ stm, settings, metrics }: MemoryDeps) {
     },
 
     /** Only needed when sendReply could not record the sent id itself. */
+    /** Counts user messages given up on without a reply (chatmem_replies_unanswered_total{reason}). */
+    async countUnanswered(reason: UnansweredReason, messages: number): Promise<void> {
+      metrics?.repliesUnanswered.inc({ reason }, messages);
+    },
+
     async markReplySent(rowId: string, sent: SentMessageId): Promise<void> {
       await stm.markReplySent(rowId, sent);
     },

@@ -1,4 +1,6 @@
 import { Context, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { DEADLINE_PASSED } from '../domain/failure-types.js';
 import type { LlmClient } from '../clients/llm-client.js';
 import { countTokens } from '../clients/tokenizer.js';
 import type { WahaClient } from '../clients/waha-client.js';
@@ -7,7 +9,7 @@ import type { SentMessageId } from '../domain/waha-send-result.js';
 import type { LongTermMemory } from '../stores/vector/long-term-memory.js';
 import { stageTimer } from '../observability/metrics.js';
 import type { MemoryDeps } from './memory-activities.js';
-import { failPermanentlyOnRefusal } from './permanent-failure.js';
+import { callOutside } from './outside-call.js';
 import { recallEarlierMessages } from './recall-earlier-messages.js';
 
 export interface ReplyDeps extends MemoryDeps {
@@ -79,7 +81,7 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
       budgetTokens: settings.contextTokenBudget,
       countTokens,
     });
-    const { text } = await failPermanentlyOnRefusal(() => llm.complete(context.messages));
+    const { text } = await callOutside(() => llm.complete(context.messages));
     const last = request.answering[request.answering.length - 1]!;
     const rowId = await stm.recordReply({ ...chat, text, meId: request.meId, inReplyTo: last.messageId, claimToken: request.claimToken, at: Date.now() });
     return { rowId, text, promptTokens: context.tokens, replyTokens: countTokens(text) };
@@ -90,7 +92,7 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
    * idempotency key, so such a retry first looks for the reply among the chat's messages.
    */
   async function deliver(request: SendReplyRequest, earlierAttempt: { sinceMs: number } | null): Promise<SentMessageId & { recorded: boolean }> {
-    const sent = (earlierAttempt && (await findEarlierSend(request, earlierAttempt.sinceMs))) || (await failPermanentlyOnRefusal(() =>
+    const sent = (earlierAttempt && (await findEarlierSend(request, earlierAttempt.sinceMs))) || (await callOutside(() =>
       waha.sendText({ session: request.session, chatId: request.chatId, text: request.text, replyTo: request.replyTo }),
     ));
     try {
@@ -145,7 +147,10 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
     async reply(request: ReplyRequest): Promise<DeliveredReply> {
       const earlier = await stm.findClaimedReply(request.claimToken);
       if (earlier?.sent) return { rowId: earlier.rowId, text: earlier.text, ...earlier.sent, replyTokens: countTokens(earlier.text), recorded: true };
+      refuseAfter(request.deadlineMs);
       const composed = earlier ? { ...earlier, replyTokens: countTokens(earlier.text) } : await stage('composeReply', () => composeNew(request));
+      // A model that answered just past the deadline does not get its reply sent.
+      refuseAfter(request.deadlineMs);
       // A stored, unsent reply means an earlier attempt got as far as sending: it may have reached WAHA.
       const delivered = await stage('sendReply', () =>
         deliver(
@@ -160,6 +165,8 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
 }
 
 export interface ReplyRequest extends ComposeReplyRequest {
+  /** ms since the epoch past which nothing is sent (REPLY_DEADLINE); absent in runs from before it. */
+  deadlineMs?: number;
   /** The chat as WAHA named it in the message (the reply goes there). */
   replyChatId: string;
   /** In a group, the message the reply quotes. */
@@ -175,3 +182,13 @@ export interface DeliveredReply extends SentMessageId {
 }
 
 export type ReplyActivities = ReturnType<typeof createReplyActivities>;
+
+function refuseAfter(deadlineMs: number | undefined): void {
+  if (deadlineMs !== undefined && Date.now() >= deadlineMs) {
+    throw ApplicationFailure.create({
+      type: DEADLINE_PASSED,
+      nonRetryable: true,
+      message: `REPLY_DEADLINE passed at ${new Date(deadlineMs).toISOString()} while the model or WAHA kept failing; nothing is sent`,
+    });
+  }
+}

@@ -5,11 +5,13 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config.js';
 import { WORKFLOWS_PATH } from '../worker.js';
 import { parseChatTarget, type ChatTarget } from './chat-target.js';
-import { eraseTarget, exportHistory, inspectChat, replayHistory } from './operator-commands.js';
+import { eraseTarget, exportHistory, inspectChat, replayHistory, retryUnanswered } from './operator-commands.js';
 
 const USAGE = `usage: chatmem <command> [--session <name>]
 
   inspect <chat>                  state, summary, knowledge and last messages of a chat
+  retry <chat>                    answers, once, the chat's messages whose reply was given up on
+                                  (REPLY_DEADLINE passed, or the model or WAHA refused)
   erase <chat or contact>         removes a group, or a person (private chat and their part in
                                   groups), from every store; prints what went, per store
   history export <chat> [--out <file>]
@@ -25,7 +27,7 @@ class UsageError extends Error {}
 /** What the operator asked for, read from the command line; nothing is contacted yet. */
 export type OperatorCommand =
   | { name: 'replay'; file: string }
-  | { name: 'inspect' | 'erase'; session: string; target: ChatTarget }
+  | { name: 'inspect' | 'erase' | 'retry'; session: string; target: ChatTarget }
   | { name: 'history export'; session: string; target: ChatTarget; out: string | null };
 
 export function parseOperatorCommand(argv: string[]): OperatorCommand {
@@ -48,7 +50,7 @@ export function parseOperatorCommand(argv: string[]): OperatorCommand {
     if (!words.length) throw new UsageError(`${command} needs a chat`);
     return parseChatTarget(words.join(' '));
   };
-  if (command === 'inspect' || command === 'erase') return { name: command, session, target: chat(rest) };
+  if (command === 'inspect' || command === 'erase' || command === 'retry') return { name: command, session, target: chat(rest) };
   if (command === 'history' && rest[0] === 'export') return { name: 'history export', session, target: chat(rest.slice(1)), out: values.out ?? null };
   throw new UsageError(`unknown command: ${positionals.join(' ')}`);
 }
@@ -72,6 +74,8 @@ export async function runChatmem(argv: string[], print: (line: string) => void =
         return await inspectChat(operator, command.target);
       case 'erase':
         return void (await eraseTarget(operator, command.target));
+      case 'retry':
+        return void (await retryUnanswered(operator, command.target));
       case 'history export':
         return void (await exportHistory(operator, command.target, command.out));
     }

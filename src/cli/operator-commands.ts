@@ -3,9 +3,9 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import type { ErasedCounts } from '../activities/index.js';
-import { learningFailureLine, rejectionLine } from '../domain/chat-details.js';
+import { learningFailureLine, rejectionLine, unansweredLine, waitingLine } from '../domain/chat-details.js';
 import { chatWorkflowId } from '../domain/chat-workflow-id.js';
-import { eraseUpdate, memoryQuery, stateQuery } from '../workflows/chat-workflow.js';
+import { eraseUpdate, memoryQuery, retryUnansweredUpdate, stateQuery } from '../workflows/chat-workflow.js';
 import { CHAT_ID } from '../workflows/search-attributes.js';
 import type { ChatTarget } from './chat-target.js';
 
@@ -23,6 +23,9 @@ export async function inspectChat({ client, session, print }: Operator, target: 
   print(`  messages: ${state.messagesSeen} seen, ${state.repliesSent} replies, ${state.replyFailures} failed, ${state.duplicatesDropped} duplicates dropped, ${state.queueLength} queued`);
   print(`  last interaction: ${state.lastInteractionAt ?? 'none'}; tokens since the last summary: ${state.tokensSinceSummary}; summaries: ${state.summaries}`);
   print(`  bot: ${state.pausedUntil ? `paused for a human until ${state.pausedUntil}` : 'answering'}`);
+  if (state.waiting) print(`  waiting for a reply: ${waitingLine(state.waiting)}`);
+  if (state.unanswered) print(`  unanswered: ${state.unanswered} (chatmem retry ${target.chatId} answers them); last: ${unansweredLine(state.lastUnanswered)}`);
+  if (state.retrying) print(`  answering again: ${state.retrying} messages`);
   if (state.learningFailures) print(`  not learned from (kept in short-term memory only): ${state.learningFailures}; last: ${learningFailureLine(state.lastLearningFailure)}`);
   if (state.rejected) print(`  rejected by the database (not stored, not answered): ${state.rejected}; last: ${rejectionLine(state.lastRejection)}`);
   print(`summary: ${memory.summary ?? '(none yet)'}`);
@@ -31,6 +34,13 @@ export async function inspectChat({ client, session, print }: Operator, target: 
   for (const [person, facts] of people) for (const fact of facts) print(`  ${person}: ${fact}`);
   print(memory.recent.length ? `last ${memory.recent.length} messages:` : 'last messages: (none)');
   for (const line of memory.recent) print(`  ${line.at} ${line.from === 'bot' ? 'bot' : (line.senderName ?? line.from)}: ${line.text}`);
+}
+
+/** Answers again, once, the chat's messages whose reply was given up on; returns how many. */
+export async function retryUnanswered({ client, session, print }: Operator, target: ChatTarget): Promise<number> {
+  const { messages } = await client.workflow.getHandle(chatWorkflowId(session, target.chatId)).executeUpdate(retryUnansweredUpdate);
+  print(messages ? `answering ${messages} unanswered message(s) of ${target.chatId} again` : `${target.chatId} has no unanswered messages`);
+  return messages;
 }
 
 const STORES: [keyof ErasedCounts, string][] = [

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { WrongVectorSize } from '../domain/failure-types.js';
-import { HttpStatusError } from './http-status-error.js';
+import { HttpStatusError, retryAfterMs } from './http-status-error.js';
 
 export interface Embedder {
   readonly dimensions: number;
@@ -24,7 +24,7 @@ export function createEmbedder(options: { apiKey: string; baseUrl: string | null
         }
         return vectors;
       } catch (error) {
-        if (error instanceof OpenAI.APIError && typeof error.status === 'number') throw new HttpStatusError('embeddings', error.status, error.message);
+        if (error instanceof OpenAI.APIError && typeof error.status === 'number') throw new HttpStatusError('embeddings', error.status, error.message, retryAfterMs(error.headers?.get('retry-after')));
         throw error;
       }
     },

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import type { PromptMessage } from '../domain/prompt.js';
-import { HttpStatusError } from './http-status-error.js';
+import { HttpStatusError, retryAfterMs } from './http-status-error.js';
 
 export interface LlmClient {
   complete(
@@ -39,7 +39,7 @@ export function createLlmClient(options: { apiKey: string; baseUrl: string | nul
         };
       } catch (error) {
         if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
-          throw new HttpStatusError('LLM', error.status, error.message);
+          throw new HttpStatusError('LLM', error.status, error.message, retryAfterMs(error.headers?.get('retry-after')));
         }
         throw error;
       }

@@ -1,5 +1,5 @@
 import { sentMessageIdFrom, type SentMessageId } from '../domain/waha-send-result.js';
-import { HttpStatusError } from './http-status-error.js';
+import { HttpStatusError, retryAfterMs } from './http-status-error.js';
 
 export interface SendTextRequest {
   session: string;
@@ -49,7 +49,7 @@ export function createWahaClient(options: { baseUrl: string; apiKey: string | nu
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
-    if (!response.ok) throw new HttpStatusError('WAHA', response.status, `${path.split('?')[0]}: ${text}`);
+    if (!response.ok) throw new HttpStatusError('WAHA', response.status, `${path.split('?')[0]}: ${text}`, retryAfterMs(response.headers.get('retry-after')));
     if (!text) return null;
     try {
       return JSON.parse(text);

@@ -1,4 +1,4 @@
-import type { ChatStateView, LearningFailure, Rejection } from './chat-state.js';
+import type { ChatStateView, LearningFailure, Rejection, UnansweredLine } from './chat-state.js';
 import type { InboundMessage } from './inbound-message.js';
 
 /** The one-line name the Temporal Web UI shows for a chat's workflow. */
@@ -15,11 +15,24 @@ export function chatDetails(view: ChatStateView): string {
     `**Messages:** ${view.messagesSeen} seen, ${view.repliesSent} replies, ${view.replyFailures} failed, ${view.duplicatesDropped} duplicates dropped`,
     `**Tokens since the last summary:** ${view.tokensSinceSummary} (summaries made: ${view.summaries})`,
     `**Bot:** ${view.pausedUntil ? `paused for a human until ${view.pausedUntil}` : 'answering'}`,
+    ...(view.waiting ? [`**Waiting for a reply:** ${waitingLine(view.waiting)}`] : []),
+    ...(view.unanswered ? [`**Unanswered:** ${view.unanswered} (\`chatmem retry\` answers them); last: ${unansweredLine(view.lastUnanswered)}`] : []),
+    ...(view.retrying ? [`**Answering again:** ${view.retrying} messages an operator retried`] : []),
     ...(view.rejected ? [`**Rejected by the database:** ${view.rejected} (not stored, not answered); last: ${rejectionLine(view.lastRejection)}`] : []),
     ...(view.learningBacklog ? [`**Learning:** ${view.learningBacklog} messages waiting for long-term memory and facts`] : []),
     ...(view.learningFailures ? [`**Not learned from:** ${view.learningFailures} (kept in short-term memory only); last: ${learningFailureLine(view.lastLearningFailure)}`] : []),
     `**Summary:** ${view.summaryExcerpt ?? 'none yet'}`,
   ].join('\n\n');
+}
+
+/** One line for the reply being tried now: how many messages, since when. */
+export function waitingLine(waiting: NonNullable<ChatStateView['waiting']>): string {
+  return `${waiting.messages} message(s) since ${waiting.since} (the model or WAHA failing; retried until REPLY_DEADLINE)`;
+}
+
+/** One line for the latest message given up on: which, when, why. */
+export function unansweredLine(line: UnansweredLine | null): string {
+  return line ? `${line.messageId} at ${line.at}: ${line.reason}` : 'unknown';
 }
 
 /** One line for the latest rejected message: which, when, why. */

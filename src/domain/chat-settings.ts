@@ -12,4 +12,10 @@ export interface ChatSettings extends ReplySettings {
   takeoverPauseMs: number;
   /** Tokens since the last summary past which the chat is summarized and continues as new. */
   summaryTokenLimit: number;
+  /**
+   * How long after a message its reply may still be sent: outside calls are retried until
+   * then, and a message older than this is marked unanswered (REPLY_DEADLINE). Absent in
+   * settings read by runs of an earlier version.
+   */
+  replyDeadlineMs?: number;
 }

@@ -40,6 +40,26 @@ export interface LearningFailure {
   reason: string;
 }
 
+/** User messages answered together whose reply was given up on; `chatmem retry` answers them. */
+export interface UnansweredBatch {
+  messages: InboundMessage[];
+  /** The reply's claim token: a retry finds what an earlier attempt stored or sent. */
+  claimToken: string;
+  reason: string;
+  /** When it was given up on, ISO 8601. */
+  at: string;
+}
+
+/** The latest message given up on, for operators. */
+export interface UnansweredLine {
+  messageId: string;
+  reason: string;
+  at: string;
+}
+
+/** How many unanswered batches a chat keeps for `chatmem retry`; older ones stay counted, not retried. */
+export const UNANSWERED_KEPT = 50;
+
 /** What a chat workflow carries across continue-as-new. */
 export interface ChatSnapshot {
   session: string;
@@ -65,6 +85,9 @@ export interface ChatSnapshot {
   /** Absent in snapshots from before learning failures were counted. */
   learningFailures?: number;
   lastLearningFailure?: LearningFailure | null;
+  /** Absent in snapshots from before the reply deadline. */
+  unanswered?: UnansweredBatch[];
+  retrying?: UnansweredBatch[];
 }
 
 /** What the `state` query shows an operator. */
@@ -92,6 +115,13 @@ export interface ChatStateView {
   pausedUntil: string | null;
   /** User messages stored and answered but not yet in long-term memory and knowledge: learning's backlog. */
   learningBacklog: number;
+  /** User messages given up on without a reply (kept for `chatmem retry`), and the latest with its reason. */
+  unanswered: number;
+  lastUnanswered: UnansweredLine | null;
+  /** Messages whose reply is being retried now (the model or WAHA failing), and since when (ISO), else null. */
+  waiting: { messages: number; since: string } | null;
+  /** Unanswered messages an operator asked to answer again, not yet handled. */
+  retrying: number;
 }
 
 const EXCERPT_LENGTH = 280;
@@ -104,10 +134,13 @@ export class ChatState {
   private readonly inbox: InboundMessage[];
   private readonly recentKeys: string[];
   private readonly keySet: Set<string>;
-  private counters: Required<Omit<ChatSnapshot, 'session' | 'chatId' | 'inbox' | 'recentKeys' | 'knowledge' | 'recent'>>;
+  private counters: Required<Omit<ChatSnapshot, 'session' | 'chatId' | 'inbox' | 'recentKeys' | 'knowledge' | 'recent' | 'unanswered' | 'retrying'>>;
   private knowledge: Record<string, string[]>;
   private recent: RecentLine[];
   private learningBacklog = 0;
+  private unanswered: UnansweredBatch[];
+  private retrying: UnansweredBatch[];
+  private waiting: { messages: number; since: number } | null = null;
 
   constructor(private readonly identity: { session: string; chatId: string }, carried?: ChatSnapshot) {
     this.inbox = [...(carried?.inbox ?? [])];
@@ -115,6 +148,8 @@ export class ChatState {
     this.keySet = new Set(this.recentKeys);
     this.knowledge = { ...(carried?.knowledge ?? {}) };
     this.recent = [...(carried?.recent ?? [])];
+    this.unanswered = [...(carried?.unanswered ?? [])];
+    this.retrying = [...(carried?.retrying ?? [])];
     this.counters = {
       messagesSeen: carried?.messagesSeen ?? 0,
       repliesSent: carried?.repliesSent ?? 0,
@@ -225,6 +260,38 @@ export class ChatState {
     this.counters.replyFailures += 1;
   }
 
+  /** A reply is being tried for this many messages, since `since` (ms); shown until it is sent or given up on. */
+  startWaiting(messages: number, since: number): void {
+    this.waiting = { messages, since };
+  }
+
+  stopWaiting(): void {
+    this.waiting = null;
+  }
+
+  /** The reply to these messages was given up on: counted, shown and kept for `chatmem retry`. */
+  recordUnanswered(batch: UnansweredBatch): void {
+    this.counters.replyFailures += 1;
+    this.unanswered.push(batch);
+    if (this.unanswered.length > UNANSWERED_KEPT) this.unanswered.shift();
+  }
+
+  /** An operator asked to answer the unanswered messages again; returns how many messages that is. */
+  retryUnanswered(): number {
+    const batches = this.unanswered.splice(0);
+    this.retrying.push(...batches);
+    return batches.reduce((sum, batch) => sum + batch.messages.length, 0);
+  }
+
+  /** The next batch an operator asked to answer again, oldest first. */
+  takeRetry(): UnansweredBatch | undefined {
+    return this.retrying.shift();
+  }
+
+  hasRetries(): boolean {
+    return this.retrying.length > 0;
+  }
+
   /** Tokens of our own reply, which the next summary has to fold in too. */
   addTokens(tokens: number): void {
     this.counters.tokensSinceSummary += tokens;
@@ -262,19 +329,35 @@ export class ChatState {
     this.counters = { messagesSeen: 0, repliesSent: 0, replyFailures: 0, duplicatesDropped: 0, lastInteractionAt: null, tokensSinceSummary: 0, summaries: 0, summary: null, pausedUntil: this.counters.pausedUntil, rejected: 0, lastRejection: null, learningFailures: 0, lastLearningFailure: null };
     this.knowledge = {};
     this.recent = [];
+    this.unanswered = [];
+    this.retrying = [];
   }
 
   /** One person was erased from this chat; the summary goes too when it may speak of them. */
   forgetContact(contactId: string, options: { summaryDropped: boolean }): void {
     delete this.knowledge[contactId];
     this.recent = this.recent.filter((line) => line.from !== contactId);
+    // What they wrote must not wait here to be answered either.
+    const withoutThem = (batches: UnansweredBatch[]) =>
+      batches.map((batch) => ({ ...batch, messages: batch.messages.filter((message) => message.contactId !== contactId) })).filter((batch) => batch.messages.length > 0);
+    this.unanswered = withoutThem(this.unanswered);
+    this.retrying = withoutThem(this.retrying);
     if (this.counters.lastRejection?.messageId.includes(contactId)) this.counters.lastRejection = null;
     if (this.counters.lastLearningFailure?.messageId.includes(contactId)) this.counters.lastLearningFailure = null;
     if (options.summaryDropped) this.counters.summary = null;
   }
 
   snapshot(): ChatSnapshot {
-    return { ...this.identity, inbox: [...this.inbox], recentKeys: [...this.recentKeys], ...this.counters, knowledge: { ...this.knowledge }, recent: [...this.recent] };
+    return {
+      ...this.identity,
+      inbox: [...this.inbox],
+      recentKeys: [...this.recentKeys],
+      ...this.counters,
+      knowledge: { ...this.knowledge },
+      recent: [...this.recent],
+      unanswered: [...this.unanswered],
+      retrying: [...this.retrying],
+    };
   }
 
   memory(): ChatMemoryView {
@@ -291,6 +374,10 @@ export class ChatState {
       summaryExcerpt: summary === null ? null : summary.slice(0, EXCERPT_LENGTH),
       pausedUntil: pausedUntil === null ? null : new Date(pausedUntil).toISOString(),
       learningBacklog: this.learningBacklog,
+      unanswered: this.unanswered.reduce((sum, batch) => sum + batch.messages.length, 0),
+      lastUnanswered: lastUnansweredLine(this.unanswered.at(-1)),
+      waiting: this.waiting && { messages: this.waiting.messages, since: new Date(this.waiting.since).toISOString() },
+      retrying: this.retrying.reduce((sum, batch) => sum + batch.messages.length, 0),
     };
   }
 
@@ -306,4 +393,8 @@ export class ChatState {
     while (this.recentKeys.length > DEDUPE_WINDOW) this.keySet.delete(this.recentKeys.shift()!);
     return true;
   }
+}
+
+function lastUnansweredLine(batch: UnansweredBatch | undefined): UnansweredLine | null {
+  return batch ? { messageId: batch.messages.at(-1)!.messageId, reason: batch.reason, at: batch.at } : null;
 }

@@ -39,6 +39,12 @@ export interface InboundMessage {
   engine: string;
   /** WAHA's event id (`evt_…`), reused on retries: handy for tracing a delivery. */
   eventId: string | null;
+  /**
+   * When chatmem's webhook handed it to Temporal, ms since the epoch: REPLY_DEADLINE counts
+   * from here (WhatsApp's own stamp can be far older when WAHA delivers late). Absent in
+   * messages accepted before the deadline existed.
+   */
+  receivedAt?: number;
 }
 
 /** Deduplication key: WAHA session + fromMe + WhatsApp id, per the WAHA docs. */

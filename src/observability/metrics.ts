@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The service's Prometheus metrics, on one registry served at GET /metrics. */
 export function createMetrics() {
@@ -30,6 +30,18 @@ export function createMetrics() {
       name: 'chatmem_send_checks_total',
       help: "Retried sends checked against WAHA's chat messages first: found (the earlier attempt had sent it; not sent again), not_found (sent), unverifiable (this WAHA cannot list messages; sent, possibly twice)",
       labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    circuitOpen: new Gauge({
+      name: 'chatmem_circuit_open',
+      help: 'Per outside service (llm, waha): 1 while its circuit is open (it kept failing; waiting chats do not call it), else 0',
+      labelNames: ['service'] as const,
+      registers: [registry],
+    }),
+    repliesUnanswered: new Counter({
+      name: 'chatmem_replies_unanswered_total',
+      help: 'User messages given up on without a reply, by reason: deadline (REPLY_DEADLINE passed while the model or WAHA failed), refused (the model or WAHA refused the request), too_old (older than REPLY_DEADLINE when their turn came)',
+      labelNames: ['reason'] as const,
       registers: [registry],
     }),
     llmTokens: new Counter({

@@ -67,7 +67,7 @@ function signalWithStart(client: Client, taskQueue: string, workflowId: string, 
     taskQueue,
     args: [{ session: message.session, chatId: message.chatId }],
     signal: inboundSignal,
-    signalArgs: [message],
+    signalArgs: [{ ...message, receivedAt: Date.now() }],
     // Shown in the Temporal Web UI's list and header; set when the chat's workflow starts.
     staticSummary: chatTitle(message),
     staticDetails: `WAHA session \`${message.session}\`, chat \`${message.chatId}\``,

@@ -1,6 +1,6 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { EraseActivities, LearningActivities, MemoryActivities, ReplyActivities } from '../activities/index.js';
-import { PERMANENT_FAILURE } from '../domain/failure-types.js';
+import { DEADLINE_PASSED, PERMANENT_FAILURE } from '../domain/failure-types.js';
 
 // Database steps are short and must never give up: nothing accepted is ever lost.
 export const memory = proxyLocalActivities<MemoryActivities>({
@@ -36,4 +36,17 @@ export const outside = proxyActivities<ReplyActivities & LearningActivities>({
 export const replying = proxyLocalActivities<ReplyActivities>({
   startToCloseTimeout: '90 seconds',
   retry: OUTSIDE_RETRY,
+});
+
+/**
+ * The same, retried without an attempt limit: the step itself stops at the reply's
+ * deadline (DEADLINE_PASSED; a schedule-to-close timeout would end it before the deadline
+ * whenever the next backoff reaches past it). Past 10 s a wait between attempts is a
+ * workflow timer rather than a held task, so a thousand chats waiting on a down model hold
+ * no task slots.
+ */
+export const replyingUntilDeadline = proxyLocalActivities<ReplyActivities>({
+  startToCloseTimeout: '90 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '60 seconds', nonRetryableErrorTypes: [PERMANENT_FAILURE, DEADLINE_PASSED] },
 });

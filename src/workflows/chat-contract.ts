@@ -16,6 +16,8 @@ export const memoryQuery = defineQuery<ChatMemoryView>('memory');
  * messages; answers with the counts per store. A whole chat starts over as a new run.
  */
 export const eraseUpdate = defineUpdate<ErasedCounts, [{ contactId: string | null }]>('erase');
+/** Answers again, once, the messages whose reply was given up on (`chatmem retry`); answers how many there are. */
+export const retryUnansweredUpdate = defineUpdate<{ messages: number }, []>('retryUnanswered');
 
 export interface ChatWorkflowInput {
   session: string;

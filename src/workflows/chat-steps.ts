@@ -4,7 +4,7 @@ import { ChatState } from '../domain/chat-state.js';
 import { describeError } from '../domain/describe-error.js';
 import { isContactId } from '../domain/whatsapp-ids.js';
 import { erasing, outside } from './activity-proxies.js';
-import { eraseUpdate, inboundSignal, memoryQuery, resumeSignal, stateQuery, type ChatWorkflowInput } from './chat-contract.js';
+import { eraseUpdate, inboundSignal, memoryQuery, resumeSignal, retryUnansweredUpdate, stateQuery, type ChatWorkflowInput } from './chat-contract.js';
 
 /** Steps every shape of the chat workflow shares: its state and handlers, erase, summary. */
 export interface OpenChat {
@@ -20,6 +20,7 @@ export function openChat(input: ChatWorkflowInput): OpenChat {
   setHandler(resumeSignal, () => state.resume());
   setHandler(stateQuery, () => state.view());
   setHandler(memoryQuery, () => state.memory());
+  setHandler(retryUnansweredUpdate, () => ({ messages: state.retryUnanswered() }));
   setHandler(eraseUpdate, ({ contactId }) => erasures.request(contactId), {
     validator: ({ contactId }) => {
       if (contactId !== null && !isContactId(contactId)) throw new Error(`'${contactId}' is not a contact id such as 5511988887777@c.us`);

@@ -1,11 +1,13 @@
-import { allHandlersFinished, condition, continueAsNew, log, patched, setCurrentDetails, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, setCurrentDetails, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { DeliveredReply, ReplyRequest } from '../activities/index.js';
 import { chatDetails } from '../domain/chat-details.js';
 import type { ChatSettings } from '../domain/chat-settings.js';
 import type { ChatState } from '../domain/chat-state.js';
 import { describeError } from '../domain/describe-error.js';
+import { PERMANENT_FAILURE, type UnansweredReason } from '../domain/failure-types.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import { decideReply, isHumanTakeover } from '../domain/reply-policy.js';
-import { memory, outside, replying } from './activity-proxies.js';
+import { memory, outside, replying, replyingUntilDeadline } from './activity-proxies.js';
 import type { ChatWorkflowInput } from './chat-contract.js';
 import { erase, openChat, summarize } from './chat-steps.js';
 import { chatWorkflowV1 } from './chat-workflow-v1.js';
@@ -21,6 +23,8 @@ const LEARNING_BATCH = 100;
 const SETTINGS_MAX_AGE_MS = 60_000;
 /** Under load, LastInteraction moves in steps of at least this much; an idle chat shows the exact time. */
 const LAST_INTERACTION_STEP_SECONDS = 60;
+/** REPLY_DEADLINE's default, for settings read by a run of an earlier version that had none. */
+const DEFAULT_REPLY_DEADLINE_MS = 60 * 60_000;
 
 /**
  * One chat, one workflow: messages are handled in the order they arrived. What arrived is
@@ -38,7 +42,7 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
 
   for (;;) {
     setCurrentDetails(chatDetails(state.view()));
-    await condition(() => state.hasPending() || erasures.waiting() || workflowInfo().continueAsNewSuggested);
+    await condition(() => state.hasPending() || state.hasRetries() || erasures.waiting() || workflowInfo().continueAsNewSuggested);
     if (workflowInfo().continueAsNewSuggested) break;
 
     // 0. An operator's erase request goes first; an erased chat starts over as a new run.
@@ -48,17 +52,21 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
     }
     const current = await settings.current();
 
-    // 1. Store everything that arrived; user messages close together become one batch (debounce).
+    // 1. Messages an operator asked to answer again (`chatmem retry`), each batch once, before newer ones.
+    for (let retry = state.takeRetry(); retry; retry = state.takeRetry()) await answer(state, retry.messages, current, { claimToken: retry.claimToken, from: Date.now() });
+    if (!state.hasPending()) continue;
+
+    // 2. Store everything that arrived; user messages close together become one batch (debounce).
     const toAnswer = await storeArrivals(state, learning, current);
 
-    // 2. What users said goes to long-term memory and knowledge in the background, a batch at a time.
+    // 3. What users said goes to long-term memory and knowledge in the background, a batch at a time.
     learning.flush();
 
-    // 3. Answer the batch, unless a human operator has the chat.
-    if (toAnswer.length && !state.isPaused(Date.now())) await answer(state, toAnswer);
+    // 4. Answer the batch, unless a human operator has the chat.
+    if (toAnswer.length && !state.isPaused(Date.now())) await answer(state, toAnswer, current);
     lastInteraction.show(state.lastInteraction(), { idle: !state.hasPending() });
 
-    // 4. A long conversation is summarized, and the chat continues as new from the summary.
+    // 5. A long conversation is summarized, and the chat continues as new from the summary.
     if (state.tokensSinceSummary() > current.summaryTokenLimit && (await summarize(state, input))) break;
   }
 
@@ -102,29 +110,65 @@ async function storeQueued(state: ChatState, learning: BatchedLearning, settings
   return toAnswer;
 }
 
-/** The model answers from summary, memory and transcript; the reply is stored, then sent, in one step. */
-async function answer(state: ChatState, batch: InboundMessage[]): Promise<void> {
+/**
+ * The model answers from summary, memory and transcript; the reply is stored, then sent, in
+ * one step. Failing outside calls are retried until REPLY_DEADLINE after the batch's first
+ * message reached chatmem (or after an operator's retry); then, or when the model or WAHA
+ * refuses the request, the batch is kept as unanswered for `chatmem retry`.
+ */
+async function answer(state: ChatState, batch: InboundMessage[], settings: ChatSettings, again?: { claimToken: string; from: number }): Promise<void> {
   const last = batch[batch.length - 1]!;
+  const request: ReplyRequest = {
+    session: last.session,
+    chatId: last.chatId,
+    isGroupChat: last.isGroupChat,
+    meId: last.meId,
+    answering: batch.map((message) => ({ messageId: message.messageId, body: message.body })),
+    ltmIds: [...new Set(batch.map((message) => message.contactId))],
+    claimToken: again?.claimToken ?? uuid4(),
+    // Sent to the chat as WAHA named it; its id is remembered so WAHA's echo of it is dropped.
+    replyChatId: last.replyChatId,
+    ...(last.isGroupChat ? { replyTo: last.messageId } : {}),
+  };
+  const summary = `compose a reply to ${batch.length === 1 ? 'a message' : `${batch.length} messages`} from ${last.senderName ?? last.contactId} and send it through WAHA`;
+  // Runs that began before the deadline gave up after eight attempts; their histories replay so.
+  if (!patched('reply-deadline')) return answerWithinAttempts(state, request, summary);
+
+  const deadlineMs = (again?.from ?? batch[0]!.receivedAt ?? Date.now()) + (settings.replyDeadlineMs ?? DEFAULT_REPLY_DEADLINE_MS);
+  const giveUp = async (reason: UnansweredReason, detail: string) => {
+    state.recordUnanswered({ messages: batch, claimToken: request.claimToken, reason: detail, at: new Date().toISOString() });
+    await memory.countUnanswered.executeWithOptions({ summary: `count ${batch.length} unanswered: ${reason}` }, [reason, batch.length]);
+    log.error('no reply: given up; `chatmem retry` answers it once the cause is fixed', { messageId: last.messageId, reason: detail });
+  };
+  if (Date.now() >= deadlineMs) return giveUp('too_old', `older than REPLY_DEADLINE when its turn came`);
+
+  state.startWaiting(batch.length, Date.now());
+  setCurrentDetails(chatDetails(state.view()));
   try {
-    const reply = await replying.reply.executeWithOptions({ summary: `compose a reply to ${batch.length === 1 ? 'a message' : `${batch.length} messages`} from ${last.senderName ?? last.contactId} and send it through WAHA` }, [{
-      session: last.session,
-      chatId: last.chatId,
-      isGroupChat: last.isGroupChat,
-      meId: last.meId,
-      answering: batch.map((message) => ({ messageId: message.messageId, body: message.body })),
-      ltmIds: [...new Set(batch.map((message) => message.contactId))],
-      claimToken: uuid4(),
-      // Sent to the chat as WAHA named it; its id is remembered so WAHA's echo of it is dropped.
-      replyChatId: last.replyChatId,
-      ...(last.isGroupChat ? { replyTo: last.messageId } : {}),
-    }]);
-    state.addTokens(reply.replyTokens);
-    state.recordReplySent(reply.waId, reply.text, Date.now());
-    if (!reply.recorded) await memory.markReplySent.executeWithOptions({ summary: 'record the WhatsApp id of the sent reply' }, [reply.rowId, { messageId: reply.messageId, waId: reply.waId }]);
+    const reply = await replyingUntilDeadline.reply.executeWithOptions({ summary }, [{ ...request, deadlineMs }]);
+    await recordDelivered(state, reply);
+  } catch (error) {
+    const refused = isRefusal(error);
+    await giveUp(refused ? 'refused' : 'deadline', refused ? `refused: ${describeError(error)}` : describeError(error));
+  } finally {
+    state.stopWaiting();
+  }
+}
+
+/** The shape runs begun before REPLY_DEADLINE answer with: eight attempts, then a log line. */
+async function answerWithinAttempts(state: ChatState, request: ReplyRequest, summary: string): Promise<void> {
+  try {
+    await recordDelivered(state, await replying.reply.executeWithOptions({ summary }, [request]));
   } catch (error) {
     state.recordReplyFailure();
-    log.error('no reply: the model call or WAHA sendText failed', { messageId: last.messageId, error: describeError(error) });
+    log.error('no reply: the model call or WAHA sendText failed', { messageId: request.answering.at(-1)!.messageId, error: describeError(error) });
   }
+}
+
+async function recordDelivered(state: ChatState, reply: DeliveredReply): Promise<void> {
+  state.addTokens(reply.replyTokens);
+  state.recordReplySent(reply.waId, reply.text, Date.now());
+  if (!reply.recorded) await memory.markReplySent.executeWithOptions({ summary: 'record the WhatsApp id of the sent reply' }, [reply.rowId, { messageId: reply.messageId, waId: reply.waId }]);
 }
 
 /** The operator's settings, read at the start of a run and again once they are a minute old. */
@@ -216,3 +260,8 @@ class BatchedLearning {
 }
 
 const noop = () => undefined;
+
+/** The model or WAHA said the request itself is wrong: another attempt would get the same answer. */
+function isRefusal(error: unknown): boolean {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === PERMANENT_FAILURE;
+}

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
 import { eraseUpdate, memoryQuery } from '../../src/workflows/chat-workflow.js';
-import { bareEnv, runEntry } from '../support/child-process.js';
 import { eventually } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
@@ -28,12 +27,7 @@ async function say(chatId: string, from: string, senderName: string, text: strin
 
 const memoryOf = (chatId: string) => stack.client.workflow.getHandle(chatWorkflowId('default', chatId)).query(memoryQuery);
 
-/** `chatmem …` as an operator runs it, against the test stack's Temporal. */
-async function chatmem(...args: string[]) {
-  const cli = runEntry('bin/chatmem.mjs', args, bareEnv({ TEMPORAL_ADDRESS: stack.temporal.address }));
-  const code = await cli.exited;
-  return { code, output: cli.lines.join('\n') };
-}
+const chatmem = (...args: string[]) => stack.chatmem(...args);
 
 async function personRows(contactId: string) {
   const [row] = await stack.rows<{ messages: number; chats: number; summaries: number }>(

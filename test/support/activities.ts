@@ -8,6 +8,7 @@ export const TEST_ACTIVITY_SETTINGS: ActivitySettings = {
   systemPrompt: 'Be brief.',
   debounceMs: 0,
   takeoverPauseMs: 60_000,
+  replyDeadlineMs: 60 * 60_000,
   summaryTokenLimit: 1000,
   summaryModel: 'small',
   contextTokenBudget: 2000,

@@ -6,6 +6,8 @@ export interface CompletionRequest {
   model: string;
   messages: ChatMessage[];
   authorization: string | undefined;
+  /** When it arrived, ms since the epoch. */
+  at: number;
 }
 
 /**
@@ -15,9 +17,10 @@ export interface CompletionRequest {
 export async function startOpenAiStandIn() {
   const requests: CompletionRequest[] = [];
   const embeddingRequests: { model: string; input: string[] }[] = [];
-  const failures: number[] = [];
+  const failures: { status: number; retryAfterSeconds: number | null }[] = [];
   let embeddingSize: number | null = null;
   let completionDelayMs = 0;
+  let outage: { status: number; retryAfterSeconds: number | null } | null = null;
   const holds: { matches: (lastUser: string, messages: ChatMessage[]) => boolean; released: Promise<void>; release: () => void }[] = [];
 
   const http = await serve(async (request, body, response) => {
@@ -30,9 +33,12 @@ export async function startOpenAiStandIn() {
       return sendJson(response, 404, { error: { message: `no route ${request.method} ${request.url}` } });
     }
     const parsed = JSON.parse(body) as CompletionBody;
-    requests.push({ model: parsed.model, messages: parsed.messages, authorization: request.headers.authorization });
-    const failure = isReplyPrompt(parsed.messages) ? failures.shift() : undefined;
-    if (failure) return sendJson(response, failure, { error: { message: `stand-in failure ${failure}`, type: 'test' } });
+    requests.push({ model: parsed.model, messages: parsed.messages, authorization: request.headers.authorization, at: Date.now() });
+    const failure = isReplyPrompt(parsed.messages) ? (failures.shift() ?? outage) : undefined;
+    if (failure) {
+      if (failure.retryAfterSeconds !== null) response.setHeader('retry-after', String(failure.retryAfterSeconds));
+      return sendJson(response, failure.status, { error: { message: `stand-in failure ${failure.status}`, type: 'test' } });
+    }
 
     const lastUser = [...parsed.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     for (const hold of holds) if (hold.matches(lastUser, parsed.messages)) await hold.released;
@@ -46,9 +52,16 @@ export async function startOpenAiStandIn() {
     embeddingRequests,
     /** The chat completions that were reply prompts (not fact extraction or summaries). */
     replyPrompts: () => requests.filter((r) => isReplyPrompt(r.messages)),
-    /** The next `count` reply completions fail with `status`. */
-    failNext(status: number, count = 1) {
-      for (let i = 0; i < count; i++) failures.push(status);
+    /** The next `count` reply completions fail with `status` (and a `Retry-After` when given). */
+    failNext(status: number, count = 1, retryAfterSeconds: number | null = null) {
+      for (let i = 0; i < count; i++) failures.push({ status, retryAfterSeconds });
+    },
+    /** Every reply completion fails with `status` until `up()`: the model is down. */
+    down(status = 503) {
+      outage = { status, retryAfterSeconds: null };
+    },
+    up() {
+      outage = null;
     },
     /** From now on embeddings have this size whatever was asked (null: as asked), like a server that ignores `dimensions`. */
     embedWithSize(size: number | null) {

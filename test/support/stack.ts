@@ -17,6 +17,7 @@ import { WEBHOOK_PATH } from '../../src/webhook/app.js';
 import { wahaWebhookHeaders } from '../../src/webhook/hmac.js';
 import { stateQuery } from '../../src/workflows/chat-workflow.js';
 import { createChatWorker } from '../../src/worker.js';
+import { bareEnv, runEntry } from './child-process.js';
 import { startOpenAiStandIn } from './openai-standin.js';
 import { createTestDatabase } from './postgres.js';
 import { variant } from './fixtures.js';
@@ -183,6 +184,13 @@ export async function startStack(options: StackOptions) {
     await eventually(() => waha.sent.some((call) => isReplyTo(call.text, text)), `the reply to "${text}"`, timeoutMs);
   }
 
+  /** `chatmem …` as an operator runs it, against this stack's Temporal: its exit code and output. */
+  async function operatorCli(...args: string[]) {
+    const cli = runEntry('bin/chatmem.mjs', args, bareEnv({ TEMPORAL_ADDRESS: temporal.address }));
+    const code = await cli.exited;
+    return { code, output: cli.lines.join('\n') };
+  }
+
   async function rows<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
     return (await db.pool.query(sql, params)).rows as T[];
   }
@@ -221,6 +229,7 @@ export async function startStack(options: StackOptions) {
     say,
     chatState,
     replyTo,
+    chatmem: operatorCli,
     rows,
     async stop() {
       await waha.close();
