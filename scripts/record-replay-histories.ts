@@ -12,7 +12,7 @@ import { temporalCli } from '../bench/support.js';
 import { chatWorkflowId } from '../src/domain/chat-workflow-id.js';
 import { interpretWahaEvent } from '../src/domain/waha-event.js';
 import { createTemporalSignaler } from '../src/webhook/chat-signaler.js';
-import { eraseUpdate } from '../src/workflows/chat-workflow.js';
+import { eraseUpdate, retryUnansweredUpdate } from '../src/workflows/chat-workflow.js';
 import { variant } from '../test/support/fixtures.js';
 import { eventually } from '../test/support/http.js';
 import { ensurePostgresRunning } from '../test/support/postgres.js';
@@ -23,7 +23,7 @@ const OUT = fileURLToPath(new URL('../test/replay/histories/', import.meta.url))
 await ensurePostgresRunning();
 const stack = await startStack({
   temporalCli: temporalCli(),
-  env: { DEBOUNCE_MS: '800', TAKEOVER_PAUSE: '1h', SUMMARY_TOKEN_LIMIT: '400' },
+  env: { DEBOUNCE_MS: '800', TAKEOVER_PAUSE: '1h', SUMMARY_TOKEN_LIMIT: '400', REPLY_DEADLINE: '6s' },
 });
 let sequence = 0;
 const say = (chat: string, body: string) => stack.post(variant('private-text-incoming.json', { chat, waId: `REC${sequence++}`, body }));
@@ -132,6 +132,24 @@ try {
     const chat = '5521950000008@c.us';
     const firstRun = await talkUntilContinuedAsNew(chat, (i) => `pedido ${i}: meu nome é Davi e quero saber da entrega número ${i}`);
     await save('one-task-continued-as-new', chat, firstRun);
+  }
+
+  // REPLY_DEADLINE (patched 'reply-deadline'): the model is down past the deadline, so the
+  // message is kept as unanswered; a refused request is too; then `chatmem retry` answers both.
+  if (wanted('unanswered-and-retried')) {
+    const chat = '5521950000009@c.us';
+    const handle = stack.client.workflow.getHandle(chatWorkflowId('default', chat));
+    stack.openai.down(503);
+    await say(chat, 'alguém aí?');
+    await eventually(async () => (await stack.chatState('default', chat)).unanswered === 1 || undefined, 'the message given up on', 60_000);
+    stack.openai.up();
+    stack.openai.failNext(400);
+    await say(chat, 'pergunta recusada');
+    await eventually(async () => (await stack.chatState('default', chat)).unanswered === 2 || undefined, 'the refused message');
+    await handle.executeUpdate(retryUnansweredUpdate);
+    // One reply to both, composed from the transcript as it stands (ending with the later question).
+    await eventually(() => repliedTo('pergunta recusada'), 'the reply to the retried messages');
+    await save('unanswered-and-retried', chat);
   }
 } finally {
   await stack.stop();

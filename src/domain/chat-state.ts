@@ -283,9 +283,16 @@ export class ChatState {
     return batches.reduce((sum, batch) => sum + batch.messages.length, 0);
   }
 
-  /** The next batch an operator asked to answer again, oldest first. */
-  takeRetry(): UnansweredBatch | undefined {
-    return this.retrying.shift();
+  /**
+   * What an operator asked to answer again, as one batch: one reply to all of it, as a
+   * debounced burst gets, rather than several replies to the same latest transcript. It
+   * keeps the latest batch's claim token, so a reply that batch had stored but not sent is
+   * the one sent.
+   */
+  takeRetries(): { messages: InboundMessage[]; claimToken: string } | undefined {
+    if (this.retrying.length === 0) return undefined;
+    const batches = this.retrying.splice(0);
+    return { messages: batches.flatMap((batch) => batch.messages), claimToken: batches.at(-1)!.claimToken };
   }
 
   hasRetries(): boolean {

@@ -52,8 +52,9 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
     }
     const current = await settings.current();
 
-    // 1. Messages an operator asked to answer again (`chatmem retry`), each batch once, before newer ones.
-    for (let retry = state.takeRetry(); retry; retry = state.takeRetry()) await answer(state, retry.messages, current, { claimToken: retry.claimToken, from: Date.now() });
+    // 1. Messages an operator asked to answer again (`chatmem retry`): one reply to them all, before newer ones.
+    const retry = state.takeRetries();
+    if (retry) await answer(state, retry.messages, current, { claimToken: retry.claimToken, from: Date.now() });
     if (!state.hasPending()) continue;
 
     // 2. Store everything that arrived; user messages close together become one batch (debounce).

@@ -29,6 +29,7 @@ describe('replaying committed workflow histories', () => {
       'one-task-reply',
       'plain-chat',
       'rejected-message',
+      'unanswered-and-retried',
     ]);
     const continued = histories.find((h) => h.workflowId === 'continued-as-new')!;
     expect(continued.history.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
@@ -57,6 +58,11 @@ describe('replaying committed workflow histories', () => {
     }
     expect(histories.find((h) => h.workflowId === 'one-task-continued-as-new')!.history.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
     expect(patches('erased-chat').some((patch) => patch.includes('one-task-reply'))).toBe(false);
+    // Recorded after the REPLY_DEADLINE patch: two messages given up on, then one operator
+    // retry (an update) answering both; the histories before it carry no such marker.
+    expect(patches('unanswered-and-retried').some((patch) => patch.includes('reply-deadline'))).toBe(true);
+    expect(histories.find((h) => h.workflowId === 'unanswered-and-retried')!.history.events!.some((event) => event.workflowExecutionUpdateCompletedEventAttributes)).toBe(true);
+    expect(patches('one-task-reply').some((patch) => patch.includes('reply-deadline'))).toBe(false);
     // The storage step's recorded result says the database refused the first message.
     const results = histories.find((h) => h.workflowId === 'rejected-message')!.history.events!.flatMap((event) =>
       Object.values(event.markerRecordedEventAttributes?.details ?? {}).flatMap((payloads) => payloads.payloads ?? []),

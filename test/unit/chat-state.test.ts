@@ -97,4 +97,26 @@ describe('ChatState: summaries and takeover', () => {
     const { rejected, lastRejection, learningFailures, lastLearningFailure, ...older } = state.snapshot();
     expect(new ChatState({ session: 'default', chatId: 'a@c.us' }, older).view()).toMatchObject({ rejected: 0, lastRejection: null, learningFailures: 0, lastLearningFailure: null });
   });
+
+  it('keeps replies given up on for an operator retry, answers them as one batch, and forgets an erased person in them', () => {
+    const state = new ChatState({ session: 'default', chatId: 'g@g.us' });
+    const ana = message('1', { contactId: 'ana@c.us' });
+    const bia = message('2', { contactId: 'bia@c.us' });
+    state.recordUnanswered({ messages: [ana], claimToken: 'c1', reason: 'REPLY_DEADLINE passed', at: 'T1' });
+    state.recordUnanswered({ messages: [bia], claimToken: 'c2', reason: 'refused: 400', at: 'T2' });
+    expect(state.view()).toMatchObject({ unanswered: 2, replyFailures: 2, lastUnanswered: { messageId: bia.messageId, reason: 'refused: 400', at: 'T2' } });
+
+    // Carried across continue-as-new.
+    const carried = new ChatState({ session: 'default', chatId: 'g@g.us' }, state.snapshot());
+    carried.forgetContact('bia@c.us', { summaryDropped: false });
+    expect(carried.view().unanswered).toBe(1);
+    expect(carried.retryUnanswered()).toBe(1);
+    expect(carried.view()).toMatchObject({ unanswered: 0, retrying: 1, lastUnanswered: null });
+
+    expect(state.retryUnanswered()).toBe(2);
+    expect(state.retryUnanswered()).toBe(0);
+    expect(state.takeRetries()).toEqual({ messages: [ana, bia], claimToken: 'c2' });
+    expect(state.takeRetries()).toBeUndefined();
+    expect(state.hasRetries()).toBe(false);
+  });
 });
