@@ -73,12 +73,12 @@ export function createMemoryActivities({ stm, settings, metrics }: MemoryDeps) {
       return { fresh, tokens: fresh ? await countTokensYielding(message.body ?? '') : 0, settings: chatSettings };
     },
 
-    /** Only needed when sendReply could not record the sent id itself. */
     /** Counts user messages given up on without a reply (chatmem_replies_unanswered_total{reason}). */
     async countUnanswered(reason: UnansweredReason, messages: number): Promise<void> {
       metrics?.repliesUnanswered.inc({ reason }, messages);
     },
 
+    /** Only needed when sendReply could not record the sent id itself. */
     async markReplySent(rowId: string, sent: SentMessageId): Promise<void> {
       await stm.markReplySent(rowId, sent);
     },

@@ -1,5 +1,6 @@
 import { condition, log, setHandler, uuid4 } from '@temporalio/workflow';
-import type { ErasedCounts } from '../activities/index.js';
+import type { ErasedCounts, ReplyRequest } from '../activities/index.js';
+import type { InboundMessage } from '../domain/inbound-message.js';
 import { ChatState } from '../domain/chat-state.js';
 import { describeError } from '../domain/describe-error.js';
 import { isContactId } from '../domain/whatsapp-ids.js';
@@ -27,6 +28,23 @@ export function openChat(input: ChatWorkflowInput): OpenChat {
     },
   });
   return { state, erasures };
+}
+
+/** What the reply step needs to answer a batch of user messages; the reply is linked to the last. */
+export function replyRequestFor(batch: InboundMessage[], claimToken: string): ReplyRequest {
+  const last = batch[batch.length - 1]!;
+  return {
+    session: last.session,
+    chatId: last.chatId,
+    isGroupChat: last.isGroupChat,
+    meId: last.meId,
+    answering: batch.map((message) => ({ messageId: message.messageId, body: message.body })),
+    ltmIds: [...new Set(batch.map((message) => message.contactId))],
+    claimToken,
+    // Sent to the chat as WAHA named it; its id is remembered so WAHA's echo of it is dropped.
+    replyChatId: last.replyChatId,
+    ...(last.isGroupChat ? { replyTo: last.messageId } : {}),
+  };
 }
 
 /** Folds the conversation since the last summary into a new one; true when it was made. */

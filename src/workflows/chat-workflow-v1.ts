@@ -17,7 +17,7 @@ import type { InboundMessage } from '../domain/inbound-message.js';
 import { decideReply, isHumanTakeover } from '../domain/reply-policy.js';
 import { memory, outside } from './activity-proxies.js';
 import type { ChatWorkflowInput } from './chat-contract.js';
-import { erase, summarize, type OpenChat } from './chat-steps.js';
+import { erase, replyRequestFor, summarize, type OpenChat } from './chat-steps.js';
 import { LAST_INTERACTION } from './search-attributes.js';
 
 /**
@@ -109,15 +109,8 @@ async function answer(state: ChatState, batch: InboundMessage[]): Promise<void> 
   const last = batch[batch.length - 1]!;
   let reply: { rowId: string; text: string; replyTokens: number };
   try {
-    reply = await outside.composeReply.executeWithOptions({ summary: `compose a reply to ${batch.length === 1 ? 'a message' : `${batch.length} messages`} from ${last.senderName ?? last.contactId}` }, [{
-      session: last.session,
-      chatId: last.chatId,
-      isGroupChat: last.isGroupChat,
-      meId: last.meId,
-      answering: batch.map((message) => ({ messageId: message.messageId, body: message.body })),
-      ltmIds: [...new Set(batch.map((message) => message.contactId))],
-      claimToken: uuid4(),
-    }]);
+    const { replyChatId: _replyChatId, replyTo: _replyTo, ...compose } = replyRequestFor(batch, uuid4());
+    reply = await outside.composeReply.executeWithOptions({ summary: `compose a reply to ${batch.length === 1 ? 'a message' : `${batch.length} messages`} from ${last.senderName ?? last.contactId}` }, [compose]);
   } catch (error) {
     state.recordReplyFailure();
     log.error('no reply: the model call failed', { messageId: last.messageId, error: describeError(error) });

@@ -9,7 +9,7 @@ import type { InboundMessage } from '../domain/inbound-message.js';
 import { decideReply, isHumanTakeover } from '../domain/reply-policy.js';
 import { memory, outside, replying, replyingUntilDeadline } from './activity-proxies.js';
 import type { ChatWorkflowInput } from './chat-contract.js';
-import { erase, openChat, summarize } from './chat-steps.js';
+import { erase, openChat, replyRequestFor, summarize } from './chat-steps.js';
 import { chatWorkflowV1 } from './chat-workflow-v1.js';
 import { LAST_INTERACTION } from './search-attributes.js';
 
@@ -119,18 +119,7 @@ async function storeQueued(state: ChatState, learning: BatchedLearning, settings
  */
 async function answer(state: ChatState, batch: InboundMessage[], settings: ChatSettings, again?: { claimToken: string; from: number }): Promise<void> {
   const last = batch[batch.length - 1]!;
-  const request: ReplyRequest = {
-    session: last.session,
-    chatId: last.chatId,
-    isGroupChat: last.isGroupChat,
-    meId: last.meId,
-    answering: batch.map((message) => ({ messageId: message.messageId, body: message.body })),
-    ltmIds: [...new Set(batch.map((message) => message.contactId))],
-    claimToken: again?.claimToken ?? uuid4(),
-    // Sent to the chat as WAHA named it; its id is remembered so WAHA's echo of it is dropped.
-    replyChatId: last.replyChatId,
-    ...(last.isGroupChat ? { replyTo: last.messageId } : {}),
-  };
+  const request = replyRequestFor(batch, again?.claimToken ?? uuid4());
   const summary = `compose a reply to ${batch.length === 1 ? 'a message' : `${batch.length} messages`} from ${last.senderName ?? last.contactId} and send it through WAHA`;
   // Runs that began before the deadline gave up after eight attempts; their histories replay so.
   if (!patched('reply-deadline')) return answerWithinAttempts(state, request, summary);
