@@ -138,6 +138,7 @@ export class ChatState {
   private knowledge: Record<string, string[]>;
   private recent: RecentLine[];
   private learningBacklog = 0;
+  private lastAcceptedAt: number | null = null;
   private unanswered: UnansweredBatch[];
   private retrying: UnansweredBatch[];
   private waiting: { messages: number; since: number } | null = null;
@@ -167,14 +168,20 @@ export class ChatState {
     };
   }
 
-  /** Queues a message unless this chat has seen it already; returns whether it was queued. */
-  accept(message: InboundMessage): boolean {
+  /** Queues a message unless this chat has seen it already; returns whether it was queued. `at`: when (ms). */
+  accept(message: InboundMessage, at: number | null = null): boolean {
     if (!this.remember(dedupeKey(message))) {
       this.counters.duplicatesDropped += 1;
       return false;
     }
     this.inbox.push(message);
+    this.lastAcceptedAt = at ?? this.lastAcceptedAt;
     return true;
+  }
+
+  /** When the latest message was queued (ms), as `accept` was told; null before any. */
+  lastAccepted(): number | null {
+    return this.lastAcceptedAt;
   }
 
   hasPending(): boolean {

@@ -17,7 +17,7 @@ export interface OpenChat {
 export function openChat(input: ChatWorkflowInput): OpenChat {
   const state = new ChatState({ session: input.session, chatId: input.chatId }, input.carried);
   const erasures = new Erasures();
-  setHandler(inboundSignal, (message) => void state.accept(message));
+  setHandler(inboundSignal, (message) => void state.accept(message, Date.now()));
   setHandler(resumeSignal, () => state.resume());
   setHandler(stateQuery, () => state.view());
   setHandler(memoryQuery, () => state.memory());

@@ -1,4 +1,4 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, setCurrentDetails, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, setCurrentDetails, sleep, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { DeliveredReply, ReplyRequest } from '../activities/index.js';
 import { chatDetails } from '../domain/chat-details.js';
 import type { ChatSettings } from '../domain/chat-settings.js';
@@ -82,8 +82,18 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
  */
 async function storeArrivals(state: ChatState, learning: BatchedLearning, settings: ChatSettings): Promise<InboundMessage[]> {
   const toAnswer = await storeQueued(state, learning, settings);
-  while (toAnswer.length && settings.debounceMs > 0 && (await condition(() => state.hasPending(), settings.debounceMs))) {
-    toAnswer.push(...(await storeQueued(state, learning, settings)));
+  if (!toAnswer.length || settings.debounceMs <= 0) return toAnswer;
+  if (!patched('debounce-by-sleep')) {
+    while (await condition(() => state.hasPending(), settings.debounceMs)) toAnswer.push(...(await storeQueued(state, learning, settings)));
+    return toAnswer;
+  }
+  // A wait for "a message or the window's end" cancels its timer when a message comes, and
+  // sdk-core fails a task whose cancel crosses that timer's firing (seen under a flood).
+  // Sleeping to the end of the window after the latest message never cancels a timer.
+  const windowLeft = () => (state.lastAccepted() ?? 0) + settings.debounceMs - Date.now();
+  for (let wait = windowLeft(); wait > 0; wait = windowLeft()) {
+    await sleep(wait);
+    if (state.hasPending()) toAnswer.push(...(await storeQueued(state, learning, settings)));
   }
   return toAnswer;
 }
