@@ -134,6 +134,17 @@ try {
     await save('one-task-continued-as-new', chat, firstRun);
   }
 
+  // The debounce that sleeps to the end of the window (patched 'debounce-by-sleep'): a burst
+  // of three messages, one reply, and a later message answered on its own.
+  if (wanted('debounce-by-sleep')) {
+    const chat = '5521950000010@c.us';
+    await Promise.all(['boa tarde', 'queria um café', 'e um pão de queijo'].map((body) => say(chat, body)));
+    await eventually(() => stack.waha.sent.filter((call) => call.chatId === chat).length === 1, 'the reply to the burst');
+    await say(chat, 'obrigado');
+    await eventually(() => repliedTo('obrigado'), 'the reply after the burst');
+    await save('debounce-by-sleep', chat);
+  }
+
   // REPLY_DEADLINE (patched 'reply-deadline'): the model is down past the deadline, so the
   // message is kept as unanswered; a refused request is too; then `chatmem retry` answers both.
   if (wanted('unanswered-and-retried')) {

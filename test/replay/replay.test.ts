@@ -22,6 +22,7 @@ describe('replaying committed workflow histories', () => {
     expect(histories.map((h) => h.workflowId)).toEqual([
       'after-continue-as-new',
       'continued-as-new',
+      'debounce-by-sleep',
       'debounced-burst',
       'erased-chat',
       'human-takeover',
@@ -63,6 +64,12 @@ describe('replaying committed workflow histories', () => {
     expect(patches('unanswered-and-retried').some((patch) => patch.includes('reply-deadline'))).toBe(true);
     expect(histories.find((h) => h.workflowId === 'unanswered-and-retried')!.history.events!.some((event) => event.workflowExecutionUpdateCompletedEventAttributes)).toBe(true);
     expect(patches('one-task-reply').some((patch) => patch.includes('reply-deadline'))).toBe(false);
+    // Recorded after the sleeping debounce: its burst waits on timers that are never cancelled.
+    const slept = histories.find((h) => h.workflowId === 'debounce-by-sleep')!.history.events!;
+    expect(patches('debounce-by-sleep').some((patch) => patch.includes('debounce-by-sleep'))).toBe(true);
+    expect(slept.some((event) => event.timerStartedEventAttributes)).toBe(true);
+    expect(slept.some((event) => event.timerCanceledEventAttributes)).toBe(false);
+    expect(patches('one-task-reply').some((patch) => patch.includes('debounce-by-sleep'))).toBe(false);
     // The storage step's recorded result says the database refused the first message.
     const results = histories.find((h) => h.workflowId === 'rejected-message')!.history.events!.flatMap((event) =>
       Object.values(event.markerRecordedEventAttributes?.details ?? {}).flatMap((payloads) => payloads.payloads ?? []),
