@@ -92,9 +92,8 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
    * idempotency key, so such a retry first looks for the reply among the chat's messages.
    */
   async function deliver(request: SendReplyRequest, earlierAttempt: { sinceMs: number } | null): Promise<SentMessageId & { recorded: boolean }> {
-    const sent = (earlierAttempt && (await findEarlierSend(request, earlierAttempt.sinceMs))) || (await callOutside(() =>
-      waha.sendText({ session: request.session, chatId: request.chatId, text: request.text, replyTo: request.replyTo }),
-    ));
+    const found = earlierAttempt ? await findEarlierSend(request, earlierAttempt.sinceMs) : null;
+    const sent = found ?? (await callOutside(() => waha.sendText({ session: request.session, chatId: request.chatId, text: request.text, replyTo: request.replyTo })));
     try {
       await stm.markReplySent(request.rowId, sent);
       return { ...sent, recorded: true };
@@ -105,7 +104,7 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
   }
 
   async function findEarlierSend(request: SendReplyRequest, sinceMs: number): Promise<SentMessageId | null> {
-    const candidates = await waha.findSentText({ session: request.session, chatId: request.chatId, text: request.text, sinceMs });
+    const candidates = await callOutside(() => waha.findSentText({ session: request.session, chatId: request.chatId, text: request.text, sinceMs }));
     if (candidates === null) {
       metrics?.sendChecks.inc({ outcome: 'unverifiable' });
       log.warn('WAHA cannot list the chat messages: the reply is sent again, and the person may see it twice', { rowId: request.rowId });
