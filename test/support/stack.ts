@@ -68,6 +68,8 @@ export interface StackOptions {
   webUi?: boolean;
   /** No worker in this process: the test runs worker processes itself (`startWorkerProcess`), e.g. to kill them. */
   externalWorker?: boolean;
+  /** The PostgreSQL server to make the stack's database on (e.g. a test's private cluster); the shared one by default. */
+  adminUrl?: string;
 }
 
 /**
@@ -78,7 +80,7 @@ export interface StackOptions {
 export async function startStack(options: StackOptions) {
   const uiPort = options.webUi ? await freePort() : undefined;
   const temporal = await startTemporal(options.temporalCli, { uiPort });
-  const db = await createTestDatabase();
+  const db = await createTestDatabase(options.adminUrl);
   const openai = await startOpenAiStandIn();
   const hmacKey = options.env?.WAHA_WEBHOOK_HMAC_KEY ?? null;
   const waha = await startWahaStandIn({ apiKey: TEST_SECRETS[1], engine: options.engine, hmacKey });

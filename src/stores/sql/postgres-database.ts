@@ -14,6 +14,11 @@ export function openPostgresDatabase(connectionString: string, max = 10): Databa
     exec: (script) => pool.query(script),
     async transaction(work) {
       const client = await pool.connect();
+      // A checked-out client whose server goes away between two queries emits 'error'; with no
+      // listener that would end the process (seen when PostgreSQL restarts mid-transaction).
+      let lost: Error | undefined;
+      const onLost = (error: Error) => void (lost = error);
+      client.on('error', onLost);
       try {
         await client.query('BEGIN');
         const result = await work({ query: async (sql, params) => client.query(sql, params as unknown[]) as Promise<{ rows: any[] }>, exec: (script) => client.query(script) });
@@ -21,9 +26,12 @@ export function openPostgresDatabase(connectionString: string, max = 10): Databa
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
+        lost ??= error instanceof Error ? error : new Error(String(error));
         throw error;
       } finally {
-        client.release();
+        client.off('error', onLost);
+        // A client that failed is not handed out again: the pool drops it and opens a fresh one.
+        client.release(lost);
       }
     },
     close: () => pool.end(),
