@@ -23,6 +23,8 @@ export interface Config {
   databasePoolSize: number;
   /** Chats a worker process answers at the same time (each waits on its model call). */
   maxConcurrentReplies: number;
+  /** How long a stopping worker waits for the work in flight before it stops anyway. */
+  shutdownTimeoutMs: number;
   /** No OPENAI_API_KEY and no OPENAI_BASE_URL: a local deterministic model answers. */
   offline: boolean;
   openai: { apiKey: string; baseUrl: string | null; chatModel: string; timeoutMs: number };
@@ -94,6 +96,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 20, 1, 1000),
     maxConcurrentReplies: read.integer('MAX_CONCURRENT_REPLIES', 200, 2, 10_000),
+    shutdownTimeoutMs: read.duration('SHUTDOWN_TIMEOUT', 20_000),
     offline: !openaiKey && !openaiBaseUrl,
     openai: {
       apiKey: openaiKey ?? 'not-needed',

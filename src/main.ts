@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     const cli = resolveTemporalCli(process.env, say);
     temporal = await startEmbeddedTemporal({ cli, dataDir: config.dataDir, port: config.temporal.devPort, uiPort: config.temporal.uiPort });
   }
+  let drained = true;
   try {
     const { metrics, deps, run } = await bootWorker(config, logger);
     const http = await startHttp(config, { logger, metrics, database: deps.db });
@@ -42,11 +43,14 @@ async function main(): Promise<void> {
     };
     process.on('SIGINT', stopHttp);
     process.on('SIGTERM', stopHttp);
-    await run();
+    ({ drained } = await run());
+    if (!drained) say(`the work in flight did not finish within SHUTDOWN_TIMEOUT (${config.shutdownTimeoutMs / 1000} s); Temporal keeps it and the next start takes it up`);
   } finally {
     await temporal?.stop();
   }
   say('stopped; all data is kept');
+  // A worker given up on still holds its connection and tasks, which would keep us alive.
+  if (!drained) process.exit(0);
 }
 
 function banner(config: Config, parts: { webhookUrl: string; uiUrl: string | null; database: string; vectors: string }): string[] {

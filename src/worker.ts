@@ -56,22 +56,46 @@ export async function bootWorker(config: Config, logger: Logger) {
   const added = await registerSearchAttributes(connection, config.temporal.namespace);
   if (added.length) logger.info({ added }, 'registered search attributes');
   const worker = await createChatWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps, metrics, maxConcurrentReplies: config.maxConcurrentReplies });
+  const closeAll = async () => {
+    await connection.close();
+    await deps.close();
+    await offline?.close();
+  };
   return {
     metrics,
     deps,
     connection,
     worker,
-    /** Runs until SIGINT/SIGTERM, then drains: activities in flight finish first. */
-    async run() {
-      try {
-        await worker.run();
-      } finally {
-        await connection.close();
-        await deps.close();
-        await offline?.close();
-      }
+    /**
+     * Runs until SIGINT/SIGTERM, then drains: the work in flight finishes first, for up to
+     * SHUTDOWN_TIMEOUT. Past that it resolves `drained: false` with the worker still holding
+     * its work, and the caller ends the process: Temporal hands that work to the next worker
+     * once its task times out, and a send it repeats is checked against WAHA first.
+     */
+    async run(): Promise<{ drained: boolean }> {
+      const running = worker.run().then(
+        () => ({ drained: true }),
+        (error: unknown) => closeAll().then(() => Promise.reject(error)),
+      );
+      const outcome = await Promise.race([running, givenUpAfter(config.shutdownTimeoutMs)]);
+      if (outcome.drained) await closeAll();
+      else logger.warn({ shutdownTimeoutMs: config.shutdownTimeoutMs }, 'the worker did not drain within SHUTDOWN_TIMEOUT; stopping with its work in flight, which Temporal gives to the next worker');
+      return outcome;
     },
   };
+}
+
+/**
+ * Resolves `drained: false` SHUTDOWN_TIMEOUT after the first SIGINT or SIGTERM, the signals
+ * on which the Temporal runtime starts draining its workers. A model call that does not
+ * answer, or a poll the server never ends, would otherwise hold a stopping worker for good.
+ */
+function givenUpAfter(timeoutMs: number): Promise<{ drained: false }> {
+  return new Promise((resolve) => {
+    const start = () => setTimeout(() => resolve({ drained: false }), timeoutMs).unref();
+    process.once('SIGINT', start);
+    process.once('SIGTERM', start);
+  });
 }
 
 /** `npm run start:worker`: the worker alone, with its own /metrics, /readyz and /healthz. */
@@ -84,7 +108,11 @@ async function runWorker(): Promise<void> {
   logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address, metrics: `${url}/metrics` }, 'chatmem worker polling');
   console.log(`chatmem worker: polling ${config.temporal.taskQueue} on ${config.temporal.address}; metrics ${url}/metrics`);
   try {
-    await booted.run();
+    const { drained } = await booted.run();
+    if (!drained) {
+      console.log(`chatmem worker: stopped with work in flight after SHUTDOWN_TIMEOUT (${config.shutdownTimeoutMs / 1000} s); Temporal gives it to the next worker`);
+      process.exit(0);
+    }
   } finally {
     await close(server);
   }
