@@ -58,7 +58,7 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
     const chat = { session: request.session, chatId: request.chatId };
     const query = request.answering.map((message) => message.body ?? '').join('\n');
     const [window, { summary }, queryVector] = await Promise.all([
-      stm.lastMessages(chat, settings.stmWindow),
+      stm.lastMessages(chat, settings.stmWindow, request.answering.at(-1)?.messageId),
       stm.currentSummary(chat),
       query.trim() ? ltm.embedQuery(query) : Promise.resolve(null),
     ]);

@@ -77,6 +77,14 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
     expect((await stm.lastMessages(chat, 10)).map((line) => line.content)).toEqual(['and I live in Olinda']);
   });
 
+  it('the window can end at an older message, as the transcript stood when it came', async () => {
+    const older = message(ANA, 'what was my city?', { waId: 'ENG3' });
+    await stm.recordInbound(older, 'claim-4');
+    await stm.recordInbound(message(ANA, 'and the weather?', { waId: 'ENG4' }), 'claim-5');
+    expect((await stm.lastMessages(chat, 10, older.messageId)).map((line) => line.content)).toEqual(['and I live in Olinda', 'what was my city?']);
+    expect((await stm.lastMessages(chat, 10)).map((line) => line.content)).toEqual(['and I live in Olinda', 'what was my city?', 'and the weather?']);
+  });
+
   it('erases one person from a group, with the replies to them and the group’s summaries, and then a whole chat', async () => {
     const group = { session: 'default', chatId: GROUP };
     const fromAna = message(GROUP, 'Ana here', { from: ANA, waId: 'G1' });
@@ -92,7 +100,7 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
     expect((await stm.lastMessages(group, 10)).map((line) => line.content)).toEqual(['Bia here']);
     expect(await stm.eraseContactInChat(group, ANA)).toEqual({ messages: 0, summaries: 0, chats: 0 });
 
-    expect(await stm.eraseChat(chat)).toEqual({ messages: 3, summaries: 1, chats: 1 });
+    expect(await stm.eraseChat(chat)).toEqual({ messages: 5, summaries: 1, chats: 1 });
     expect(await stm.lastMessages(chat, 10)).toEqual([]);
     expect(await stm.eraseChat(chat)).toEqual({ messages: 0, summaries: 0, chats: 0 });
   });

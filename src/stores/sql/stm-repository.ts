@@ -95,15 +95,18 @@ export class StmRepository {
 
   /**
    * The last `limit` messages of a chat that the current summary does not cover, oldest
-   * first: an indexed read, never the whole chat.
+   * first: an indexed read, never the whole chat. With `through` (a WhatsApp message id), the
+   * transcript ends at that message, as it stood when it came: an answer to an older message
+   * (`chatmem retry`) must not read newer ones as the question.
    */
-  async lastMessages(chat: ChatRef, limit: number): Promise<TranscriptLine[]> {
+  async lastMessages(chat: ChatRef, limit: number, through?: string): Promise<TranscriptLine[]> {
     const { rows } = await this.db.query<LineRow & { waha_message_id: string | null }>(
       `SELECT m.waha_message_id, m.role, m.content, m.sender_name, m.actor_id, m.has_media
          FROM sessions s JOIN messages m ON m.session_id = s.id
         WHERE s.waha_session = $1 AND s.chat_id = $2 AND m.id > COALESCE(s.summary_covers_to, 0)
+          AND m.id <= COALESCE((SELECT max(t.id) FROM messages t WHERE t.session_id = s.id AND t.waha_message_id = $4), m.id)
         ORDER BY m.id DESC LIMIT $3`,
-      [chat.session, chat.chatId, limit],
+      [chat.session, chat.chatId, limit, through ?? null],
     );
     return rows.reverse().map((row) => ({ messageId: row.waha_message_id, ...toLine(row) }));
   }
