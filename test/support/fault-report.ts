@@ -38,6 +38,24 @@ export async function faultReport(stack: Stack, bodies: string[], options: { waI
   };
 }
 
+/**
+ * The end of a fault run: waits (up to `timeoutMs`) for every message to be answered, then 3 s
+ * more for anything still on its way to be sent twice, and prints the report with the drain
+ * time counted from `since`.
+ */
+export async function drainAndReport(stack: Stack, bodies: string[], options: { waIdPrefix: string; title: string; since: number; timeoutMs?: number }) {
+  const answered = async () => (await faultReport(stack, bodies, options)).unanswered === 0;
+  const deadline = Date.now() + (options.timeoutMs ?? 180_000);
+  while (!(await answered()) && Date.now() < deadline) await pause(250);
+  const drainMs = Date.now() - options.since;
+  await pause(3_000);
+  const report = await faultReport(stack, bodies, options);
+  printFaultReport(options.title, { ...report, drainMs });
+  return report;
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** One line per figure, so a run's outcome reads at a glance in the test output. */
 export function printFaultReport(title: string, report: FaultReport & { drainMs: number }): void {
   const rows = Object.entries(report).map(([name, value]) => `  ${name.padEnd(14)} ${name === 'drainMs' ? `${(value / 1000).toFixed(1)} s` : value}`);

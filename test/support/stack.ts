@@ -1,12 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, type Worker } from '@temporalio/worker';
+import { Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config.js';
 import { isReplyTo } from '../../src/offline/offline-model.js';
 import { devServerArgs } from '../../src/temporal/dev-server-args.js';
+import { startEmbeddedTemporal } from '../../src/embedded/temporal-dev-server.js';
 import { openDependencies } from '../../src/dependencies.js';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { createLogger, secretsOf } from '../../src/observability/logger.js';
@@ -55,6 +56,43 @@ export async function startTemporal(temporalCli: string, options: { uiPort?: num
   });
 }
 
+/** What a stack needs of its Temporal server. */
+interface StackTemporal {
+  address: string;
+  client: Client;
+  nativeConnection: NativeConnection;
+  teardown(): Promise<void>;
+  /** Stops the server, waits `downMs`, starts it again on the same port and data. */
+  restart?(downMs: number): Promise<void>;
+}
+
+/**
+ * A dev server that keeps its state in a file, as `npm start`'s does, so it can be stopped
+ * and started again with every workflow where it was. Only worker processes poll it
+ * (`externalWorker`): the test process has no worker of its own to reconnect.
+ */
+async function startRestartableTemporal(temporalCli: string): Promise<StackTemporal> {
+  const options = { cli: temporalCli, dataDir: mkdtempSync(`${tmpdir()}/chatmem-temporal-`), port: await freePort(), uiPort: await freePort() };
+  let server = await startEmbeddedTemporal(options);
+  const connection = await Connection.connect({ address: server.address });
+  return {
+    address: server.address,
+    client: new Client({ connection }),
+    get nativeConnection(): NativeConnection {
+      throw new Error('a restartable Temporal serves worker processes only (externalWorker)');
+    },
+    async restart(downMs: number) {
+      await server.stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      server = await startEmbeddedTemporal(options);
+    },
+    async teardown() {
+      await connection.close();
+      await server.stop();
+    },
+  };
+}
+
 /** The secrets every test stack uses, so tests can look for them in the logs. */
 export const TEST_SECRETS = ['sk-test-0b5e7c1d9a', 'waha-test-key-4f2e91'] as const;
 
@@ -70,6 +108,8 @@ export interface StackOptions {
   externalWorker?: boolean;
   /** The PostgreSQL server to make the stack's database on (e.g. a test's private cluster); the shared one by default. */
   adminUrl?: string;
+  /** A Temporal server a test can restart (`restartTemporal`), its state in a file; needs `externalWorker`. */
+  restartableTemporal?: boolean;
 }
 
 /**
@@ -79,7 +119,7 @@ export interface StackOptions {
  */
 export async function startStack(options: StackOptions) {
   const uiPort = options.webUi ? await freePort() : undefined;
-  const temporal = await startTemporal(options.temporalCli, { uiPort });
+  const temporal: StackTemporal = options.restartableTemporal ? await startRestartableTemporal(options.temporalCli) : await startTemporal(options.temporalCli, { uiPort });
   const db = await createTestDatabase(options.adminUrl);
   const openai = await startOpenAiStandIn();
   const hmacKey = options.env?.WAHA_WEBHOOK_HMAC_KEY ?? null;
@@ -219,6 +259,11 @@ export async function startStack(options: StackOptions) {
     },
     get webhookUrl() {
       return webhookUrl();
+    },
+    /** Stops the Temporal server for `downMs` and starts it again with its state (`restartableTemporal` stacks). */
+    async restartTemporal(downMs: number) {
+      if (!temporal.restart) throw new Error('this stack was not started with restartableTemporal');
+      await temporal.restart(downMs);
     },
     /** Stops chatmem (webhook, worker, stores) and starts it again on the same data; Temporal stays. */
     async restartChatmem() {

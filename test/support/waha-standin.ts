@@ -38,6 +38,8 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
   const echoStatuses: number[] = [];
   const failures: number[] = [];
   let answersToLose = 0;
+  let outageStatus: number | null = null;
+  let holdMs = 0;
   let listStatus: number | null = null;
   let webhookUrl: string | null = null;
   let beforeAnswer: ((call: SendTextCall) => Promise<void>) | null = null;
@@ -57,8 +59,10 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
     }
     switch (path) {
       case '/api/sendText': {
-        const failure = failures.shift();
+        const failure = failures.shift() ?? outageStatus;
         if (failure) return sendJson(response, failure, { message: `stand-in failure ${failure}` });
+        // A WAHA that hangs: nothing happens to the message until it moves again.
+        if (holdMs) await new Promise((resolve) => setTimeout(resolve, holdMs));
         const waId = `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
         const sentId = `true_${body.chatId}_${waId}`;
         const call = { ...body, sentId, timestamp: Math.floor(Date.now() / 1000) };
@@ -139,6 +143,17 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
     },
     failNext(status: number, count = 1) {
       for (let i = 0; i < count; i++) failures.push(status);
+    },
+    /** Every sendText answers `status` until `up()`: WAHA is down. */
+    down(status = 500) {
+      outageStatus = status;
+    },
+    up() {
+      outageStatus = null;
+    },
+    /** Each sendText waits this long before WAHA sends it and answers (0: at once). */
+    hangSends(ms: number) {
+      holdMs = ms;
     },
     /** From now on the echo is posted first, and the answer waits for `hook` (null: back to normal). */
     echoBeforeAnswer(hook: ((call: SendTextCall) => Promise<void>) | null) {
