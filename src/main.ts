@@ -5,7 +5,7 @@ import { startEmbeddedTemporal, type EmbeddedTemporal } from './embedded/tempora
 import { createLogger, secretsOf } from './observability/logger.js';
 import { startHttp } from './server.js';
 import { WEBHOOK_PATH } from './webhook/app.js';
-import { bootWorker } from './worker.js';
+import { bootWorker, notDrainedLine } from './worker.js';
 
 /**
  * `npm start`: the worker and the webhook in one process. With nothing configured it also
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     process.on('SIGINT', stopHttp);
     process.on('SIGTERM', stopHttp);
     ({ drained } = await run());
-    if (!drained) say(`the work in flight did not finish within SHUTDOWN_TIMEOUT (${config.shutdownTimeoutMs / 1000} s); Temporal keeps it and the next start takes it up`);
+    if (!drained) say(notDrainedLine(config));
   } finally {
     await temporal?.stop();
   }

@@ -85,6 +85,11 @@ export async function bootWorker(config: Config, logger: Logger) {
   };
 }
 
+/** What a process says when it stopped without its worker drained. */
+export function notDrainedLine(config: Config): string {
+  return `stopped with work in flight after SHUTDOWN_TIMEOUT (${config.shutdownTimeoutMs / 1000} s); Temporal gives it to the next worker`;
+}
+
 /**
  * Resolves `drained: false` SHUTDOWN_TIMEOUT after the first SIGINT or SIGTERM, the signals
  * on which the Temporal runtime starts draining its workers. A model call that does not
@@ -110,7 +115,7 @@ async function runWorker(): Promise<void> {
   try {
     const { drained } = await booted.run();
     if (!drained) {
-      console.log(`chatmem worker: stopped with work in flight after SHUTDOWN_TIMEOUT (${config.shutdownTimeoutMs / 1000} s); Temporal gives it to the next worker`);
+      console.log(`chatmem worker: ${notDrainedLine(config)}`);
       process.exit(0);
     }
   } finally {
