@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 
 /**
- * `npm run test:faults [-- --full] [vitest args]`: the fault-injection suite in test/faults,
- * known intermittent faults included; `--full` runs the long forms (e.g. 20 worker kills
- * during 1,000 messages) instead of the short ones `npm test` runs.
+ * `npm run test:faults [-- --full] [vitest args]`: the fault-injection suite in test/faults;
+ * `--full` runs the long forms (e.g. 20 worker kills during 1,000 messages) instead of the
+ * short ones `npm test` runs.
  */
 const args = process.argv.slice(2);
 const full = args.includes('--full');

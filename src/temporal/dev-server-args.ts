@@ -1,15 +1,33 @@
 import { CHAT_SEARCH_ATTRIBUTES, cliTypeName } from '../workflows/search-attributes.js';
 
 /**
+ * Settings a Temporal server needs for chatmem, beyond its defaults. A chat's reply holds its
+ * workflow task while the model answers, and the messages that arrive meanwhile wait in the
+ * server as buffered events. Past 100 of them (the default) the server force-closes the task,
+ * the reply's result is thrown away, and sdk-core can lose track of the run ("Trying to send a
+ * new WFT for a run which already has one!"), leaving the chat silent. A burst of a thousand
+ * messages in one chat fits under this limit (the 2 MiB byte limit still applies).
+ * docker-compose.yml gives its server the same value (deploy/temporal-dynamic-config.yaml).
+ */
+export const SERVER_DYNAMIC_CONFIG = {
+  'history.maximumBufferedEventsBatch': 1000,
+} as const;
+
+/**
  * Flags for `temporal server start-dev`, the same for the embedded server and the tests':
- * chatmem's search attributes, and activities handed straight to the worker that
- * scheduled them (eager execution, one task-queue partition) to skip a trip through matching.
+ * chatmem's search attributes, the server settings above, and activities handed straight to
+ * the worker that scheduled them (eager execution, one task-queue partition) to skip a trip
+ * through matching.
  */
 export function devServerArgs(): string[] {
+  const settings = {
+    ...SERVER_DYNAMIC_CONFIG,
+    'system.enableActivityEagerExecution': true,
+    'matching.numTaskqueueReadPartitions': 1,
+    'matching.numTaskqueueWritePartitions': 1,
+  };
   return [
     ...CHAT_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeName(key)}`]),
-    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
-    '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
-    '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+    ...Object.entries(settings).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]),
   ];
 }

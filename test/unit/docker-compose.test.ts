@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { SERVER_DYNAMIC_CONFIG } from '../../src/temporal/dev-server-args.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,5 +32,17 @@ describe('docker-compose.yml', () => {
     const result = spawnSync(command!, [...args, '--env-file', emptyEnv, 'config', '-q'], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH } });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/WAHA_API_KEY/);
+  });
+});
+
+describe("docker compose's Temporal server", () => {
+  it('gets the server settings chatmem gives its own dev server (a burst of messages behind a slow reply needs them)', () => {
+    const file = readFileSync(`${ROOT}deploy/temporal-dynamic-config.yaml`, 'utf8');
+    for (const [key, value] of Object.entries(SERVER_DYNAMIC_CONFIG)) {
+      expect(file, key).toMatch(new RegExp(`^${key.replaceAll('.', '\\.')}:\\n  - value: ${value}\\n`, 'm'));
+    }
+    const compose = readFileSync(`${ROOT}docker-compose.yml`, 'utf8');
+    expect(compose).toContain('./deploy/temporal-dynamic-config.yaml:/etc/temporal/config/dynamicconfig/chatmem.yaml:ro');
+    expect(compose).toContain('DYNAMIC_CONFIG_FILE_PATH: config/dynamicconfig/chatmem.yaml');
   });
 });
