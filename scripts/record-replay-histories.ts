@@ -13,6 +13,7 @@ import { chatWorkflowId } from '../src/domain/chat-workflow-id.js';
 import { interpretWahaEvent } from '../src/domain/waha-event.js';
 import { createTemporalSignaler } from '../src/webhook/chat-signaler.js';
 import { eraseUpdate, retryUnansweredUpdate } from '../src/workflows/chat-workflow.js';
+import { OFFLINE_MEDIA_TEXT_MARKER } from '../src/offline/offline-model.js';
 import { variant } from '../test/support/fixtures.js';
 import { eventually } from '../test/support/http.js';
 import { ensurePostgresRunning } from '../test/support/postgres.js';
@@ -161,6 +162,27 @@ try {
     // One reply to both, composed from the transcript as it stands (ending with the later question).
     await eventually(() => repliedTo('pergunta recusada'), 'the reply to the retried messages');
     await save('unanswered-and-retried', chat);
+  }
+
+  // Media as text (patched 'media-as-text'): a voice note transcribed and an image described
+  // (readMedia activities) before they are stored, then a voice note whose file is gone.
+  if (wanted('media-as-text')) {
+    const chat = '5521950000011@c.us';
+    const media = (waId: string, kind: 'voice' | 'image', served: boolean) => {
+      const event = variant('media-voice-note.json', { chat, waId });
+      const mimetype = kind === 'voice' ? 'audio/ogg' : 'image/jpeg';
+      event.payload.media = { url: `http://localhost:3000/api/files/default/${waId}.bin`, mimetype, filename: null };
+      if (kind === 'image') event.payload._data.Message = { imageMessage: { mimetype } };
+      if (served) stack.waha.serveFile(`/api/files/default/${waId}.bin`, Buffer.from(`${OFFLINE_MEDIA_TEXT_MARKER}${kind === 'voice' ? 'eu moro em Curitiba' : 'um bolo de cenoura'}`), mimetype);
+      return event;
+    };
+    await stack.post(media('RECVOICE1', 'voice', true));
+    await eventually(() => repliedTo('[voice] eu moro em Curitiba'), 'the reply to the voice note');
+    await stack.post(media('RECIMAGE1', 'image', true));
+    await eventually(() => repliedTo('[image: um bolo de cenoura]'), 'the reply to the image');
+    await stack.post(media('RECVOICE2', 'voice', false));
+    await eventually(() => stack.waha.sent.filter((call) => call.chatId === chat).length === 3, 'the reply to the unread voice note');
+    await save('media-as-text', chat);
   }
 } finally {
   await stack.stop();

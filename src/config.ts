@@ -28,6 +28,8 @@ export interface Config {
   /** No OPENAI_API_KEY and no OPENAI_BASE_URL: a local deterministic model answers. */
   offline: boolean;
   openai: { apiKey: string; baseUrl: string | null; chatModel: string; timeoutMs: number };
+  /** Voice notes are transcribed with `transcribeModel`, images described by `visionModel`; larger files are not read. */
+  media: { transcribeModel: string; visionModel: string; maxBytes: number };
   waha: { url: string; apiKey: string | null; webhookHmacKey: string | null };
   /**
    * `local`: all-MiniLM-L6-v2 in worker threads of this process (384 dimensions, nothing
@@ -103,6 +105,12 @@ export function loadConfig(env: Env = process.env): Config {
       baseUrl: openaiBaseUrl,
       chatModel: read.string('CHAT_MODEL') ?? 'gpt-4o-mini',
       timeoutMs: read.integer('OPENAI_TIMEOUT_MS', 60_000, 1_000, 600_000),
+    },
+    media: {
+      transcribeModel: read.string('TRANSCRIBE_MODEL') ?? 'whisper-1',
+      visionModel: read.string('VISION_MODEL') ?? read.string('CHAT_MODEL') ?? 'gpt-4o-mini',
+      // WhatsApp sends voice notes and images of up to 16 MB.
+      maxBytes: read.integer('MEDIA_MAX_BYTES', 16 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     },
     waha: {
       url: read.url('WAHA_URL') ?? 'http://localhost:3000',

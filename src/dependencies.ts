@@ -4,6 +4,7 @@ import { createLocalEmbedder } from './clients/local-embedder.js';
 import { withRecentEmbeddings } from './clients/recent-embeddings.js';
 import { resolveEmbeddingModel } from './embedded/embedding-model.js';
 import { llmBehindCircuit, wahaBehindCircuit, type CircuitEvents } from './clients/circuit-breakers.js';
+import { createMediaReader } from './clients/media-reader.js';
 import { createLlmClient } from './clients/llm-client.js';
 import { createWahaClient } from './clients/waha-client.js';
 import type { Config } from './config.js';
@@ -52,6 +53,10 @@ export async function openDependencies(config: Config, metrics?: Metrics): Promi
     metrics,
     llm: llmBehindCircuit(withTokenMetrics(createLlmClient({ ...openai, model: config.openai.chatModel }), metrics), circuits),
     ltm: new LongTermMemory(vectors, embedder),
+    media: {
+      reader: createMediaReader({ ...openai, transcribeModel: config.media.transcribeModel, visionModel: config.media.visionModel }),
+      maxBytes: config.media.maxBytes,
+    },
     waha: wahaBehindCircuit(createWahaClient({ baseUrl: config.waha.url, apiKey: config.waha.apiKey }), circuits),
     settings: {
       groupReply: config.groupReply,

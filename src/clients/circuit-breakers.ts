@@ -43,5 +43,6 @@ export function wahaBehindCircuit(waha: WahaClient, events?: CircuitEvents): Wah
   return {
     sendText: (request) => circuit(() => waha.sendText(request)),
     findSentText: (query) => circuit(() => waha.findSentText(query)),
+    downloadMedia: (url, maxBytes) => circuit(() => waha.downloadMedia(url, maxBytes)),
   };
 }

@@ -24,6 +24,12 @@ export interface WahaClient {
    * NOWEB session without its store), so whether a message went out cannot be checked.
    */
   findSentText(query: SentTextQuery): Promise<SentMessageId[] | null>;
+  /**
+   * A file WAHA downloaded for a message (`media.url`), with the API key. The URL's path is
+   * fetched from WAHA_URL, whatever host WAHA put in it (WAHA names itself as it is
+   * configured, often `localhost`), so the key never goes to another host. Refused past `maxBytes`.
+   */
+  downloadMedia(url: string, maxBytes: number): Promise<{ bytes: Buffer; mimetype: string | null }>;
 }
 
 /** Messages looked at when checking whether a send went out: the bot's own, in one chat, since the send began. */
@@ -70,6 +76,33 @@ export function createWahaClient(options: { baseUrl: string; apiKey: string | nu
       const sent = sentMessageIdFrom(answer, chatId);
       if (!sent) throw new Error(`WAHA sendText answered without a message id: ${JSON.stringify(answer).slice(0, 300)}`);
       return sent;
+    },
+
+    async downloadMedia(url, maxBytes) {
+      const where = new URL(url);
+      const path = `${where.pathname}${where.search}`;
+      const response = await fetch(`${options.baseUrl}${path}`, {
+        headers: options.apiKey ? { 'x-api-key': options.apiKey } : {},
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!response.ok) throw new HttpStatusError('WAHA', response.status, `${where.pathname}: ${(await response.text()).slice(0, 300)}`, retryAfterMs(response.headers.get('retry-after')));
+      const declared = Number(response.headers.get('content-length') ?? 0);
+      if (declared > maxBytes) {
+        await response.body?.cancel();
+        throw new HttpStatusError('WAHA', 413, `${where.pathname}: ${declared} bytes, over MEDIA_MAX_BYTES (${maxBytes})`, null);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const reader = response.body?.getReader();
+      for (let part = await reader?.read(); part && !part.done; part = await reader!.read()) {
+        size += part.value.length;
+        if (size > maxBytes) {
+          await reader!.cancel();
+          throw new HttpStatusError('WAHA', 413, `${where.pathname}: over MEDIA_MAX_BYTES (${maxBytes})`, null);
+        }
+        chunks.push(Buffer.from(part.value));
+      }
+      return { bytes: Buffer.concat(chunks), mimetype: response.headers.get('content-type')?.split(';')[0]?.trim() || null };
     },
 
     async findSentText({ session, chatId, text, sinceMs }) {

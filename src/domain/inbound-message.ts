@@ -1,3 +1,5 @@
+import type { MediaRef } from './media.js';
+
 /**
  * One WhatsApp message as chatmem handles it: the seed's "Set Fields" record, the same
  * for all three WAHA engines. Plain data, so it crosses the webhook → workflow boundary
@@ -29,6 +31,11 @@ export interface InboundMessage {
   body: string | null;
   hasMedia: boolean;
   mediaMimetype: string | null;
+  /**
+   * The media to turn into text before the message is stored (a voice note transcribed, an
+   * image described). Absent in messages accepted before media was read, and once `body` holds its text.
+   */
+  media?: MediaRef;
   /** Message time in seconds since the epoch, as WhatsApp stamped it. */
   timestamp: number;
   /** Anchor of long-term memory: the person in a private chat, the group in a group. */

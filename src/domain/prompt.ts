@@ -1,3 +1,5 @@
+import { isMediaText } from './media.js';
+
 /** A message of the short-term window, as the prompt needs it. */
 export interface TranscriptLine {
   /** WAHA id of the message (null for a reply not yet sent). */
@@ -27,7 +29,7 @@ export function transcriptMessages(window: TranscriptLine[], isGroupChat: boolea
 }
 
 export function lineText(line: TranscriptLine): string {
-  if (line.content && line.hasMedia) return `[media] ${line.content}`;
+  if (line.content && line.hasMedia && !isMediaText(line.content)) return `[media] ${line.content}`;
   if (line.content) return line.content;
   return line.hasMedia ? '[media without caption]' : '';
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { InboundMessage } from './inbound-message.js';
+import { mediaKindOf, type MediaRef } from './media.js';
 import { limitText, safeText, truncateMessageText, WHATSAPP_MAX_TEXT_CHARS } from './safe-text.js';
 import { isGroupId, parseMessageId, phoneJidToChatId, unsupportedChatReason, userPart } from './whatsapp-ids.js';
 
@@ -53,7 +54,7 @@ const messagePayloadSchema = z.looseObject({
   body: z.string().nullish(),
   participant: idString(ID_LIMITS.chat, 'WhatsApp participant id').nullish(),
   hasMedia: z.boolean().nullish(),
-  media: z.looseObject({ mimetype: label.nullish() }).nullish(),
+  media: z.looseObject({ mimetype: label.nullish(), url: z.string().max(4096).nullish(), filename: label.nullish() }).nullish(),
   _data: z.unknown(),
 });
 
@@ -112,6 +113,7 @@ function normalizeMessage(
     body,
     hasMedia: payload.hasMedia === true,
     mediaMimetype: payload.media?.mimetype ?? null,
+    ...(payload.hasMedia === true ? { media: mediaRef(payload, raw) } : {}),
     timestamp: Math.floor(payload.timestamp),
     ltmId: isGroupChat ? chatId : contactId,
     senderName: payload.fromMe ? (event.me?.pushName ?? null) : senderName(engine, raw),
@@ -119,6 +121,16 @@ function normalizeMessage(
     engine,
     eventId: event.id ?? null,
   };
+}
+
+/** The message's media as WAHA announced it; the engine's own type tells a voice note from shared audio. */
+function mediaRef(payload: MessagePayload, raw: unknown): MediaRef {
+  const mimetype = payload.media?.mimetype ?? null;
+  const engineType = dig(raw, 'type'); // WEBJS: ptt, audio, image, sticker, document…
+  const voiceFlag = dig(raw, 'message', 'audioMessage', 'ptt') ?? dig(raw, 'Message', 'audioMessage', 'PTT'); // NOWEB, GOWS
+  const kind = voiceFlag === true ? 'voice' : mediaKindOf(mimetype, typeof engineType === 'string' ? engineType : null);
+  const url = payload.media?.url ? safeText(payload.media.url) : null;
+  return { kind, url: url && /^https?:\/\//.test(url) ? url : null, mimetype, filename: payload.media?.filename ?? null };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void | Promise<void>;
+/** `body` is the request decoded as UTF-8; `raw` its bytes (uploads). */
+export type Handler = (request: IncomingMessage, body: string, response: ServerResponse, raw: Buffer) => void | Promise<void>;
 
 /**
  * A plain HTTP server on loopback (a free port unless `port` is given): the offline model,
@@ -12,7 +13,8 @@ export async function serve(handler: Handler, port = 0): Promise<{ url: string; 
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      Promise.resolve(handler(request, Buffer.concat(chunks).toString('utf8'), response)).catch((error) => {
+      const raw = Buffer.concat(chunks);
+      Promise.resolve(handler(request, raw.toString('utf8'), response, raw)).catch((error) => {
         response.writeHead(500, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ error: String(error) }));
       });

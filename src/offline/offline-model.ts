@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { KNOWLEDGE_PROMPT_MARKER } from '../domain/knowledge.js';
+import { VISION_PROMPT_MARKER } from '../domain/media.js';
 import { SUMMARY_PROMPT_MARKER } from '../domain/summary.js';
 
 /**
@@ -10,11 +11,16 @@ import { SUMMARY_PROMPT_MARKER } from '../domain/summary.js';
  */
 export interface ChatMessage {
   role: string;
+  /** Text, or text and image parts (a vision request). */
   content: string;
 }
 
+/** A vision request's user content, as the `openai` client sends it. */
+type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+
 export function answerFor(messages: ChatMessage[]): string {
   const system = messages.find((m) => m.role === 'system')?.content ?? '';
+  if (system.includes(VISION_PROMPT_MARKER)) return describeImage(messages.at(-1)?.content as unknown as ContentPart[]);
   if (system.includes(KNOWLEDGE_PROMPT_MARKER)) return JSON.stringify({ operations: extractFacts(messages.at(-1)?.content ?? '{}') });
   if (system.includes(SUMMARY_PROMPT_MARKER)) return summarize(messages.at(-1)?.content ?? '');
   return replyFor(messages);
@@ -29,6 +35,31 @@ export function replyFor(messages: ChatMessage[]): string {
 /** Whether `reply` is the offline model's answer to a (short) message with this text. */
 export function isReplyTo(reply: string, text: string): boolean {
   return reply.startsWith('Re: ') && reply.includes(`${text} [`);
+}
+
+/**
+ * Offline mode cannot hear or see; it reads the text a file carries after `chatmem:text=`
+ * (the simulator's voice notes and images, the tests' fixtures) and otherwise says what it got.
+ */
+export const OFFLINE_MEDIA_TEXT_MARKER = 'chatmem:text=';
+
+function carriedText(bytes: Buffer): string | null {
+  const text = bytes.toString('latin1');
+  const at = text.indexOf(OFFLINE_MEDIA_TEXT_MARKER);
+  if (at < 0) return null;
+  return Buffer.from(text.slice(at + OFFLINE_MEDIA_TEXT_MARKER.length).split('\0')[0]!, 'latin1').toString('utf8').trim() || null;
+}
+
+/** The offline transcript of an audio file. */
+export function transcribe(bytes: Buffer): string {
+  return carriedText(bytes) ?? `(a voice note of ${Math.max(1, Math.round(bytes.length / 1024))} KB; offline mode does not transcribe)`;
+}
+
+function describeImage(parts: ContentPart[] | undefined): string {
+  const image = (Array.isArray(parts) ? parts : []).find((part) => part.type === 'image_url');
+  if (!image || image.type !== 'image_url') return 'no image';
+  const bytes = Buffer.from(image.image_url.url.slice(image.image_url.url.indexOf(',') + 1), 'base64');
+  return carriedText(bytes) ?? `an image of ${Math.max(1, Math.round(bytes.length / 1024))} KB; offline mode does not see`;
 }
 
 const END = String.raw`\s*(?:[.,!?;]|$)`;

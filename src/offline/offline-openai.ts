@@ -1,4 +1,4 @@
-import { answerFor, embed, type ChatMessage } from './offline-model.js';
+import { answerFor, embed, transcribe, type ChatMessage } from './offline-model.js';
 import { sendJson, serve } from './local-http.js';
 
 export interface CompletionBody {
@@ -38,13 +38,24 @@ export function offlineEmbeddings(request: EmbeddingsBody) {
   };
 }
 
+/** An OpenAI audio transcription of the multipart upload's `file`, by the offline model. */
+export async function offlineTranscription(contentType: string | undefined, raw: Buffer): Promise<{ text: string }> {
+  const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType ?? '' } }).formData();
+  const file = form.get('file');
+  if (!file || typeof file === 'string') throw new Error('no file in the transcription request');
+  return { text: transcribe(Buffer.from(await file.arrayBuffer())) };
+}
+
 /**
  * Offline mode: a loopback server speaking the OpenAI API, so the production `openai`
  * client and the whole pipeline run unchanged without a key.
  */
 export async function startOfflineOpenAi(): Promise<{ baseUrl: string; close(): Promise<void> }> {
   let served = 0;
-  const http = await serve((request, body, response) => {
+  const http = await serve(async (request, body, response, raw) => {
+    if (request.method === 'POST' && request.url === '/v1/audio/transcriptions') {
+      return sendJson(response, 200, await offlineTranscription(request.headers['content-type'], raw));
+    }
     if (request.method === 'POST' && request.url === '/v1/embeddings') {
       return sendJson(response, 200, offlineEmbeddings(JSON.parse(body) as EmbeddingsBody));
     }

@@ -1,5 +1,5 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { EraseActivities, LearningActivities, MemoryActivities, ReplyActivities } from '../activities/index.js';
+import type { EraseActivities, LearningActivities, MediaActivities, MemoryActivities, ReplyActivities } from '../activities/index.js';
 import { DEADLINE_PASSED, PERMANENT_FAILURE } from '../domain/failure-types.js';
 
 // Database steps are short and must never give up: nothing accepted is ever lost.
@@ -26,6 +26,13 @@ export const erasing = proxyActivities<EraseActivities>({
 export const outside = proxyActivities<ReplyActivities & LearningActivities>({
   startToCloseTimeout: '90 seconds',
   retry: OUTSIDE_RETRY,
+});
+
+// Reading a voice note or an image: WAHA keeps the file for minutes only, so a few tries, then
+// the message is stored with a placeholder that says why, and the chat goes on.
+export const reading = proxyActivities<MediaActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: [PERMANENT_FAILURE] },
 });
 
 /**

@@ -6,8 +6,9 @@ import type { ChatState } from '../domain/chat-state.js';
 import { describeError } from '../domain/describe-error.js';
 import { PERMANENT_FAILURE, type UnansweredReason } from '../domain/failure-types.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
+import { mediaText, READ_KINDS, type MediaReading } from '../domain/media.js';
 import { decideReply, isHumanTakeover } from '../domain/reply-policy.js';
-import { memory, outside, replying, replyingUntilDeadline } from './activity-proxies.js';
+import { memory, outside, reading, replying, replyingUntilDeadline } from './activity-proxies.js';
 import type { ChatWorkflowInput } from './chat-contract.js';
 import { erase, openChat, replyRequestFor, summarize } from './chat-steps.js';
 import { chatWorkflowV1 } from './chat-workflow-v1.js';
@@ -102,7 +103,8 @@ async function storeArrivals(state: ChatState, learning: BatchedLearning, settin
 async function storeQueued(state: ChatState, learning: BatchedLearning, settings: ChatSettings): Promise<InboundMessage[]> {
   // Without debounce each user message is answered from the transcript as it stood when it came:
   // a step stores what arrived up to the next message to answer, never past it.
-  const arrivals = settings.debounceMs > 0 ? state.takeUpTo(ARRIVALS_PER_STEP) : state.takeThrough((message) => decideReply(message, settings).answer, ARRIVALS_PER_STEP);
+  const taken = settings.debounceMs > 0 ? state.takeUpTo(ARRIVALS_PER_STEP) : state.takeThrough((message) => decideReply(message, settings).answer, ARRIVALS_PER_STEP);
+  const arrivals = taken.some((message) => message.media) && patched('media-as-text') ? await Promise.all(taken.map(withMediaAsText)) : taken;
   const outcomes = await memory.recordArrivals.executeWithOptions({ summary: `store ${arrivals.length === 1 ? 'a message' : `${arrivals.length} messages`}` }, [
     arrivals.map((message) => ({ message, claimToken: uuid4() })),
   ]);
@@ -119,6 +121,23 @@ async function storeQueued(state: ChatState, learning: BatchedLearning, settings
     if (decideReply(message, settings).answer) toAnswer.push(message);
   });
   return toAnswer;
+}
+
+/**
+ * A voice note is stored as its transcript, an image as its description (with the caption),
+ * other media as what it is. Only what users send is read; a reading that fails leaves a
+ * placeholder that says why, and never holds the chat up.
+ */
+async function withMediaAsText(message: InboundMessage): Promise<InboundMessage> {
+  const { media, ...rest } = message;
+  if (!media) return message;
+  let read: MediaReading | null = null;
+  if (!message.fromMe && READ_KINDS.has(media.kind)) {
+    read = await reading.readMedia
+      .executeWithOptions({ summary: `${media.kind === 'image' ? 'describe the image' : 'transcribe the voice note'} ${message.waId}` }, [message])
+      .catch((error: unknown) => ({ ok: false as const, reason: describeError(error) }));
+  }
+  return { ...rest, body: mediaText(media, message.body, read) };
 }
 
 /**

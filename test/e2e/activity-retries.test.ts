@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
+import { createMediaReader } from '../../src/clients/media-reader.js';
 import { createEmbedder } from '../../src/clients/embedder.js';
 import { createLlmClient } from '../../src/clients/llm-client.js';
 import { createWahaClient } from '../../src/clients/waha-client.js';
@@ -32,6 +33,7 @@ function activitiesWith(stm: StmRepository) {
     llm: createLlmClient({ apiKey: 'sk-test', baseUrl: openai.baseUrl, model: 'm', timeoutMs: 5000 }),
     ltm: new LongTermMemory(vectors, createEmbedder({ apiKey: 'sk-test', baseUrl: openai.baseUrl, model: 'e', dimensions: 32, timeoutMs: 5000 })),
     waha: createWahaClient({ baseUrl: waha.url, apiKey: 'k' }),
+    media: { reader: createMediaReader({ apiKey: 'sk-test', baseUrl: openai.baseUrl, transcribeModel: 't', visionModel: 'v', timeoutMs: 5000 }), maxBytes: 1 << 20 },
   });
 }
 

@@ -18,7 +18,7 @@ async function replayAll(options: Parameters<typeof Worker.runReplayHistories>[0
 }
 
 describe('replaying committed workflow histories', () => {
-  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase and a rejected message', () => {
+  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message and media read as text', () => {
     expect(histories.map((h) => h.workflowId)).toEqual([
       'after-continue-as-new',
       'continued-as-new',
@@ -26,6 +26,7 @@ describe('replaying committed workflow histories', () => {
       'debounced-burst',
       'erased-chat',
       'human-takeover',
+      'media-as-text',
       'one-task-continued-as-new',
       'one-task-reply',
       'plain-chat',
@@ -70,6 +71,12 @@ describe('replaying committed workflow histories', () => {
     expect(slept.some((event) => event.timerStartedEventAttributes)).toBe(true);
     expect(slept.some((event) => event.timerCanceledEventAttributes)).toBe(false);
     expect(patches('one-task-reply').some((patch) => patch.includes('debounce-by-sleep'))).toBe(false);
+    // Recorded after media became text: a voice note and an image read by activities before
+    // they were stored; no earlier history reads media.
+    const media = histories.find((h) => h.workflowId === 'media-as-text')!.history.events!;
+    expect(patches('media-as-text').some((patch) => patch.includes('media-as-text'))).toBe(true);
+    expect(media.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'readMedia')).toHaveLength(3);
+    expect(patches('one-task-reply').some((patch) => patch.includes('media-as-text'))).toBe(false);
     // The storage step's recorded result says the database refused the first message.
     const results = histories.find((h) => h.workflowId === 'rejected-message')!.history.events!.flatMap((event) =>
       Object.values(event.markerRecordedEventAttributes?.details ?? {}).flatMap((payloads) => payloads.payloads ?? []),

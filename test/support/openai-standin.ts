@@ -1,5 +1,6 @@
+import { VISION_PROMPT_MARKER } from '../../src/domain/media.js';
 import type { ChatMessage } from '../../src/offline/offline-model.js';
-import { offlineCompletion, offlineEmbeddings, type CompletionBody, type EmbeddingsBody } from '../../src/offline/offline-openai.js';
+import { offlineCompletion, offlineEmbeddings, offlineTranscription, type CompletionBody, type EmbeddingsBody } from '../../src/offline/offline-openai.js';
 import { sendJson, serve } from './http.js';
 
 export interface CompletionRequest {
@@ -23,7 +24,12 @@ export async function startOpenAiStandIn() {
   let outage: { status: number; retryAfterSeconds: number | null } | null = null;
   const holds: { matches: (lastUser: string, messages: ChatMessage[]) => boolean; released: Promise<void>; release: () => void }[] = [];
 
-  const http = await serve(async (request, body, response) => {
+  const transcriptions: { model: string; bytes: number }[] = [];
+  const http = await serve(async (request, body, response, raw) => {
+    if (request.method === 'POST' && request.url === '/v1/audio/transcriptions') {
+      transcriptions.push({ model: /name="model"\r\n\r\n([^\r]*)/.exec(body)?.[1] ?? '', bytes: raw.length });
+      return sendJson(response, 200, await offlineTranscription(request.headers['content-type'], raw));
+    }
     if (request.method === 'POST' && request.url === '/v1/embeddings') {
       const parsed = JSON.parse(body) as EmbeddingsBody;
       embeddingRequests.push({ model: parsed.model, input: Array.isArray(parsed.input) ? parsed.input : [parsed.input] });
@@ -50,6 +56,10 @@ export async function startOpenAiStandIn() {
     baseUrl: `${http.url}/v1`,
     requests,
     embeddingRequests,
+    /** Audio transcription requests (multipart uploads), answered by the offline model. */
+    transcriptions,
+    /** The chat completions that asked to describe an image. */
+    visionPrompts: () => requests.filter((r) => r.messages[0]?.content.includes(VISION_PROMPT_MARKER)),
     /** The chat completions that were reply prompts (not fact extraction or summaries). */
     replyPrompts: () => requests.filter((r) => isReplyPrompt(r.messages)),
     /** The next `count` reply completions fail with `status` (and a `Retry-After` when given). */
@@ -86,7 +96,7 @@ export async function startOpenAiStandIn() {
 }
 
 function isReplyPrompt(messages: ChatMessage[]): boolean {
-  return !/\[chatmem:(knowledge|summary)\]/.test(messages[0]?.content ?? '');
+  return !/\[chatmem:(knowledge|summary|vision)\]/.test(messages[0]?.content ?? '');
 }
 
 export type OpenAiStandIn = Awaited<ReturnType<typeof startOpenAiStandIn>>;

@@ -28,7 +28,7 @@ const DEFAULT_ME = { id: '5521900000001@c.us', pushName: 'Café Aurora', lid: '9
  * behind X-Api-Key, answers sendText in the chosen engine's shape, and then posts the fromMe
  * `message.any` echo of the sent message to the webhook, as WAHA does. It also lists what it
  * sent to a chat (`GET /api/{session}/chats/{chatId}/messages`, newest first, with WAHA's
- * `limit`, `filter.fromMe` and `filter.timestamp.gte`).
+ * `limit`, `filter.fromMe` and `filter.timestamp.gte`), and serves the media files a test gives it.
  */
 export async function startWahaStandIn(options: WahaStandInOptions) {
   const engine = options.engine ?? 'GOWS';
@@ -45,6 +45,7 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
   let beforeAnswer: ((call: SendTextCall) => Promise<void>) | null = null;
   const pendingEchoes = new Set<Promise<void>>();
   const sentListeners: ((call: SendTextCall) => void)[] = [];
+  const files = new Map<string, { bytes: Buffer; mimetype: string }>();
 
   const http = await serve(async (request, raw, response) => {
     if (request.headers['x-api-key'] !== options.apiKey) return sendJson(response, 401, { message: 'Unauthorized' });
@@ -52,6 +53,12 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
     const url = new URL(request.url ?? '/', 'http://waha');
     const path = url.pathname;
     calls.push({ path, body });
+    const file = request.method === 'GET' ? files.get(path) : undefined;
+    if (file) {
+      response.writeHead(200, { 'content-type': file.mimetype, 'content-length': file.bytes.length });
+      response.end(file.bytes);
+      return;
+    }
     const listed = /^\/api\/([^/]+)\/chats\/([^/]+)\/messages$/.exec(path);
     if (listed && request.method === 'GET') {
       if (listStatus) return sendJson(response, listStatus, { message: `stand-in failure ${listStatus}` });
@@ -128,6 +135,10 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
     /** Called for every sendText, as it arrives. */
     onSent(listener: (call: SendTextCall) => void) {
       sentListeners.push(listener);
+    },
+    /** WAHA serves this file at `path` (as it serves downloaded media under `/api/files/`), behind the API key. */
+    serveFile(path: string, bytes: Buffer, mimetype: string) {
+      files.set(path, { bytes, mimetype });
     },
     /** Where the echo of every sent message is posted. */
     setWebhookUrl(url: string) {
