@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
-import { OFFLINE_MEDIA_TEXT_MARKER } from '../../src/offline/offline-model.js';
 import { fixture } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
@@ -45,7 +44,7 @@ describe('every WAHA fixture gives the right outcome', () => {
     }
     // WAHA serves the image it downloaded; the stand-in model sees what the file carries.
     const image = fixture('media-image-caption.json');
-    stack.waha.serveFile(new URL(image.payload.media.url).pathname, Buffer.from(`${OFFLINE_MEDIA_TEXT_MARKER}bolo`), 'image/jpeg');
+    stack.waha.serveMediaOf(image, 'bolo');
     for (const name of ANSWERED.map(([name]) => name)) {
       expect((await stack.post(fixture(name))).status, name).toBe(202);
     }

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OFFLINE_MEDIA_TEXT_MARKER } from '../../src/offline/offline-model.js';
 import { fixture } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
@@ -16,8 +15,6 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
-const mediaFile = (magic: string, text: string) => Buffer.concat([Buffer.from(magic, 'latin1'), Buffer.from(`${OFFLINE_MEDIA_TEXT_MARKER}${text}`, 'utf8')]);
-const filePath = (event: any) => new URL(event.payload.media.url).pathname;
 
 async function storedUserLines(chat: string): Promise<string[]> {
   const rows = await stack.rows<{ content: string }>(
@@ -35,7 +32,7 @@ describe('media in memory', () => {
     const event = fixture('media-voice-note.json');
     const chat = event.payload.from;
     const spoken = 'meu aniversário é dia doze de março e eu adoro bolo de cenoura';
-    stack.waha.serveFile(filePath(event), mediaFile('OggS\0\x02', spoken), 'audio/ogg');
+    stack.waha.serveMediaOf(event, spoken, 'OggS\0\x02');
 
     expect((await stack.post(event)).status).toBe(202);
     await eventually(async () => (await storedUserLines(chat)).length === 1, 'the voice note stored');
@@ -53,7 +50,7 @@ describe('media in memory', () => {
     const event = fixture('media-image-caption.json');
     const chat = event.payload.from;
     const caption = event.payload.body;
-    stack.waha.serveFile(filePath(event), mediaFile('\xff\xd8\xff\xe0', 'um bolo de chocolate com morangos e duas velas'), 'image/jpeg');
+    stack.waha.serveMediaOf(event, 'um bolo de chocolate com morangos e duas velas', '\xff\xd8\xff\xe0');
 
     expect((await stack.post(event)).status).toBe(202);
     await promptFor(`[image: um bolo de chocolate com morangos e duas velas] ${caption}`);

@@ -88,11 +88,13 @@ describe('PostgreSQL rows follow the seed mapping', () => {
   });
 
   it('a media message keeps its caption and type; one typed on the phone is the bot’s own', async () => {
-    await stack.post(fixture('media-image-caption.json'));
+    const image = fixture('media-image-caption.json');
+    stack.waha.serveMediaOf(image, 'um bolo de cenoura');
+    await stack.post(image);
     await stack.post(fixture('private-fromme-app.json'));
     await eventually(async () => (await stack.rows("SELECT 1 FROM messages WHERE wa_id IN ('3A99887766554433CCDD', '3A55AA66BB77CC88DD99')")).length === 2 || undefined, 'both stored');
     const [media] = await stack.rows("SELECT * FROM messages WHERE wa_id = '3A99887766554433CCDD'");
-    expect(media).toMatchObject({ role: 'user', content: 'Consegue fazer um bolo assim?', has_media: true, media_mimetype: 'image/jpeg' });
+    expect(media).toMatchObject({ role: 'user', content: `[image: um bolo de cenoura] ${image.payload.body}`, has_media: true, media_mimetype: 'image/jpeg' });
     const [typed] = await stack.rows("SELECT * FROM messages WHERE wa_id = '3A55AA66BB77CC88DD99'");
     expect(typed).toMatchObject({ role: 'assistant', from_me: true, source: 'app', actor_id: '5521900000001@c.us', sender_name: 'Café Aurora' });
   });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { OFFLINE_MEDIA_TEXT_MARKER } from '../../src/offline/offline-model.js';
 import { wahaWebhookHeaders } from '../../src/webhook/hmac.js';
 import { sendJson, serve } from './http.js';
 
@@ -139,6 +140,14 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
     /** WAHA serves this file at `path` (as it serves downloaded media under `/api/files/`), behind the API key. */
     serveFile(path: string, bytes: Buffer, mimetype: string) {
       files.set(path, { bytes, mimetype });
+    },
+    /**
+     * WAHA serves the file of this media event (at its `media.url` path, with its mimetype),
+     * whose bytes carry `text` for the offline model to transcribe or describe.
+     */
+    serveMediaOf(event: { payload: { media: { url: string; mimetype: string } } }, text: string, magic = '') {
+      const bytes = Buffer.concat([Buffer.from(magic, 'latin1'), Buffer.from(`${OFFLINE_MEDIA_TEXT_MARKER}${text}`, 'utf8')]);
+      files.set(new URL(event.payload.media.url).pathname, { bytes, mimetype: event.payload.media.mimetype });
     },
     /** Where the echo of every sent message is posted. */
     setWebhookUrl(url: string) {
