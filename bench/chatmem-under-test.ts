@@ -42,6 +42,8 @@ export async function startChatmem(options: ChatmemOptions = {}) {
     WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY,
     // n8n answers each message; so does chatmem without a debounce window.
     DEBOUNCE_MS: '0',
+    // n8n's flow sends at once, with no "typing…" time; so does chatmem here.
+    TYPING_MS_PER_CHAR: '0',
     EMBEDDING_DIMENSIONS: '64',
     CHATMEM_DATA_DIR: dataDir,
     VECTOR_DATA_DIR: `${dataDir}/vectors`,

@@ -184,6 +184,18 @@ try {
     await eventually(() => stack.waha.sent.filter((call) => call.chatId === chat).length === 3, 'the reply to the unread voice note');
     await save('media-as-text', chat);
   }
+
+  // A reply longer than MAX_MESSAGE_CHARS, sent as two messages (one local activity), each
+  // remembered so that both echoes are dropped.
+  if (wanted('split-reply')) {
+    const chat = '5521950000012@c.us';
+    const paragraph = (n: number) => `Parte ${n}: ${'pão de queijo, café coado e bolo de fubá todos os dias. '.repeat(12).trim()}`;
+    stack.openai.replyWith((lastUser) => lastUser.includes('me manda o cardápio'), [1, 2, 3].map(paragraph).join('\n\n'));
+    await say(chat, 'me manda o cardápio');
+    await eventually(() => stack.waha.sent.filter((call) => call.chatId === chat).length === 2, 'both messages of the split reply');
+    await eventually(async () => (await stack.chatState('default', chat)).duplicatesDropped === 2 || undefined, 'both echoes dropped');
+    await save('split-reply', chat);
+  }
 } finally {
   await stack.stop();
 }

@@ -1,3 +1,4 @@
+import type { PacingSettings } from './domain/reply-pacing.js';
 import { RECALL_MODES, type RecallMode } from './domain/recall.js';
 import { GROUP_REPLY_MODES, type GroupReplyMode } from './domain/reply-policy.js';
 import { WHATSAPP_MAX_TEXT_CHARS } from './domain/safe-text.js';
@@ -30,6 +31,8 @@ export interface Config {
   openai: { apiKey: string; baseUrl: string | null; chatModel: string; timeoutMs: number };
   /** Voice notes are transcribed with `transcribeModel`, images described by `visionModel`; larger files are not read. */
   media: { transcribeModel: string; visionModel: string; maxBytes: number };
+  /** Typing time, message splitting and the send rate of replies. */
+  pacing: PacingSettings;
   waha: { url: string; apiKey: string | null; webhookHmacKey: string | null };
   /**
    * `local`: all-MiniLM-L6-v2 in worker threads of this process (384 dimensions, nothing
@@ -111,6 +114,13 @@ export function loadConfig(env: Env = process.env): Config {
       visionModel: read.string('VISION_MODEL') ?? read.string('CHAT_MODEL') ?? 'gpt-4o-mini',
       // WhatsApp sends voice notes and images of up to 16 MB.
       maxBytes: read.integer('MEDIA_MAX_BYTES', 16 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    },
+    pacing: {
+      // About a fast typist's pace, capped so that a long answer is not held back for long.
+      typingMsPerChar: read.integer('TYPING_MS_PER_CHAR', 25, 0, 1000),
+      typingMaxMs: read.integer('TYPING_MAX_MS', 4000, 0, 60_000),
+      maxMessageChars: read.integer('MAX_MESSAGE_CHARS', 1500, 100, WHATSAPP_MAX_TEXT_CHARS),
+      sendRatePerMinute: read.integer('SEND_RATE_PER_MINUTE', 0, 0, 6000),
     },
     waha: {
       url: read.url('WAHA_URL') ?? 'http://localhost:3000',

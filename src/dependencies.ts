@@ -14,6 +14,7 @@ import type { Database } from './stores/sql/database.js';
 import { migrate } from './stores/sql/migrate.js';
 import { openPgliteDatabase } from './stores/sql/pglite-database.js';
 import { openPostgresDatabase } from './stores/sql/postgres-database.js';
+import { SendPace } from './stores/sql/send-pace.js';
 import { StmRepository } from './stores/sql/stm-repository.js';
 import { LongTermMemory } from './stores/vector/long-term-memory.js';
 import { openVectorStore } from './stores/vector/open-vector-store.js';
@@ -57,6 +58,8 @@ export async function openDependencies(config: Config, metrics?: Metrics): Promi
       reader: createMediaReader({ ...openai, transcribeModel: config.media.transcribeModel, visionModel: config.media.visionModel }),
       maxBytes: config.media.maxBytes,
     },
+    pacing: config.pacing,
+    sendPace: new SendPace(db),
     waha: wahaBehindCircuit(createWahaClient({ baseUrl: config.waha.url, apiKey: config.waha.apiKey }), circuits),
     settings: {
       groupReply: config.groupReply,

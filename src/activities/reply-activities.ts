@@ -11,8 +11,11 @@ import { stageTimer } from '../observability/metrics.js';
 import type { MemoryDeps } from './memory-activities.js';
 import { callOutside } from './outside-call.js';
 import { recallEarlierMessages } from './recall-earlier-messages.js';
+import { createReplyPresence, type PresenceDeps } from './reply-presence.js';
+import { splitReply } from '../domain/reply-pacing.js';
+import type { StoredReplyPart } from '../stores/sql/stm-repository.js';
 
-export interface ReplyDeps extends MemoryDeps {
+export interface ReplyDeps extends MemoryDeps, PresenceDeps {
   llm: LlmClient;
   waha: WahaClient;
   ltm: LongTermMemory;
@@ -51,10 +54,13 @@ export interface SendReplyRequest {
  * The reply's steps. `reply` runs them all as one local activity (the current workflow);
  * `composeReply` and `sendReply` are the two activities runs begun before it still call.
  */
-export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }: ReplyDeps) {
+export function createReplyActivities(deps: ReplyDeps) {
+  const { stm, llm, waha, ltm, settings, metrics, pacing } = deps;
   const stage = stageTimer(metrics);
+  const presence = createReplyPresence(deps);
 
-  async function composeNew(request: ComposeReplyRequest): Promise<ComposedReply> {
+  /** The model's reply to the batch, from summary, knowledge, recalled memories and recent transcript under the token budget. */
+  async function composeText(request: ComposeReplyRequest): Promise<{ text: string; promptTokens: number }> {
     const chat = { session: request.session, chatId: request.chatId };
     const query = request.answering.map((message) => message.body ?? '').join('\n');
     const [window, { summary }, queryVector] = await Promise.all([
@@ -82,17 +88,25 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
       countTokens,
     });
     const { text } = await callOutside(() => llm.complete(context.messages));
-    const last = request.answering[request.answering.length - 1]!;
-    const rowId = await stm.recordReply({ ...chat, text, meId: request.meId, inReplyTo: last.messageId, claimToken: request.claimToken, at: Date.now() });
-    return { rowId, text, promptTokens: context.tokens, replyTokens: countTokens(text) };
+    return { text, promptTokens: context.tokens };
   }
+
+  const replyRecord = (request: ComposeReplyRequest) => ({
+    session: request.session,
+    chatId: request.chatId,
+    meId: request.meId,
+    inReplyTo: request.answering[request.answering.length - 1]!.messageId,
+    claimToken: request.claimToken,
+    at: Date.now(),
+  });
 
   /**
    * Sends the reply, unless an earlier attempt that may have reached WAHA did: WAHA has no
    * idempotency key, so such a retry first looks for the reply among the chat's messages.
    */
-  async function deliver(request: SendReplyRequest, earlierAttempt: { sinceMs: number } | null): Promise<SentMessageId & { recorded: boolean }> {
+  async function deliver(request: SendReplyRequest, earlierAttempt: { sinceMs: number } | null, beforeSend?: () => Promise<void>): Promise<SentMessageId & { recorded: boolean }> {
     const found = earlierAttempt ? await findEarlierSend(request, earlierAttempt.sinceMs) : null;
+    if (!found) await beforeSend?.();
     const sent = found ?? (await callOutside(() => waha.sendText({ session: request.session, chatId: request.chatId, text: request.text, replyTo: request.replyTo })));
     try {
       await stm.markReplySent(request.rowId, sent);
@@ -125,7 +139,10 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
      */
     async composeReply(request: ComposeReplyRequest): Promise<ComposedReply> {
       const earlier = await stm.findReply(request.claimToken);
-      return earlier ? { ...earlier, promptTokens: 0, replyTokens: countTokens(earlier.text) } : composeNew(request);
+      if (earlier) return { ...earlier, promptTokens: 0, replyTokens: countTokens(earlier.text) };
+      const { text, promptTokens } = await composeText(request);
+      const rowId = await stm.recordReply({ ...replyRecord(request), text });
+      return { rowId, text, promptTokens, replyTokens: countTokens(text) };
     },
 
     /**
@@ -140,26 +157,46 @@ export function createReplyActivities({ stm, llm, waha, ltm, settings, metrics }
 
     /**
      * The whole answer in one step, which the workflow runs as a local activity inside the
-     * workflow task that took the message: compose (stored), send, record the sent id. A
-     * retry after the send was recorded returns it instead of sending again.
+     * workflow task that took the message: compose, split into messages and store them, mark
+     * what was answered seen, then each message typed and sent in turn, its sent id recorded.
+     * A retry finds what an earlier attempt stored and sent, and sends only the rest.
      */
     async reply(request: ReplyRequest): Promise<DeliveredReply> {
-      const earlier = await stm.findClaimedReply(request.claimToken);
-      if (earlier?.sent) return { rowId: earlier.rowId, text: earlier.text, ...earlier.sent, replyTokens: countTokens(earlier.text), recorded: true };
+      const earlier = await stm.findClaimedReplyParts(request.claimToken);
+      if (earlier.length && earlier.every((part) => part.sent)) return delivered(earlier.map((part) => ({ ...part, ...part.sent!, recorded: true })));
       refuseAfter(request.deadlineMs);
-      const composed = earlier ? { ...earlier, replyTokens: countTokens(earlier.text) } : await stage('composeReply', () => composeNew(request));
+      const parts = earlier.length
+        ? earlier
+        : await stage('composeReply', async () => stm.recordReplyParts(replyRecord(request), splitReply((await composeText(request)).text, pacing.maxMessageChars)));
       // A model that answered just past the deadline does not get its reply sent.
       refuseAfter(request.deadlineMs);
-      // A stored, unsent reply means an earlier attempt got as far as sending: it may have reached WAHA.
-      const delivered = await stage('sendReply', () =>
-        deliver(
-          { rowId: composed.rowId, session: request.session, chatId: request.replyChatId, text: composed.text, replyTo: request.replyTo },
-          earlier ? { sinceMs: earlier.storedAt } : null,
-        ),
-      );
-      return { rowId: composed.rowId, text: composed.text, replyTokens: composed.replyTokens, ...delivered };
+      const sent = await stage('sendReply', () => deliverParts(request, parts, earlier.length ? { sinceMs: earlier[0]!.storedAt } : null));
+      return delivered(sent);
     },
   };
+
+  /**
+   * Sends the parts not yet sent, in order; only the first quotes the message answered. A
+   * stored, unsent part means an earlier attempt got as far as sending: it may have reached WAHA.
+   */
+  async function deliverParts(request: ReplyRequest, parts: StoredReplyPart[], earlierAttempt: { sinceMs: number } | null): Promise<DeliveredPart[]> {
+    if (!parts.some((part) => part.sent)) await presence.markSeen(request.session, request.replyChatId, request.answering.map((message) => message.messageId));
+    const out: DeliveredPart[] = [];
+    for (const [index, part] of parts.entries()) {
+      if (part.sent) {
+        out.push({ rowId: part.rowId, text: part.text, ...part.sent, recorded: true });
+        continue;
+      }
+      const chatId = request.replyChatId;
+      const sent = await deliver(
+        { rowId: part.rowId, session: request.session, chatId, text: part.text, ...(index === 0 && request.replyTo ? { replyTo: request.replyTo } : {}) },
+        earlierAttempt,
+        () => presence.beforeSend(request.session, chatId, part.text),
+      );
+      out.push({ rowId: part.rowId, text: part.text, ...sent });
+    }
+    return out;
+  }
   return activities;
 }
 
@@ -172,12 +209,24 @@ export interface ReplyRequest extends ComposeReplyRequest {
   replyTo?: string;
 }
 
-export interface DeliveredReply extends SentMessageId {
+export interface DeliveredPart extends SentMessageId {
   rowId: string;
   text: string;
-  replyTokens: number;
   /** False when the send went out but its WhatsApp id could not be stored yet. */
   recorded: boolean;
+}
+
+/** The reply as sent; the top-level fields are its last message (all that runs from before splitting know). */
+export interface DeliveredReply extends DeliveredPart {
+  replyTokens: number;
+  /** Every message the reply was sent as, in order (absent in histories from before splitting: one message). */
+  parts?: DeliveredPart[];
+}
+
+function delivered(parts: DeliveredPart[]): DeliveredReply {
+  const last = parts[parts.length - 1]!;
+  const text = parts.map((part) => part.text).join('\n\n');
+  return { ...last, text, replyTokens: countTokens(text), recorded: parts.every((part) => part.recorded), parts };
 }
 
 export type ReplyActivities = ReturnType<typeof createReplyActivities>;

@@ -44,5 +44,8 @@ export function wahaBehindCircuit(waha: WahaClient, events?: CircuitEvents): Wah
     sendText: (request) => circuit(() => waha.sendText(request)),
     findSentText: (query) => circuit(() => waha.findSentText(query)),
     downloadMedia: (url, maxBytes) => circuit(() => waha.downloadMedia(url, maxBytes)),
+    // Presence is a courtesy: its failures (NOWEB lacks some of it) must not open the circuit sends go through.
+    sendSeen: (request) => waha.sendSeen(request),
+    setTyping: (request, typing) => waha.setTyping(request, typing),
   };
 }

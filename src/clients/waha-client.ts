@@ -30,7 +30,22 @@ export interface WahaClient {
    * configured, often `localhost`), so the key never goes to another host. Refused past `maxBytes`.
    */
   downloadMedia(url: string, maxBytes: number): Promise<{ bytes: Buffer; mimetype: string | null }>;
+  /** Blue ticks for these messages (in a group, of one participant's messages). */
+  sendSeen(request: SeenRequest): Promise<void>;
+  /** "typing…" in the chat, on or off. */
+  setTyping(request: { session: string; chatId: string }, typing: boolean): Promise<void>;
 }
+
+export interface SeenRequest {
+  session: string;
+  chatId: string;
+  messageIds: string[];
+  /** Whose messages they are, which WAHA needs in a group. */
+  participant?: string;
+}
+
+/** Presence calls are a courtesy: they wait this long at most, so a slow WAHA never holds a reply. */
+const PRESENCE_TIMEOUT_MS = 5_000;
 
 /** Messages looked at when checking whether a send went out: the bot's own, in one chat, since the send began. */
 const SENT_LOOKUP_LIMIT = 50;
@@ -43,7 +58,7 @@ const NO_MESSAGE_LIST = new Set([400, 404, 405, 501]);
 export function createWahaClient(options: { baseUrl: string; apiKey: string | null; timeoutMs?: number }): WahaClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
 
-  async function call(method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<unknown> {
+  async function call(method: 'GET' | 'POST', path: string, body?: Record<string, unknown>, callTimeoutMs = timeoutMs): Promise<unknown> {
     const response = await fetch(`${options.baseUrl}${path}`, {
       method,
       headers: {
@@ -52,7 +67,7 @@ export function createWahaClient(options: { baseUrl: string; apiKey: string | nu
         ...(options.apiKey ? { 'x-api-key': options.apiKey } : {}),
       },
       ...(body ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.timeout(callTimeoutMs),
     });
     const text = await response.text();
     if (!response.ok) throw new HttpStatusError('WAHA', response.status, `${path.split('?')[0]}: ${text}`, retryAfterMs(response.headers.get('retry-after')));
@@ -76,6 +91,14 @@ export function createWahaClient(options: { baseUrl: string; apiKey: string | nu
       const sent = sentMessageIdFrom(answer, chatId);
       if (!sent) throw new Error(`WAHA sendText answered without a message id: ${JSON.stringify(answer).slice(0, 300)}`);
       return sent;
+    },
+
+    async sendSeen({ session, chatId, messageIds, participant }) {
+      await call('POST', '/api/sendSeen', { session, chatId, messageIds, ...(participant ? { participant } : {}) }, PRESENCE_TIMEOUT_MS);
+    },
+
+    async setTyping({ session, chatId }, typing) {
+      await call('POST', typing ? '/api/startTyping' : '/api/stopTyping', { session, chatId }, PRESENCE_TIMEOUT_MS);
     },
 
     async downloadMedia(url, maxBytes) {

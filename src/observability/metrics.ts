@@ -44,6 +44,18 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    presenceFailures: new Counter({
+      name: 'chatmem_presence_failures_total',
+      help: 'WAHA presence calls that failed before a reply (seen, typing); the reply is sent all the same',
+      labelNames: ['call'] as const,
+      registers: [registry],
+    }),
+    sendsPaced: new Counter({
+      name: 'chatmem_sends_paced_total',
+      help: 'Sends held back by SEND_RATE_PER_MINUTE: waited (sent in a later slot) or deferred (no slot within a minute; the reply step tries again)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     llmTokens: new Counter({
       name: 'chatmem_llm_tokens_total',
       help: 'Tokens the model reported, by model and kind (prompt, completion)',

@@ -184,10 +184,15 @@ async function answerWithinAttempts(state: ChatState, request: ReplyRequest, sum
   }
 }
 
+/** Each message the reply went out as is remembered, so its echo is dropped; an id not yet stored is stored now. */
 async function recordDelivered(state: ChatState, reply: DeliveredReply): Promise<void> {
   state.addTokens(reply.replyTokens);
-  state.recordReplySent(reply.waId, reply.text, Date.now());
-  if (!reply.recorded) await memory.markReplySent.executeWithOptions({ summary: 'record the WhatsApp id of the sent reply' }, [reply.rowId, { messageId: reply.messageId, waId: reply.waId }]);
+  const parts = reply.parts ?? [reply];
+  for (const part of parts) state.recordReplySent(part.waId, part.text, Date.now());
+  for (const part of parts) {
+    const which = parts.length === 1 ? 'the sent reply' : 'a message of the sent reply';
+    if (!part.recorded) await memory.markReplySent.executeWithOptions({ summary: `record the WhatsApp id of ${which}` }, [part.rowId, { messageId: part.messageId, waId: part.waId }]);
+  }
 }
 
 /** The operator's settings, read at the start of a run and again once they are a minute old. */

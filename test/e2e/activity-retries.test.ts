@@ -6,11 +6,12 @@ import { createLlmClient } from '../../src/clients/llm-client.js';
 import { createWahaClient } from '../../src/clients/waha-client.js';
 import { interpretWahaEvent } from '../../src/domain/waha-event.js';
 import { openPostgresDatabase } from '../../src/stores/sql/postgres-database.js';
+import { SendPace } from '../../src/stores/sql/send-pace.js';
 import { StmRepository } from '../../src/stores/sql/stm-repository.js';
 import { LongTermMemory } from '../../src/stores/vector/long-term-memory.js';
 import { openPgliteVectorStore } from '../../src/stores/vector/pglite.js';
 import type { VectorStore } from '../../src/stores/vector/vector-store.js';
-import { retryActivity, runActivity, TEST_ACTIVITY_SETTINGS } from '../support/activities.js';
+import { retryActivity, runActivity, TEST_ACTIVITY_SETTINGS, TEST_PACING } from '../support/activities.js';
 import { fixture } from '../support/fixtures.js';
 import { startOpenAiStandIn, type OpenAiStandIn } from '../support/openai-standin.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -33,6 +34,8 @@ function activitiesWith(stm: StmRepository) {
     llm: createLlmClient({ apiKey: 'sk-test', baseUrl: openai.baseUrl, model: 'm', timeoutMs: 5000 }),
     ltm: new LongTermMemory(vectors, createEmbedder({ apiKey: 'sk-test', baseUrl: openai.baseUrl, model: 'e', dimensions: 32, timeoutMs: 5000 })),
     waha: createWahaClient({ baseUrl: waha.url, apiKey: 'k' }),
+    pacing: TEST_PACING,
+    sendPace: new SendPace(db.pool),
     media: { reader: createMediaReader({ apiKey: 'sk-test', baseUrl: openai.baseUrl, transcribeModel: 't', visionModel: 'v', timeoutMs: 5000 }), maxBytes: 1 << 20 },
   });
 }

@@ -31,6 +31,7 @@ describe('replaying committed workflow histories', () => {
       'one-task-reply',
       'plain-chat',
       'rejected-message',
+      'split-reply',
       'unanswered-and-retried',
     ]);
     const continued = histories.find((h) => h.workflowId === 'continued-as-new')!;
@@ -77,6 +78,12 @@ describe('replaying committed workflow histories', () => {
     expect(patches('media-as-text').some((patch) => patch.includes('media-as-text'))).toBe(true);
     expect(media.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'readMedia')).toHaveLength(3);
     expect(patches('one-task-reply').some((patch) => patch.includes('media-as-text'))).toBe(false);
+    // Recorded after replies were split: the reply step's result lists the two messages it went out as.
+    const splitResults = histories.find((h) => h.workflowId === 'split-reply')!.history.events!.flatMap((event) =>
+      Object.values(event.markerRecordedEventAttributes?.details ?? {}).flatMap((payloads) => payloads.payloads ?? []).map((payload) => Buffer.from(payload.data ?? []).toString('utf8')),
+    );
+    const delivered = splitResults.map((text) => /"parts":(\[.*?\])(,|})/.exec(text)).find(Boolean);
+    expect(delivered && (JSON.parse(delivered[1]!) as unknown[]).length).toBe(2);
     // The storage step's recorded result says the database refused the first message.
     const results = histories.find((h) => h.workflowId === 'rejected-message')!.history.events!.flatMap((event) =>
       Object.values(event.markerRecordedEventAttributes?.details ?? {}).flatMap((payloads) => payloads.payloads ?? []),

@@ -1,3 +1,4 @@
+import type { PacingSettings } from '../../src/domain/reply-pacing.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { ActivitySettings } from '../../src/activities/settings.js';
 
@@ -16,6 +17,9 @@ export const TEST_ACTIVITY_SETTINGS: ActivitySettings = {
   recall: 'hybrid',
   knowledgeTopK: 3,
 };
+
+/** Replies sent at once, unsplit up to 1,500 characters, unpaced. */
+export const TEST_PACING: PacingSettings = { typingMsPerChar: 0, typingMaxMs: 0, maxMessageChars: 1500, sendRatePerMinute: 0 };
 
 const env = new MockActivityEnvironment();
 const retryEnv = new MockActivityEnvironment({ attempt: 2 });

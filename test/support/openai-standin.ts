@@ -22,6 +22,7 @@ export async function startOpenAiStandIn() {
   let embeddingSize: number | null = null;
   let completionDelayMs = 0;
   let outage: { status: number; retryAfterSeconds: number | null } | null = null;
+  const scripted: { matches: (lastUser: string) => boolean; text: string }[] = [];
   const holds: { matches: (lastUser: string, messages: ChatMessage[]) => boolean; released: Promise<void>; release: () => void }[] = [];
 
   const transcriptions: { model: string; bytes: number }[] = [];
@@ -49,7 +50,10 @@ export async function startOpenAiStandIn() {
     const lastUser = [...parsed.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     for (const hold of holds) if (hold.matches(lastUser, parsed.messages)) await hold.released;
     if (completionDelayMs) await new Promise((resolve) => setTimeout(resolve, completionDelayMs));
-    sendJson(response, 200, offlineCompletion(parsed, body.length, `chatcmpl-${requests.length}`));
+    const script = isReplyPrompt(parsed.messages) ? scripted.find((entry) => entry.matches(lastUser)) : undefined;
+    const completion = offlineCompletion(parsed, body.length, `chatcmpl-${requests.length}`);
+    if (script) completion.choices[0]!.message.content = script.text;
+    sendJson(response, 200, completion);
   });
 
   return {
@@ -80,6 +84,10 @@ export async function startOpenAiStandIn() {
     /** Every completion answers after this long, like a slow model (benchmarks). */
     delayCompletions(ms: number) {
       completionDelayMs = ms;
+    },
+    /** Replies to a last user message that matches are `text` instead of the offline model's. */
+    replyWith(matches: (lastUser: string) => boolean, text: string) {
+      scripted.push({ matches, text });
     },
     /** Completions whose last user message matches wait until `release()` is called. */
     hold(matches: (lastUser: string, messages: ChatMessage[]) => boolean) {

@@ -145,6 +145,8 @@ export async function startStack(options: StackOptions) {
     CHAT_MODEL: 'test-chat-model',
     WAHA_URL: waha.url,
     DEBOUNCE_MS: '0',
+    // Replies go out without "typing…" time unless a test asks for it (as with debounce).
+    TYPING_MS_PER_CHAR: '0',
     EMBEDDING_DIMENSIONS: '64',
     VECTOR_DATA_DIR: mkdtempSync(`${tmpdir()}/chatmem-vectors-`),
     ...options.env,

@@ -13,6 +13,8 @@ export interface SendTextCall {
   sentId: string;
   /** When WAHA sent it, in seconds, as its message list stamps it. */
   timestamp: number;
+  /** The same in milliseconds. */
+  at: number;
 }
 
 export interface WahaStandInOptions {
@@ -35,7 +37,8 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
   const engine = options.engine ?? 'GOWS';
   const me = options.me ?? DEFAULT_ME;
   const sent: SendTextCall[] = [];
-  const calls: { path: string; body: unknown }[] = [];
+  /** Every request, with when it arrived (ms since the epoch). */
+  const calls: { path: string; body: unknown; at: number }[] = [];
   const echoStatuses: number[] = [];
   const failures: number[] = [];
   let answersToLose = 0;
@@ -53,7 +56,7 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
     const body = raw ? JSON.parse(raw) : {};
     const url = new URL(request.url ?? '/', 'http://waha');
     const path = url.pathname;
-    calls.push({ path, body });
+    calls.push({ path, body, at: Date.now() });
     const file = request.method === 'GET' ? files.get(path) : undefined;
     if (file) {
       response.writeHead(200, { 'content-type': file.mimetype, 'content-length': file.bytes.length });
@@ -73,7 +76,7 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
         if (holdMs) await new Promise((resolve) => setTimeout(resolve, holdMs));
         const waId = `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
         const sentId = `true_${body.chatId}_${waId}`;
-        const call = { ...body, sentId, timestamp: Math.floor(Date.now() / 1000) };
+        const call = { ...body, sentId, timestamp: Math.floor(Date.now() / 1000), at: Date.now() };
         sent.push(call);
         for (const listener of sentListeners) listener(call);
         if (answersToLose > 0) {

@@ -3,6 +3,7 @@ import type { TranscriptLine } from '../../domain/prompt.js';
 import type { RecallHit, RecalledLine, SearchTerm } from '../../domain/recall.js';
 import type { Database } from './database.js';
 import type { SentMessageId } from '../../domain/waha-send-result.js';
+import { replyPartClaimTokens } from '../../domain/reply-pacing.js';
 
 export interface ChatRef {
   session: string;
@@ -21,6 +22,15 @@ export interface ReplyRecord extends ChatRef {
   claimToken: string;
   /** Milliseconds since the epoch. */
   at: number;
+}
+
+export interface StoredReplyPart {
+  rowId: string;
+  text: string;
+  /** When it was stored (ms): no attempt can have sent it before then. */
+  storedAt: number;
+  /** Its WhatsApp id once an attempt sent it and recorded that. */
+  sent: SentMessageId | null;
 }
 
 /**
@@ -240,19 +250,23 @@ export class StmRepository {
    * The same, with its WhatsApp id once an attempt sent it and recorded that (else `sent` is
    * null), and when it was stored (milliseconds): no attempt can have sent it before then.
    */
-  async findClaimedReply(claimToken: string): Promise<{ rowId: string; text: string; storedAt: number; sent: SentMessageId | null } | null> {
+  async findClaimedReply(claimToken: string): Promise<StoredReplyPart | null> {
+    return (await this.findClaimedReplyParts(claimToken))[0] ?? null;
+  }
+
+  /** Every message a reply was split into, in the order they are sent; empty when none is stored yet. */
+  async findClaimedReplyParts(claimToken: string): Promise<StoredReplyPart[]> {
     const { rows } = await this.db.query<{ id: string; content: string; stored_at: number; waha_message_id: string | null; wa_id: string | null }>(
-      "SELECT id, content, (extract(epoch FROM created_at) * 1000)::float8 AS stored_at, waha_message_id, wa_id FROM messages WHERE claim_token = $1 AND role = 'assistant'",
-      [claimToken],
+      `SELECT id, content, (extract(epoch FROM created_at) * 1000)::float8 AS stored_at, waha_message_id, wa_id
+         FROM messages WHERE claim_token = ANY($1::text[]) AND role = 'assistant' ORDER BY id`,
+      [replyPartClaimTokens(claimToken)],
     );
-    const row = rows[0];
-    if (!row) return null;
-    return {
+    return rows.map((row) => ({
       rowId: String(row.id),
       text: row.content,
       storedAt: Number(row.stored_at),
       sent: row.waha_message_id && row.wa_id ? { messageId: row.waha_message_id, waId: row.wa_id } : null,
-    };
+    }));
   }
 
   /**
@@ -272,26 +286,34 @@ export class StmRepository {
 
   /** Stores our reply before it is sent, so the transcript never misses what the bot said. */
   async recordReply(reply: ReplyRecord): Promise<string> {
-    const { rows } = await this.db.query<{ id: string }>(
+    return (await this.recordReplyParts(reply, [reply.text]))[0]!.rowId;
+  }
+
+  /**
+   * Stores a reply as the messages it is sent in, one row each, all in one statement: a retry
+   * finds every part or none. Part 0 carries the reply's claim token, the others derived ones.
+   */
+  async recordReplyParts(reply: Omit<ReplyRecord, 'text'>, parts: string[]): Promise<StoredReplyPart[]> {
+    const tokens = replyPartClaimTokens(reply.claimToken).slice(0, parts.length);
+    const { rows } = await this.db.query<{ n: number }>(
       `WITH s AS (
-         UPDATE sessions SET last_interaction_at = GREATEST(last_interaction_at, to_timestamp($6 / 1000.0))
+         UPDATE sessions SET last_interaction_at = GREATEST(last_interaction_at, to_timestamp($5 / 1000.0))
           WHERE waha_session = $1 AND chat_id = $2
          RETURNING id
        ), m AS (
          INSERT INTO messages (session_id, waha_session, role, content, from_me, source, actor_id, in_reply_to,
                                claim_token, created_at)
-         SELECT s.id, $1, 'assistant', $3, true, 'api', $4, $5, $7, to_timestamp($6 / 1000.0) FROM s
+         SELECT s.id, $1, 'assistant', part.content, true, 'api', $3, $4, part.token, to_timestamp($5 / 1000.0)
+           FROM s, unnest($6::text[], $7::text[]) WITH ORDINALITY AS part(content, token, n)
+          ORDER BY part.n
          ON CONFLICT (claim_token) DO NOTHING
          RETURNING id
        )
-       SELECT id FROM m
-       UNION ALL
-       SELECT id FROM messages WHERE claim_token = $7 AND NOT EXISTS (SELECT 1 FROM m)`,
-      [reply.session, reply.chatId, reply.text, reply.meId, reply.inReplyTo, reply.at, reply.claimToken],
+       SELECT count(*)::int AS n FROM s`,
+      [reply.session, reply.chatId, reply.meId, reply.inReplyTo, reply.at, parts, tokens],
     );
-    const row = rows[0];
-    if (!row) throw new Error(`no session row for ${reply.session}/${reply.chatId}: the inbound message must be stored first`);
-    return String(row.id);
+    if (!rows[0]?.n) throw new Error(`no session row for ${reply.session}/${reply.chatId}: the inbound message must be stored first`);
+    return this.findClaimedReplyParts(reply.claimToken);
   }
 
   /** The WAHA ids of a chat's user messages and who wrote them: what long-term memory learned from. */
