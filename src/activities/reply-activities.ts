@@ -187,11 +187,10 @@ export function createReplyActivities(deps: ReplyDeps) {
         out.push({ rowId: part.rowId, text: part.text, ...part.sent, recorded: true });
         continue;
       }
-      const chatId = request.replyChatId;
       const sent = await deliver(
-        { rowId: part.rowId, session: request.session, chatId, text: part.text, ...(index === 0 && request.replyTo ? { replyTo: request.replyTo } : {}) },
+        { rowId: part.rowId, session: request.session, chatId: request.replyChatId, text: part.text, ...(index === 0 && request.replyTo ? { replyTo: request.replyTo } : {}) },
         earlierAttempt,
-        () => presence.beforeSend(request.session, chatId, part.text),
+        () => presence.beforeSend(request.session, request.replyChatId, part.text),
       );
       out.push({ rowId: part.rowId, text: part.text, ...sent });
     }

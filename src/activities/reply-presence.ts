@@ -74,5 +74,3 @@ export function createReplyPresence({ waha, pacing, sendPace, metrics }: Presenc
     },
   };
 }
-
-export type ReplyPresence = ReturnType<typeof createReplyPresence>;

@@ -33,6 +33,25 @@ export interface StoredReplyPart {
   sent: SentMessageId | null;
 }
 
+interface PartRow {
+  id: string;
+  content: string;
+  stored_at: number;
+  waha_message_id: string | null;
+  wa_id: string | null;
+}
+
+const PART_COLUMNS = 'id, content, (extract(epoch FROM created_at) * 1000)::float8 AS stored_at, waha_message_id, wa_id';
+
+function storedReplyPart(row: PartRow): StoredReplyPart {
+  return {
+    rowId: String(row.id),
+    text: row.content,
+    storedAt: Number(row.stored_at),
+    sent: row.waha_message_id && row.wa_id ? { messageId: row.waha_message_id, waId: row.wa_id } : null,
+  };
+}
+
 /**
  * Short-term memory in PostgreSQL: `sessions` (one row per chat) and the append-only
  * `messages` transcript. Every write is idempotent so that activities can retry freely.
@@ -240,33 +259,19 @@ export class StmRepository {
     return rows[0] ?? null;
   }
 
-  /** The reply an earlier attempt of the same handling stored, if any. */
+  /** The reply an earlier attempt of the same handling stored, if any (its first message, for runs from before splitting). */
   async findReply(claimToken: string): Promise<{ rowId: string; text: string } | null> {
-    const claimed = await this.findClaimedReply(claimToken);
-    return claimed ? { rowId: claimed.rowId, text: claimed.text } : null;
-  }
-
-  /**
-   * The same, with its WhatsApp id once an attempt sent it and recorded that (else `sent` is
-   * null), and when it was stored (milliseconds): no attempt can have sent it before then.
-   */
-  async findClaimedReply(claimToken: string): Promise<StoredReplyPart | null> {
-    return (await this.findClaimedReplyParts(claimToken))[0] ?? null;
+    const [first] = await this.findClaimedReplyParts(claimToken);
+    return first ? { rowId: first.rowId, text: first.text } : null;
   }
 
   /** Every message a reply was split into, in the order they are sent; empty when none is stored yet. */
   async findClaimedReplyParts(claimToken: string): Promise<StoredReplyPart[]> {
-    const { rows } = await this.db.query<{ id: string; content: string; stored_at: number; waha_message_id: string | null; wa_id: string | null }>(
-      `SELECT id, content, (extract(epoch FROM created_at) * 1000)::float8 AS stored_at, waha_message_id, wa_id
-         FROM messages WHERE claim_token = ANY($1::text[]) AND role = 'assistant' ORDER BY id`,
+    const { rows } = await this.db.query<PartRow>(
+      `SELECT ${PART_COLUMNS} FROM messages WHERE claim_token = ANY($1::text[]) AND role = 'assistant' ORDER BY id`,
       [replyPartClaimTokens(claimToken)],
     );
-    return rows.map((row) => ({
-      rowId: String(row.id),
-      text: row.content,
-      storedAt: Number(row.stored_at),
-      sent: row.waha_message_id && row.wa_id ? { messageId: row.waha_message_id, waId: row.wa_id } : null,
-    }));
+    return rows.map(storedReplyPart);
   }
 
   /**
@@ -295,7 +300,7 @@ export class StmRepository {
    */
   async recordReplyParts(reply: Omit<ReplyRecord, 'text'>, parts: string[]): Promise<StoredReplyPart[]> {
     const tokens = replyPartClaimTokens(reply.claimToken).slice(0, parts.length);
-    const { rows } = await this.db.query<{ n: number }>(
+    const { rows } = await this.db.query<PartRow>(
       `WITH s AS (
          UPDATE sessions SET last_interaction_at = GREATEST(last_interaction_at, to_timestamp($5 / 1000.0))
           WHERE waha_session = $1 AND chat_id = $2
@@ -307,13 +312,16 @@ export class StmRepository {
            FROM s, unnest($6::text[], $7::text[]) WITH ORDINALITY AS part(content, token, n)
           ORDER BY part.n
          ON CONFLICT (claim_token) DO NOTHING
-         RETURNING id
+         RETURNING ${PART_COLUMNS}
        )
-       SELECT count(*)::int AS n FROM s`,
+       SELECT * FROM m
+       UNION ALL
+       SELECT ${PART_COLUMNS} FROM messages WHERE claim_token = ANY($7::text[]) AND NOT EXISTS (SELECT 1 FROM m)
+       ORDER BY id`,
       [reply.session, reply.chatId, reply.meId, reply.inReplyTo, reply.at, parts, tokens],
     );
-    if (!rows[0]?.n) throw new Error(`no session row for ${reply.session}/${reply.chatId}: the inbound message must be stored first`);
-    return this.findClaimedReplyParts(reply.claimToken);
+    if (!rows.length) throw new Error(`no session row for ${reply.session}/${reply.chatId}: the inbound message must be stored first`);
+    return rows.map(storedReplyPart);
   }
 
   /** The WAHA ids of a chat's user messages and who wrote them: what long-term memory learned from. */
