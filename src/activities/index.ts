@@ -17,3 +17,4 @@ export type { LearningActivities } from './learning-activities.js';
 export type { MemoryActivities } from './memory-activities.js';
 export type { DeliveredReply, ReplyActivities, ReplyRequest } from './reply-activities.js';
 export type { ActivitySettings } from './settings.js';
+export type { ChangedMessage } from '../stores/sql/stm-repository.js';

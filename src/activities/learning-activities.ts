@@ -1,6 +1,6 @@
 import type { LlmClient } from '../clients/llm-client.js';
 import { countTokens } from '../clients/tokenizer.js';
-import type { InboundMessage } from '../domain/inbound-message.js';
+import type { InboundMessage, MessageChange } from '../domain/inbound-message.js';
 import { KNOWLEDGE_SYSTEM_PROMPT, parseKnowledgeAnswer, planKnowledgeChanges } from '../domain/knowledge.js';
 import { lineText } from '../domain/prompt.js';
 import { SUMMARY_SYSTEM_PROMPT, summaryRequest } from '../domain/summary.js';
@@ -13,12 +13,15 @@ export interface LearningDeps extends MemoryDeps {
   ltm: LongTermMemory;
 }
 
+/** A user message as fact extraction reads it. */
+type Said = Pick<InboundMessage, 'messageId' | 'body' | 'timestamp'>;
+
 // A summary folds at most this many messages at once, so one call stays bounded.
 const SUMMARY_BATCH = 400;
 
 /** Memory work off the reply's critical path: embeddings, fact extraction, summaries. */
 export function createLearningActivities({ stm, llm, ltm, settings }: LearningDeps) {
-  async function learnFromSpeaker(contactId: string, said: InboundMessage[]): Promise<{ added: number; removed: number; facts: string[] }> {
+  async function learnFromSpeaker(contactId: string, said: Said[]): Promise<{ added: number; removed: number; facts: string[] }> {
     const existing = await ltm.facts(contactId);
     const request = said.length === 1 ? { storedFacts: existing, message: said[0]!.body } : { storedFacts: existing, messages: said.map((message) => message.body) };
     const { text } = await callOutside(() =>
@@ -33,12 +36,42 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
     const operations = parseKnowledgeAnswer(text) ?? [];
     const plan = planKnowledgeChanges(existing, operations);
     const source = said[said.length - 1]!;
-    await callOutside(() => ltm.applyKnowledge(contactId, plan, { messageId: source.messageId, timestamp: source.timestamp }));
+    await callOutside(() => ltm.applyKnowledge(contactId, plan, { messageId: source.messageId, timestamp: source.timestamp, messageIds: said.map((message) => message.messageId) }));
     const kept = existing.filter((fact) => !plan.remove.includes(fact.id)).map((fact) => fact.fact);
     return { added: plan.add.length, removed: plan.remove.length, facts: [...kept, ...plan.add] };
   }
 
+  /**
+   * What an edited or deleted message taught is unlearned: the facts it helped teach go, and
+   * are learned again from what the other messages of their batch say now and, for an edit,
+   * from the new text. Its long-term memory point is replaced by the new text, or removed.
+   */
+  async function applyChange(change: InboundMessage & { change: MessageChange }): Promise<string[]> {
+    const chat = { session: change.session, chatId: change.chatId };
+    const edited = change.change.kind === 'edited' && !!change.body;
+    await callOutside(() => (edited ? ltm.rememberAll([change]) : ltm.forgetMessage(change.session, change.waId)));
+    const taughtBy = await callOutside(() => ltm.forgetFactsTaughtBy(change.contactId, [change.messageId]));
+    const others = [...new Set(taughtBy.flat())].filter((messageId) => messageId !== change.messageId);
+    const relearn: Said[] = [...(await stm.currentUserTexts(chat, others)), ...(edited ? [{ messageId: change.messageId, body: change.body, timestamp: change.timestamp }] : [])];
+    if (relearn.length) return (await learnFromSpeaker(change.contactId, relearn)).facts;
+    return (await ltm.facts(change.contactId)).map((fact) => fact.fact);
+  }
+
   return {
+    /**
+     * Edits and deletions of the chat's user messages, in order, after the batch they came
+     * with was learned. Each names the changed message (its id, time and author). Returns the
+     * facts of each person concerned as they now stand.
+     */
+    async applyMessageChanges(changes: InboundMessage[]): Promise<{ knowledge: Record<string, string[]> }> {
+      const knowledge: Record<string, string[]> = {};
+      for (const change of changes) {
+        if (!change.change || change.fromMe) continue;
+        knowledge[change.contactId] = await applyChange({ ...change, change: change.change });
+      }
+      return { knowledge };
+    },
+
     /** The user message's (or messages') embedding into `longterm_memory`, in one embeddings call. */
     async rememberMessage(messages: InboundMessage | InboundMessage[]): Promise<void> {
       await callOutside(() => ltm.rememberAll(Array.isArray(messages) ? messages : [messages]));

@@ -2,11 +2,11 @@ import { log } from '@temporalio/activity';
 import { countTokensYielding } from '../clients/tokenizer.js';
 import type { ChatSettings } from '../domain/chat-settings.js';
 import type { UnansweredReason } from '../domain/failure-types.js';
-import type { InboundMessage } from '../domain/inbound-message.js';
+import type { InboundMessage, MessageChange } from '../domain/inbound-message.js';
 import type { SentMessageId } from '../domain/waha-send-result.js';
 import { stageTimer, type Metrics } from '../observability/metrics.js';
 import { refusedValue } from '../stores/sql/refused-value.js';
-import type { StmRepository } from '../stores/sql/stm-repository.js';
+import type { ChangedMessage, StmRepository } from '../stores/sql/stm-repository.js';
 import type { ActivitySettings } from './settings.js';
 
 export interface MemoryDeps {
@@ -21,6 +21,8 @@ export interface RecordedInbound {
   settings: ChatSettings;
   /** Set when the database refused the message for good: it is not stored, and the chat goes on. */
   rejected?: string;
+  /** For an edit or deletion: the message it changed, null when that message is unknown. */
+  changed?: ChangedMessage | null;
 }
 
 /** Short database steps: the workflow runs them as local activities. */
@@ -33,6 +35,13 @@ export function createMemoryActivities({ stm, settings, metrics }: MemoryDeps) {
     replyDeadlineMs: settings.replyDeadlineMs,
     summaryTokenLimit: settings.summaryTokenLimit,
   });
+  /** An edit or deletion, appended to the transcript's changes; a message never seen is counted and left. */
+  async function recordChange(message: InboundMessage & { change: MessageChange }): Promise<Omit<RecordedInbound, 'settings'>> {
+    const changed = await stm.recordChange(message);
+    if (!changed) log.info('edit or deletion of a message not in the transcript', { kind: message.change.kind, target: message.change.targetWaId });
+    if (!changed || changed.fresh) metrics?.messageChanges.inc({ kind: message.change.kind, outcome: changed ? 'applied' : 'unknown_message' });
+    return { fresh: changed?.fresh ?? false, tokens: 0, changed };
+  }
   const activities = {
     /** The operator's settings the workflow acts on; read once per run and again when stale. */
     async chatSettings(): Promise<ChatSettings> {
@@ -58,6 +67,7 @@ export function createMemoryActivities({ stm, settings, metrics }: MemoryDeps) {
      */
     async recordInbound(message: InboundMessage, claimToken: string): Promise<RecordedInbound> {
       const chatSettings = chatSettingsOf();
+      if (message.change) return { ...(await recordChange({ ...message, change: message.change })), settings: chatSettings };
       let fresh: boolean;
       try {
         ({ fresh } = await stm.recordInbound(message, claimToken));

@@ -1,4 +1,4 @@
-import { dedupeKey, type InboundMessage } from './inbound-message.js';
+import { dedupeKey, type InboundMessage, type MessageChange } from './inbound-message.js';
 
 /** How many recent dedupe keys a chat remembers; WAHA retries a delivery within ~30 s. */
 export const DEDUPE_WINDOW = 1000;
@@ -219,6 +219,20 @@ export class ChatState {
       senderName: message.senderName,
       text: message.body ?? (message.hasMedia ? '[media]' : ''),
     });
+  }
+
+  /**
+   * An edit or deletion the transcript now holds: shown among the latest lines, and a summary
+   * the deletion took with it is replaced by the one before.
+   */
+  recordChange(message: InboundMessage & { change: MessageChange }, changed: { summary?: { text: string | null } }): void {
+    this.addRecent({
+      at: new Date(message.timestamp * 1000).toISOString(),
+      from: message.fromMe ? 'bot' : message.contactId,
+      senderName: message.senderName,
+      text: message.change.kind === 'edited' ? `[edited] ${message.body ?? ''}` : '[deleted a message]',
+    });
+    if (changed.summary) this.counters.summary = changed.summary.text;
   }
 
   /** Time of the last message, seconds since the epoch, or null before the first. */

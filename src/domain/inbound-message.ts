@@ -52,9 +52,27 @@ export interface InboundMessage {
    * messages accepted before the deadline existed.
    */
   receivedAt?: number;
+  /**
+   * Set when this is no new message but a change to an earlier one of the chat: `body` is the
+   * new text of an edit, null for a deletion. Absent in everything accepted before edits were read.
+   */
+  change?: MessageChange;
 }
 
-/** Deduplication key: WAHA session + fromMe + WhatsApp id, per the WAHA docs. */
-export function dedupeKey(message: Pick<InboundMessage, 'fromMe' | 'waId'>): string {
-  return `${message.fromMe ? 'out' : 'in'}:${message.waId}`;
+/** What a `message.edited` or `message.revoked` (deleted for everyone) event does to an earlier message. */
+export interface MessageChange {
+  kind: 'edited' | 'revoked';
+  /** WhatsApp's own id of the message changed (as `waId`); `fromMe` tells whose it is. */
+  targetWaId: string;
+}
+
+/**
+ * Deduplication key: WAHA session + fromMe + WhatsApp id, per the WAHA docs. A change has a
+ * key of its own (some engines reuse the changed message's id for it): WAHA's event id, which
+ * its retries keep, or else the id and time of the change.
+ */
+export function dedupeKey(message: Pick<InboundMessage, 'fromMe' | 'waId'> & Partial<Pick<InboundMessage, 'change' | 'eventId' | 'timestamp'>>): string {
+  const key = `${message.fromMe ? 'out' : 'in'}:${message.waId}`;
+  if (!message.change) return key;
+  return `${message.change.kind}:${message.change.targetWaId}:${message.eventId ?? `${key}@${message.timestamp}`}`;
 }

@@ -15,6 +15,8 @@ export type ReplyDecision = { answer: true } | { answer: false; reason: string }
  * ever answered, never the bot's own (that is what keeps the echo from looping).
  */
 export function decideReply(message: InboundMessage, settings: ReplySettings): ReplyDecision {
+  // An edit or deletion changes what the bot knows; like a person, it does not answer one.
+  if (message.change) return { answer: false, reason: `a ${message.change.kind === 'edited' ? 'change to' : 'deletion of'} an earlier message` };
   if (message.fromMe) {
     return { answer: false, reason: message.source === 'api' ? 'echo of a message sent through WAHA' : 'typed on the bot phone' };
   }
@@ -36,5 +38,5 @@ export function decideReply(message: InboundMessage, settings: ReplySettings): R
  * `source: api` and are dropped as echoes before this is asked.)
  */
 export function isHumanTakeover(message: InboundMessage): boolean {
-  return message.fromMe && message.source !== 'api';
+  return message.fromMe && message.source !== 'api' && !message.change;
 }

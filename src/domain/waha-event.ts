@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { InboundMessage } from './inbound-message.js';
+import type { InboundMessage, MessageChange } from './inbound-message.js';
 import { mediaKindOf, type MediaRef } from './media.js';
 import { limitText, safeText, truncateMessageText, WHATSAPP_MAX_TEXT_CHARS } from './safe-text.js';
 import { isGroupId, parseMessageId, phoneJidToChatId, unsupportedChatReason, userPart } from './whatsapp-ids.js';
@@ -30,6 +30,7 @@ const LABEL_CHARS = 256;
 const LATEST_TIMESTAMP = 95_617_584_000;
 
 const MESSAGE_EVENTS = new Set(['message', 'message.any']);
+const CHANGE_EVENTS: Record<string, MessageChange['kind']> = { 'message.edited': 'edited', 'message.revoked': 'revoked' };
 
 const idString = (max: number, what: string) => z.string().min(1).max(max, `longer than ${max} characters, which no ${what} is`).transform(safeText).pipe(z.string().min(1, 'empty once NUL characters are removed'));
 const label = z.string().transform((text) => limitText(text, LABEL_CHARS));
@@ -55,8 +56,13 @@ const messagePayloadSchema = z.looseObject({
   participant: idString(ID_LIMITS.chat, 'WhatsApp participant id').nullish(),
   hasMedia: z.boolean().nullish(),
   media: z.looseObject({ mimetype: label.nullish(), url: z.string().max(4096).nullish(), filename: label.nullish() }).nullish(),
-  _data: z.unknown(),
+  _data: z.unknown().optional(),
 });
+
+/** `message.edited`: the message payload with the new text, and the id of the message edited. */
+const editedPayloadSchema = z.looseObject({ editedMessageId: idString(ID_LIMITS.message, 'WhatsApp message id') });
+/** `message.revoked`: the message as it is after (and, on some engines, before) deletion, and the id deleted. */
+const revokedPayloadSchema = z.looseObject({ revokedMessageId: idString(ID_LIMITS.message, 'WhatsApp message id'), after: z.unknown(), before: z.unknown() });
 
 type Envelope = z.infer<typeof envelopeSchema>;
 type MessagePayload = z.infer<typeof messagePayloadSchema>;
@@ -65,12 +71,18 @@ export function interpretWahaEvent(body: unknown, limits: WahaEventLimits = { ma
   const envelope = envelopeSchema.safeParse(body);
   if (!envelope.success) return { kind: 'invalid', reason: `not a WAHA event: ${describeIssues(envelope.error)}` };
   const event = envelope.data;
+  const changeKind = CHANGE_EVENTS[event.event];
+  if (changeKind) return interpretChange(event, changeKind, limits);
   if (!MESSAGE_EVENTS.has(event.event)) {
     return { kind: 'ignored', reason: `event '${event.event}' is not a new message` };
   }
-  const payload = messagePayloadSchema.safeParse(event.payload);
+  return interpretMessage(event, event.payload, 'payload', limits);
+}
+
+function interpretMessage(event: Envelope, rawPayload: unknown, where: string, limits: WahaEventLimits): WahaEventOutcome {
+  const payload = messagePayloadSchema.safeParse(rawPayload);
   if (!payload.success) {
-    return { kind: 'invalid', reason: `not a WAHA message payload: ${describeIssues(payload.error, 'payload')}` };
+    return { kind: 'invalid', reason: `not a WAHA message payload: ${describeIssues(payload.error, where)}` };
   }
   const messageId = parseMessageId(payload.data.id);
   if (!messageId) return { kind: 'invalid', reason: `payload.id '${payload.data.id}' is not a WAHA message id` };
@@ -79,6 +91,35 @@ export function interpretWahaEvent(body: unknown, limits: WahaEventLimits = { ma
   const unsupported = unsupportedChatReason(messageId.chatId);
   if (unsupported) return { kind: 'ignored', reason: unsupported };
   return { kind: 'message', message: normalizeMessage(event, payload.data, messageId, limits) };
+}
+
+/**
+ * An edit or a deletion becomes a message of its chat that carries the change, so it is
+ * handled in order with the chat's messages. It names the changed message by WhatsApp's bare
+ * id (some engines send WAHA's full id instead).
+ */
+function interpretChange(event: Envelope, kind: MessageChange['kind'], limits: WahaEventLimits): WahaEventOutcome {
+  let target: string;
+  let outcome: WahaEventOutcome;
+  if (kind === 'edited') {
+    const payload = editedPayloadSchema.safeParse(event.payload);
+    if (!payload.success) return { kind: 'invalid', reason: `not a WAHA message.edited payload: ${describeIssues(payload.error, 'payload')}` };
+    target = payload.data.editedMessageId;
+    outcome = interpretMessage(event, event.payload, 'payload', limits);
+  } else {
+    const payload = revokedPayloadSchema.safeParse(event.payload);
+    if (!payload.success) return { kind: 'invalid', reason: `not a WAHA message.revoked payload: ${describeIssues(payload.error, 'payload')}` };
+    target = payload.data.revokedMessageId;
+    const which = payload.data.after ? 'after' : 'before';
+    outcome = interpretMessage(event, payload.data[which], `payload.${which}`, limits);
+  }
+  if (outcome.kind !== 'message') return outcome;
+  const { media: _media, ...message } = outcome.message;
+  const targetWaId = parseMessageId(target)?.waId ?? target;
+  return {
+    kind: 'message',
+    message: { ...message, body: kind === 'edited' ? message.body : null, hasMedia: false, mediaMimetype: null, mentionsMe: false, change: { kind, targetWaId } },
+  };
 }
 
 function normalizeMessage(

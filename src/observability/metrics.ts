@@ -56,6 +56,12 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    messageChanges: new Counter({
+      name: 'chatmem_message_changes_total',
+      help: 'Edits and deletions (message.edited, message.revoked) by kind and outcome: applied, or unknown_message (the message is not in the transcript: sent before chatmem, or erased)',
+      labelNames: ['kind', 'outcome'] as const,
+      registers: [registry],
+    }),
     llmTokens: new Counter({
       name: 'chatmem_llm_tokens_total',
       help: 'Tokens the model reported, by model and kind (prompt, completion)',

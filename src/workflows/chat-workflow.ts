@@ -1,11 +1,11 @@
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, setCurrentDetails, sleep, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
-import type { DeliveredReply, ReplyRequest } from '../activities/index.js';
+import type { ChangedMessage, DeliveredReply, ReplyRequest } from '../activities/index.js';
 import { chatDetails } from '../domain/chat-details.js';
 import type { ChatSettings } from '../domain/chat-settings.js';
 import type { ChatState } from '../domain/chat-state.js';
 import { describeError } from '../domain/describe-error.js';
 import { PERMANENT_FAILURE, type UnansweredReason } from '../domain/failure-types.js';
-import type { InboundMessage } from '../domain/inbound-message.js';
+import type { InboundMessage, MessageChange } from '../domain/inbound-message.js';
 import { mediaText, READ_KINDS, type MediaReading } from '../domain/media.js';
 import { decideReply, isHumanTakeover } from '../domain/reply-policy.js';
 import { memory, outside, reading, replying, replyingUntilDeadline } from './activity-proxies.js';
@@ -105,14 +105,16 @@ async function storeQueued(state: ChatState, learning: BatchedLearning, settings
   // a step stores what arrived up to the next message to answer, never past it.
   const taken = settings.debounceMs > 0 ? state.takeUpTo(ARRIVALS_PER_STEP) : state.takeThrough((message) => decideReply(message, settings).answer, ARRIVALS_PER_STEP);
   const arrivals = taken.some((message) => message.media) && patched('media-as-text') ? await Promise.all(taken.map(withMediaAsText)) : taken;
+  const readsChanges = arrivals.some((message) => message.change) && patched('message-changes');
   const outcomes = await memory.recordArrivals.executeWithOptions({ summary: `store ${arrivals.length === 1 ? 'a message' : `${arrivals.length} messages`}` }, [
     arrivals.map((message) => ({ message, claimToken: uuid4() })),
   ]);
   const toAnswer: InboundMessage[] = [];
   arrivals.forEach((message, index) => {
-    const { fresh, tokens, rejected } = outcomes[index]!;
+    const { fresh, tokens, rejected, changed } = outcomes[index]!;
     // The database will never take this one: it is shown to operators, and the next message is handled.
     if (rejected) return state.recordRejected(message, rejected);
+    if (message.change && readsChanges) return applyChange(state, learning, { ...message, change: message.change }, changed ?? null);
     if (!fresh) return state.recordDuplicate();
     state.recordStored(message, tokens);
     // Only what users say goes into long-term memory and knowledge; the bot's own words never do.
@@ -121,6 +123,19 @@ async function storeQueued(state: ChatState, learning: BatchedLearning, settings
     if (decideReply(message, settings).answer) toAnswer.push(message);
   });
   return toAnswer;
+}
+
+/**
+ * An edit or deletion, once the transcript holds it: what users said is unlearned and learned
+ * again in the background, after what came before it. A change to a message chatmem never
+ * had changes nothing (it is counted).
+ */
+function applyChange(state: ChatState, learning: BatchedLearning, message: InboundMessage & { change: MessageChange }, changed: ChangedMessage | null): void {
+  if (!changed) return;
+  state.recordChange(message, changed);
+  // Learning names the changed message, not the event that changed it.
+  const target = { ...message, messageId: changed.messageId, waId: message.change.targetWaId, timestamp: changed.timestamp, actorId: changed.actorId, contactId: changed.actorId };
+  if (!message.fromMe && (message.change.kind === 'revoked' || !changed.deleted)) learning.add(target);
 }
 
 /**
@@ -259,14 +274,22 @@ class BatchedLearning {
     await condition(() => this.running === null && this.pending.length === 0);
   }
 
+  /** New messages first, in one embeddings call and one extraction per speaker; then edits and deletions, in order. */
   private async learn(batch: InboundMessage[]): Promise<void> {
-    const what = batch.length === 1 ? `message ${batch[0]!.waId}` : `${batch.length} messages`;
-    await Promise.all([
-      outside.rememberMessage.executeWithOptions({ summary: `embed ${what} into long-term memory` }, [batch]).then(noop, this.failed('rememberMessage', batch)),
-      outside.learnFactsFromBatch
-        .executeWithOptions({ summary: `learn facts from ${what}` }, [batch])
-        .then(({ knowledge }) => Object.entries(knowledge).forEach(([contactId, facts]) => this.state.recordKnowledge(contactId, facts)), this.failed('learnFacts', batch)),
-    ]);
+    const changes = batch.filter((message) => message.change);
+    const said = changes.length ? batch.filter((message) => !message.change) : batch;
+    const what = (messages: InboundMessage[]) => (messages.length === 1 ? `message ${messages[0]!.waId}` : `${messages.length} messages`);
+    const known = ({ knowledge }: { knowledge: Record<string, string[]> }) => Object.entries(knowledge).forEach(([contactId, facts]) => this.state.recordKnowledge(contactId, facts));
+    if (said.length) {
+      await Promise.all([
+        outside.rememberMessage.executeWithOptions({ summary: `embed ${what(said)} into long-term memory` }, [said]).then(noop, this.failed('rememberMessage', said)),
+        outside.learnFactsFromBatch.executeWithOptions({ summary: `learn facts from ${what(said)}` }, [said]).then(known, this.failed('learnFacts', said)),
+      ]);
+    }
+    if (changes.length) {
+      const summary = `unlearn what ${changes.length === 1 ? `the ${changes[0]!.change!.kind} message ${changes[0]!.waId}` : `${changes.length} edited or deleted messages`} taught`;
+      await outside.applyMessageChanges.executeWithOptions({ summary }, [changes]).then(known, this.failed('applyMessageChanges', changes));
+    }
   }
 
   private showBacklog(): void {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
-import { eraseUpdate, memoryQuery } from '../../src/workflows/chat-workflow.js';
+import { eraseUpdate } from '../../src/workflows/chat-workflow.js';
 import { eventually } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
@@ -25,7 +25,7 @@ async function say(chatId: string, from: string, senderName: string, text: strin
   await eventually(() => stack.waha.sent.some((call) => call.text.startsWith("Re: ") && call.text.includes(`${text} [`)), `the reply to "${text}"`);
 }
 
-const memoryOf = (chatId: string) => stack.client.workflow.getHandle(chatWorkflowId('default', chatId)).query(memoryQuery);
+const memoryOf = (chatId: string) => stack.chatMemory('default', chatId);
 
 const chatmem = (...args: string[]) => stack.chatmem(...args);
 

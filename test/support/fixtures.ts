@@ -26,3 +26,24 @@ export function variant(name: string, change: { waId?: string; body?: string; ch
   event.id = `evt_${Math.random().toString(36).slice(2)}`;
   return event;
 }
+
+let changes = 0;
+
+/** A message.edited event (NOWEB's shape) that changes `original`'s text to `body`. */
+export function editOf(original: any, body: string): any {
+  const [, chat, waId] = String(original.payload.id).split('_');
+  const event = variant('message-edited.json', { chat, waId: `EDIT${changes++}`, body });
+  event.payload.editedMessageId = waId;
+  event.payload.fromMe = original.payload.fromMe;
+  return event;
+}
+
+/** A message.revoked event (GOWS's shape): `original` deleted for everyone. */
+export function revokeOf(original: any): any {
+  const [flag, chat, waId] = String(original.payload.id).split('_');
+  const event = fixture('message-revoked.json');
+  Object.assign(event.payload.after, { id: `${flag}_${chat}_REVOKE${changes++}`, from: chat, fromMe: original.payload.fromMe });
+  event.payload.revokedMessageId = waId;
+  event.id = `evt_${Math.random().toString(36).slice(2)}`;
+  return event;
+}

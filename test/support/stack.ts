@@ -16,7 +16,7 @@ import { PinoTemporalLogger } from '../../src/observability/temporal-logger.js';
 import { startHttp } from '../../src/server.js';
 import { WEBHOOK_PATH } from '../../src/webhook/app.js';
 import { wahaWebhookHeaders } from '../../src/webhook/hmac.js';
-import { stateQuery } from '../../src/workflows/chat-workflow.js';
+import { memoryQuery, stateQuery } from '../../src/workflows/chat-workflow.js';
 import { createChatWorker } from '../../src/worker.js';
 import { bareEnv, runEntry } from './child-process.js';
 import { startOpenAiStandIn } from './openai-standin.js';
@@ -223,6 +223,16 @@ export async function startStack(options: StackOptions) {
     return client.workflow.getHandle(chatWorkflowId(session, chatId)).query(stateQuery);
   }
 
+  /** What the chat's workflow says it knows and remembers (the `memory` query). */
+  async function chatMemory(session: string, chatId: string) {
+    return client.workflow.getHandle(chatWorkflowId(session, chatId)).query(memoryQuery);
+  }
+
+  /** chatmem's /metrics, as Prometheus scrapes it. */
+  async function metricsText() {
+    return (await fetch(webhookUrl().replace(WEBHOOK_PATH, '/metrics'))).text();
+  }
+
   /** Waits until WAHA got the bot's answer to a message with this (short) text. */
   async function replyTo(text: string, timeoutMs = 30_000) {
     await eventually(() => waha.sent.some((call) => isReplyTo(call.text, text)), `the reply to "${text}"`, timeoutMs);
@@ -277,6 +287,8 @@ export async function startStack(options: StackOptions) {
     deliver,
     say,
     chatState,
+    chatMemory,
+    metricsText,
     replyTo,
     chatmem: operatorCli,
     rows,

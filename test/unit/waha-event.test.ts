@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { dedupeKey } from '../../src/domain/inbound-message.js';
+import { decideReply } from '../../src/domain/reply-policy.js';
 import { ID_LIMITS, interpretWahaEvent } from '../../src/domain/waha-event.js';
 import { fixture, variant } from '../support/fixtures.js';
 import { holdsUnsafeText, poisonedFixtures } from '../support/hostile-bodies.js';
@@ -114,13 +116,56 @@ describe('events that are not answered', () => {
     ['newsletter-post.json', /newsletter/],
     ['message-ack.json', /message\.ack/],
     ['message-reaction.json', /message\.reaction/],
-    ['message-edited.json', /message\.edited/],
-    ['message-revoked.json', /message\.revoked/],
     ['session-status.json', /session\.status/],
     ['session-status-starting.json', /session\.status/],
   ])('%s is ignored with a reason', (name, reason) => {
     const outcome = interpretWahaEvent(fixture(name));
     expect(outcome.kind).toBe('ignored');
+    expect((outcome as any).reason).toMatch(reason);
+  });
+});
+
+describe('edits and deletions', () => {
+  it('message.edited (NOWEB) is a change to the edited message, carrying its new text', () => {
+    const edit = messageOf('message-edited.json');
+    expect(edit).toMatchObject({ chatId: '5521966665555@c.us', fromMe: false, body: 'Boa noite, fazem entrega de bolo? Em Copacabana.', change: { kind: 'edited', targetWaId: '4C5D6E7F8091A2B3C4D5E6F708192A3B' } });
+    expect(decideReply(edit, { groupReply: 'always' })).toMatchObject({ answer: false });
+  });
+
+  it('message.revoked (GOWS) is a deletion of the revoked message, with no text', () => {
+    const revoke = messageOf('message-revoked.json');
+    expect(revoke).toMatchObject({ chatId: '5521988887777@c.us', fromMe: false, body: null, hasMedia: false, change: { kind: 'revoked', targetWaId: 'C2D3E4F5A6B7C8D9E0F1A2B3C4D5E6F7' } });
+    expect(decideReply(revoke, { groupReply: 'always' })).toMatchObject({ answer: false });
+  });
+
+  it('a change named by WAHA’s full message id targets the bare WhatsApp id', () => {
+    const event = fixture('message-edited.json');
+    event.payload.editedMessageId = 'false_5521966665555@c.us_4C5D6E7F8091A2B3C4D5E6F708192A3B';
+    expect((interpretWahaEvent(event) as any).message.change.targetWaId).toBe('4C5D6E7F8091A2B3C4D5E6F708192A3B');
+  });
+
+  it('each change has its own dedupe key, apart from the message it changes', () => {
+    const original = messageOf('private-text-incoming.json');
+    const edit = (eventId: string) => {
+      const event = fixture('message-edited.json');
+      event.id = eventId;
+      event.payload.id = original.messageId;
+      event.payload.editedMessageId = original.waId;
+      return (interpretWahaEvent(event) as any).message;
+    };
+    // WEBJS names an edit by the edited message's own id: the event id tells the edits apart.
+    const keys = [dedupeKey(original), dedupeKey(edit('evt_a')), dedupeKey(edit('evt_b')), dedupeKey(edit('evt_a'))];
+    expect(new Set(keys).size).toBe(3);
+    expect(keys[3]).toBe(keys[1]);
+  });
+
+  it.each([
+    ['an edit without editedMessageId', { ...fixture('message-edited.json'), payload: { ...fixture('message-edited.json').payload, editedMessageId: undefined } }, /editedMessageId/],
+    ['a deletion without revokedMessageId', { ...fixture('message-revoked.json'), payload: { ...fixture('message-revoked.json').payload, revokedMessageId: undefined } }, /revokedMessageId/],
+    ['a deletion without the message', { ...fixture('message-revoked.json'), payload: { revokedMessageId: 'C2D3', after: null, before: null } }, /payload\.before/],
+  ])('%s is invalid with a reason', (_label, body, reason) => {
+    const outcome = interpretWahaEvent(body);
+    expect(outcome.kind).toBe('invalid');
     expect((outcome as any).reason).toMatch(reason);
   });
 });

@@ -1,4 +1,4 @@
-import type { InboundMessage } from '../../domain/inbound-message.js';
+import type { InboundMessage, MessageChange } from '../../domain/inbound-message.js';
 import type { TranscriptLine } from '../../domain/prompt.js';
 import type { RecallHit, RecalledLine, SearchTerm } from '../../domain/recall.js';
 import type { Database } from './database.js';
@@ -13,6 +13,21 @@ export interface ChatRef {
 export interface StoredInbound {
   /** True when this handling owns the row: a new message, or our own earlier attempt. */
   fresh: boolean;
+}
+
+/** The message an edit or deletion changed, as the transcript holds it. */
+export interface ChangedMessage {
+  /** WAHA's full id of the changed message: what long-term memory and facts name it by. */
+  messageId: string;
+  actorId: string;
+  /** Its time, seconds since the epoch. */
+  timestamp: number;
+  /** False when this change was already recorded (a retry, another delivery). */
+  fresh: boolean;
+  /** The message is deleted (by this change or an earlier one): an edit of it teaches nothing. */
+  deleted: boolean;
+  /** Set when a deletion took summaries with it: the chat's summary now (null: none). */
+  summary?: { text: string | null };
 }
 
 export interface ReplyRecord extends ChatRef {
@@ -40,6 +55,9 @@ interface PartRow {
   waha_message_id: string | null;
   wa_id: string | null;
 }
+
+/** What a message says now: its latest edit, else what was first written (kept in `content`). */
+const CURRENT_CONTENT = 'coalesce(edited_content, content) AS content';
 
 const PART_COLUMNS = 'id, content, (extract(epoch FROM created_at) * 1000)::float8 AS stored_at, waha_message_id, wa_id';
 
@@ -123,6 +141,73 @@ export class StmRepository {
   }
 
   /**
+   * Records an edit or a deletion of one of the session's messages (the one with `fromMe` and
+   * the change's target id): appended to `message_changes`, and the message's current text or
+   * deletion set on its row; its original text stays. A deleted message that a summary folded
+   * in takes those summaries with it, and the chat's summary goes back to the latest made
+   * before it. Null when the message is unknown (sent before chatmem, or erased).
+   */
+  async recordChange(message: InboundMessage & { change: MessageChange }): Promise<ChangedMessage | null> {
+    const revoked = message.change.kind === 'revoked';
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string; session_id: string; waha_message_id: string | null; actor_id: string; at: number; fresh: boolean; deleted: boolean }>(
+        `WITH target AS (
+           SELECT id, session_id, waha_message_id, actor_id, revoked_at, extract(epoch FROM created_at)::float8 AS at
+             FROM messages WHERE waha_session = $1 AND from_me = $2 AND wa_id = $3
+         ), c AS (
+           INSERT INTO message_changes (message_id, kind, content, waha_message_id, changed_at)
+           SELECT id, $4, $5, $6, to_timestamp($7) FROM target
+           ON CONFLICT DO NOTHING
+           RETURNING message_id
+         ), u AS (
+           UPDATE messages m SET edited_content = CASE WHEN $4 = 'edited' THEN $5 ELSE m.edited_content END,
+                                 revoked_at = CASE WHEN $4 = 'revoked' THEN to_timestamp($7) ELSE m.revoked_at END
+             FROM c WHERE m.id = c.message_id
+           RETURNING m.id, m.revoked_at
+         )
+         SELECT target.*, EXISTS (SELECT 1 FROM u) AS fresh,
+                target.revoked_at IS NOT NULL OR EXISTS (SELECT 1 FROM u WHERE u.revoked_at IS NOT NULL) AS deleted
+           FROM target`,
+        [message.session, message.fromMe, message.change.targetWaId, message.change.kind, revoked ? null : message.body, message.messageId, message.timestamp],
+      );
+      const target = rows[0];
+      if (!target) return null;
+      const changed: ChangedMessage = { messageId: target.waha_message_id ?? message.messageId, actorId: target.actor_id, timestamp: Math.floor(Number(target.at)), fresh: target.fresh, deleted: target.deleted };
+      if (!revoked || !target.fresh) return changed;
+      const { rows: dropped } = await tx.query(
+        'DELETE FROM summaries WHERE session_id = $1 AND to_message_id >= $2 RETURNING id',
+        [target.session_id, target.id],
+      );
+      if (dropped.length === 0) return changed;
+      const { rows: kept } = await tx.query<{ summary: string | null }>(
+        `UPDATE sessions s SET summary = latest.summary, summary_covers_to = latest.to_message_id, summary_updated_at = now()
+           FROM (SELECT NULL::text AS summary, NULL::bigint AS to_message_id, 0 AS rank
+                 UNION ALL
+                 (SELECT summary, to_message_id, 1 FROM summaries WHERE session_id = $1 ORDER BY id DESC LIMIT 1)
+                 ORDER BY rank DESC LIMIT 1) latest
+          WHERE s.id = $1
+         RETURNING s.summary`,
+        [target.session_id],
+      );
+      return { ...changed, summary: { text: kept[0]?.summary ?? null } };
+    });
+  }
+
+  /** What these user messages of a chat say now, oldest first; deleted ones are left out. */
+  async currentUserTexts(chat: ChatRef, messageIds: string[]): Promise<{ messageId: string; body: string; timestamp: number }[]> {
+    if (messageIds.length === 0) return [];
+    const { rows } = await this.db.query<{ waha_message_id: string; content: string; at: number }>(
+      `SELECT m.waha_message_id, ${CURRENT_CONTENT}, extract(epoch FROM m.created_at)::float8 AS at
+         FROM messages m JOIN sessions s ON s.id = m.session_id
+        WHERE s.waha_session = $1 AND s.chat_id = $2 AND NOT m.from_me AND m.revoked_at IS NULL
+          AND m.waha_message_id = ANY($3::text[]) AND coalesce(m.edited_content, m.content) IS NOT NULL
+        ORDER BY m.id`,
+      [chat.session, chat.chatId, messageIds],
+    );
+    return rows.map((row) => ({ messageId: row.waha_message_id, body: row.content, timestamp: Math.floor(Number(row.at)) }));
+  }
+
+  /**
    * The last `limit` messages of a chat that the current summary does not cover, oldest
    * first: an indexed read, never the whole chat. With `through` (a WhatsApp message id), the
    * transcript ends at that message, as it stood when it came: an answer to an older message
@@ -130,9 +215,9 @@ export class StmRepository {
    */
   async lastMessages(chat: ChatRef, limit: number, through?: string): Promise<TranscriptLine[]> {
     const { rows } = await this.db.query<LineRow & { waha_message_id: string | null }>(
-      `SELECT m.waha_message_id, m.role, m.content, m.sender_name, m.actor_id, m.has_media
+      `SELECT m.waha_message_id, m.role, ${CURRENT_CONTENT}, m.sender_name, m.actor_id, m.has_media
          FROM sessions s JOIN messages m ON m.session_id = s.id
-        WHERE s.waha_session = $1 AND s.chat_id = $2 AND m.id > COALESCE(s.summary_covers_to, 0)
+        WHERE s.waha_session = $1 AND s.chat_id = $2 AND m.id > COALESCE(s.summary_covers_to, 0) AND m.revoked_at IS NULL
           AND m.id <= COALESCE((SELECT max(t.id) FROM messages t WHERE t.session_id = s.id AND t.waha_message_id = $4), m.id)
         ORDER BY m.id DESC LIMIT $3`,
       [chat.session, chat.chatId, limit, through ?? null],
@@ -163,7 +248,7 @@ export class StmRepository {
               sum(ln(1 + (stats.n - term.df + 0.5) / (term.df + 0.5))
                   * 2.2 / (1 + 1.2 * (0.25 + 0.75 * length(m.search_text) / stats.avg_len))) AS score
          FROM term JOIN messages m ON m.search_text @@ term.query JOIN s ON m.session_id = s.id CROSS JOIN stats
-        WHERE term.df > 0 AND NOT m.from_me AND m.waha_message_id IS NOT NULL AND NOT m.waha_message_id = ANY($5::text[])
+        WHERE term.df > 0 AND NOT m.from_me AND m.revoked_at IS NULL AND m.waha_message_id IS NOT NULL AND NOT m.waha_message_id = ANY($5::text[])
         GROUP BY m.id, m.waha_message_id, m.created_at
         ORDER BY score DESC, m.id DESC
         LIMIT $4`,
@@ -187,19 +272,20 @@ export class StmRepository {
   async linesAround(chat: ChatRef, messageIds: string[], radius: number): Promise<Map<string, RecalledLine[]>> {
     const around = new Map<string, RecalledLine[]>();
     if (messageIds.length === 0) return around;
-    const columns = 'id, waha_message_id, role, content, sender_name, actor_id, has_media, extract(epoch FROM created_at)::float8 AS at';
+    const columns = `id, waha_message_id, role, ${CURRENT_CONTENT}, sender_name, actor_id, has_media, extract(epoch FROM created_at)::float8 AS at`;
     const { rows } = await this.db.query<LineRow & { hit: string; id: string; waha_message_id: string | null; at: number }>(
       `WITH s AS (
          SELECT id FROM sessions WHERE waha_session = $1 AND chat_id = $2
        ), hit AS (
-         SELECT m.id, m.session_id, m.waha_message_id FROM messages m JOIN s ON m.session_id = s.id WHERE m.waha_message_id = ANY($3::text[])
+         SELECT m.id, m.session_id, m.waha_message_id FROM messages m JOIN s ON m.session_id = s.id
+          WHERE m.waha_message_id = ANY($3::text[]) AND m.revoked_at IS NULL
        )
        SELECT hit.waha_message_id AS hit, line.* FROM hit CROSS JOIN LATERAL (
-         (SELECT ${columns} FROM messages WHERE session_id = hit.session_id AND id < hit.id ORDER BY id DESC LIMIT $4)
+         (SELECT ${columns} FROM messages WHERE session_id = hit.session_id AND id < hit.id AND revoked_at IS NULL ORDER BY id DESC LIMIT $4)
          UNION ALL
          (SELECT ${columns} FROM messages WHERE id = hit.id)
          UNION ALL
-         (SELECT ${columns} FROM messages WHERE session_id = hit.session_id AND id > hit.id ORDER BY id LIMIT $4)
+         (SELECT ${columns} FROM messages WHERE session_id = hit.session_id AND id > hit.id AND revoked_at IS NULL ORDER BY id LIMIT $4)
        ) line
        ORDER BY hit.id, line.id`,
       [chat.session, chat.chatId, messageIds, radius],
@@ -224,9 +310,9 @@ export class StmRepository {
   /** Messages after the current summary, oldest first, with their ids (at most `limit`). */
   async messagesToSummarize(chat: ChatRef, limit: number): Promise<(TranscriptLine & { id: string })[]> {
     const { rows } = await this.db.query<LineRow & { id: string }>(
-      `SELECT m.id, m.role, m.content, m.sender_name, m.actor_id, m.has_media
+      `SELECT m.id, m.role, ${CURRENT_CONTENT}, m.sender_name, m.actor_id, m.has_media
          FROM sessions s JOIN messages m ON m.session_id = s.id
-        WHERE s.waha_session = $1 AND s.chat_id = $2 AND m.id > COALESCE(s.summary_covers_to, 0)
+        WHERE s.waha_session = $1 AND s.chat_id = $2 AND m.id > COALESCE(s.summary_covers_to, 0) AND m.revoked_at IS NULL
         ORDER BY m.id LIMIT $3`,
       [chat.session, chat.chatId, limit],
     );

@@ -86,20 +86,36 @@ export class LongTermMemory {
     return this.store.deleteWhere('user_knowledge', { ltmId });
   }
 
+  /** Forgets one message (a deleted one): its point, if it has one. */
+  async forgetMessage(session: string, waId: string): Promise<void> {
+    await this.store.delete('longterm_memory', [pointIdFor('longterm_memory', session, waId)]);
+  }
+
   /** Forgets the facts these people's messages `messageIds` taught. Returns how many. */
   async forgetFactsFrom(ltmIds: string[], messageIds: string[]): Promise<number> {
-    const sources = new Set(messageIds);
     let forgotten = 0;
-    for (const ltmId of ltmIds) {
-      const learned = (await this.store.list('user_knowledge', { ltmId })).filter((point) => sources.has(String(point.payload.sourceMessageId)));
-      await this.store.delete('user_knowledge', learned.map((point) => point.id));
-      forgotten += learned.length;
-    }
+    for (const ltmId of ltmIds) forgotten += (await this.forgetFactsTaughtBy(ltmId, messageIds)).length;
     return forgotten;
   }
 
-  /** Applies a reconciled plan: removals first, then additions with ids derived from their source. */
-  async applyKnowledge(ltmId: string, plan: KnowledgePlan, source: { messageId: string; timestamp: number }): Promise<void> {
+  /**
+   * Forgets the facts about a person that any of `messageIds` helped teach (a fact learned from
+   * a batch names every message of it). Returns each forgotten fact's sources.
+   */
+  async forgetFactsTaughtBy(ltmId: string, messageIds: string[]): Promise<string[][]> {
+    const sources = new Set(messageIds);
+    const learned = (await this.store.list('user_knowledge', { ltmId }))
+      .map((point) => ({ id: point.id, taughtBy: factSources(point.payload) }))
+      .filter((fact) => fact.taughtBy.some((messageId) => sources.has(messageId)));
+    await this.store.delete('user_knowledge', learned.map((fact) => fact.id));
+    return learned.map((fact) => fact.taughtBy);
+  }
+
+  /**
+   * Applies a reconciled plan: removals first, then additions with ids derived from their
+   * source (the batch's last message; `messageIds`, all of the batch, are kept with each fact).
+   */
+  async applyKnowledge(ltmId: string, plan: KnowledgePlan, source: { messageId: string; timestamp: number; messageIds?: string[] }): Promise<void> {
     await this.store.delete('user_knowledge', plan.remove);
     if (plan.add.length === 0) return;
     const vectors = await this.embedder.embed(plan.add);
@@ -108,8 +124,17 @@ export class LongTermMemory {
       plan.add.map((fact, index) => ({
         id: pointIdFor('user_knowledge', ltmId, source.messageId, fact),
         vector: vectors[index]!,
-        payload: { ltmId, fact, sourceMessageId: source.messageId, timestamp: source.timestamp },
+        payload: { ltmId, fact, sourceMessageId: source.messageId, sourceMessageIds: (source.messageIds ?? [source.messageId]).join(' '), timestamp: source.timestamp },
       })),
     );
   }
+}
+
+/**
+ * The messages a stored fact was learned from (payload values are scalars: WAHA ids joined by
+ * spaces, which they never hold); facts stored before batches were named have one.
+ */
+function factSources(payload: Record<string, unknown>): string[] {
+  const all = typeof payload.sourceMessageIds === 'string' ? payload.sourceMessageIds.split(' ').filter(Boolean) : [];
+  return all.length ? all : [String(payload.sourceMessageId)];
 }
