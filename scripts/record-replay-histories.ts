@@ -14,7 +14,7 @@ import { interpretWahaEvent } from '../src/domain/waha-event.js';
 import { createTemporalSignaler } from '../src/webhook/chat-signaler.js';
 import { eraseUpdate, retryUnansweredUpdate } from '../src/workflows/chat-workflow.js';
 import { OFFLINE_MEDIA_TEXT_MARKER } from '../src/offline/offline-model.js';
-import { variant } from '../test/support/fixtures.js';
+import { editOf, revokeOf, variant } from '../test/support/fixtures.js';
 import { eventually } from '../test/support/http.js';
 import { ensurePostgresRunning } from '../test/support/postgres.js';
 import { startStack } from '../test/support/stack.js';
@@ -195,6 +195,21 @@ try {
     await eventually(() => stack.waha.sent.filter((call) => call.chatId === chat).length === 2, 'both messages of the split reply');
     await eventually(async () => (await stack.chatState('default', chat)).duplicatesDropped === 2 || undefined, 'both echoes dropped');
     await save('split-reply', chat);
+  }
+
+  // An edit and a deletion (patched 'message-changes'): recorded in the transcript in order
+  // with the chat's messages, then unlearned and learned again (applyMessageChanges).
+  if (wanted('edited-and-deleted')) {
+    const chat = '5521950000013@c.us';
+    const told = variant('private-text-incoming.json', { chat, waId: 'RECTOLD1', body: 'meu nome é Rita e minha cor favorita é azul' });
+    await stack.post(told);
+    await eventually(() => repliedTo('meu nome é Rita e minha cor favorita é azul'), 'the reply to the first text');
+    await stack.post(editOf(told, 'meu nome é Rita e minha cor favorita é verde'));
+    await say(chat, 'qual é a minha cor favorita?');
+    await eventually(() => repliedTo('qual é a minha cor favorita?'), 'the reply after the edit');
+    await stack.post(revokeOf(told));
+    await eventually(async () => (await stack.deps.ltm.store.count('longterm_memory', { chatId: chat })) === 1 || undefined, 'the deleted message forgotten');
+    await save('edited-and-deleted', chat);
   }
 } finally {
   await stack.stop();

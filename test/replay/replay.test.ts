@@ -18,12 +18,13 @@ async function replayAll(options: Parameters<typeof Worker.runReplayHistories>[0
 }
 
 describe('replaying committed workflow histories', () => {
-  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message and media read as text', () => {
+  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion', () => {
     expect(histories.map((h) => h.workflowId)).toEqual([
       'after-continue-as-new',
       'continued-as-new',
       'debounce-by-sleep',
       'debounced-burst',
+      'edited-and-deleted',
       'erased-chat',
       'human-takeover',
       'media-as-text',
@@ -84,6 +85,12 @@ describe('replaying committed workflow histories', () => {
     );
     const delivered = splitResults.map((text) => /"parts":(\[.*?\])(,|})/.exec(text)).find(Boolean);
     expect(delivered && (JSON.parse(delivered[1]!) as unknown[]).length).toBe(2);
+    // Recorded after edits and deletions were read: each is unlearned by its own step, after the
+    // message it changed was learned; no earlier history has the marker.
+    const changed = histories.find((h) => h.workflowId === 'edited-and-deleted')!.history.events!;
+    expect(patches('edited-and-deleted').some((patch) => patch.includes('message-changes'))).toBe(true);
+    expect(changed.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'applyMessageChanges')).toHaveLength(2);
+    expect(patches('split-reply').some((patch) => patch.includes('message-changes'))).toBe(false);
     // The storage step's recorded result says the database refused the first message.
     const results = histories.find((h) => h.workflowId === 'rejected-message')!.history.events!.flatMap((event) =>
       Object.values(event.markerRecordedEventAttributes?.details ?? {}).flatMap((payloads) => payloads.payloads ?? []),
