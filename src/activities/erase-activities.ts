@@ -20,6 +20,11 @@ export interface ErasedCounts {
   memories: number;
   /** Points in `user_knowledge`. */
   facts: number;
+  /**
+   * The person's other ids (lid ↔ phone form) that payloads told, for the operator to erase
+   * too; their link goes once nothing is left under either. Absent in answers of older workers.
+   */
+  otherIds?: string[];
 }
 
 /**
@@ -32,10 +37,13 @@ export function createEraseActivities({ stm, ltm }: { stm: StmRepository; ltm: L
   return {
     async eraseChatMemory({ session, chatId, contactId }: EraseRequest): Promise<ErasedCounts> {
       const chat = { session, chatId };
+      const person = contactId ?? (isGroupId(chatId) ? null : chatId);
+      const otherIds = person ? await stm.otherIdsOf(session, [person]) : [];
       const memories = await ltm.forgetMessages(chatId, contactId ?? undefined);
       const facts = await forgetFacts();
       const rows = contactId === null ? await stm.eraseChat(chat) : await stm.eraseContactInChat(chat, contactId);
-      return { ...rows, memories, facts };
+      if (person) await stm.forgetPersonIdsIfGone(session, person);
+      return { ...rows, memories, facts, otherIds };
 
       async function forgetFacts(): Promise<number> {
         // A person goes with all they are known for; a group takes the facts its own

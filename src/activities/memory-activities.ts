@@ -80,6 +80,8 @@ export function createMemoryActivities({ stm, settings, metrics }: MemoryDeps) {
         log.warn('message rejected by the database; the chat goes on', { messageId: message.messageId, reason: refused.reason });
         return { fresh: false, tokens: 0, settings: chatSettings, rejected: refused.reason };
       }
+      // The lid and the phone form it came with are one person: facts and erase cover both.
+      if (message.contactOtherId) await stm.linkPersonIds(message.session, { phone: message.contactId, lid: message.contactOtherId });
       return { fresh, tokens: fresh ? await countTokensYielding(message.body ?? '') : 0, settings: chatSettings };
     },
 

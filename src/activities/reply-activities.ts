@@ -63,10 +63,11 @@ export function createReplyActivities(deps: ReplyDeps) {
   async function composeText(request: ComposeReplyRequest): Promise<{ text: string; promptTokens: number }> {
     const chat = { session: request.session, chatId: request.chatId };
     const query = request.answering.map((message) => message.body ?? '').join('\n');
-    const [window, { summary }, queryVector] = await Promise.all([
+    const [window, { summary }, queryVector, otherIds] = await Promise.all([
       stm.lastMessages(chat, settings.stmWindow, request.answering.at(-1)?.messageId),
       stm.currentSummary(chat),
       query.trim() ? ltm.embedQuery(query) : Promise.resolve(null),
+      stm.otherIdsOf(request.session, request.ltmIds),
     ]);
     const inPrompt = new Set(window.map((line) => line.messageId).filter((id): id is string => !!id));
     const [memories, knowledge] = await Promise.all([
@@ -74,7 +75,7 @@ export function createReplyActivities(deps: ReplyDeps) {
         { stm, ltm },
         { chat, isGroupChat: request.isGroupChat, query, queryVector, mode: settings.recall, limit: settings.ltmTopK, shownMessageIds: inPrompt },
       ),
-      queryVector ? ltm.relevantFacts(request.ltmIds, queryVector, settings.knowledgeTopK) : [],
+      queryVector ? ltm.relevantFacts(request.ltmIds, queryVector, settings.knowledgeTopK, otherIds) : [],
     ]);
     const context = assembleContext({
       systemPrompt: settings.systemPrompt,

@@ -43,7 +43,7 @@ export async function retryUnanswered({ client, session, print }: Operator, targ
   return messages;
 }
 
-const STORES: [keyof ErasedCounts, string][] = [
+const STORES: [Exclude<keyof ErasedCounts, 'otherIds'>, string][] = [
   ['chats', 'short-term memory: chats'],
   ['messages', 'short-term memory: messages'],
   ['summaries', 'summaries'],
@@ -59,10 +59,13 @@ const STORES: [keyof ErasedCounts, string][] = [
 export async function eraseTarget({ client, session, print }: Operator, target: ChatTarget): Promise<ErasedCounts> {
   const total: ErasedCounts = { chats: 0, messages: 0, summaries: 0, memories: 0, facts: 0 };
   let untouchedGroups = 0;
+  // The person's other ids (lid ↔ phone form) that the stores know, erased in turn.
+  const people = [target.chatId];
   const eraseIn = async (chatId: string, contactId: string | null) => {
     try {
       const counts = await client.workflow.getHandle(chatWorkflowId(session, chatId)).executeUpdate(eraseUpdate, { args: [{ contactId }] });
       for (const [key] of STORES) total[key] += counts[key];
+      if (target.kind === 'contact') for (const id of counts.otherIds ?? []) if (!people.includes(id)) people.push(id);
       if (contactId !== null && STORES.every(([key]) => counts[key] === 0)) untouchedGroups += 1;
       else print(`  ${chatId}: ${STORES.map(([key]) => `${counts[key]} ${key}`).join(', ')}`);
     } catch (error) {
@@ -72,15 +75,19 @@ export async function eraseTarget({ client, session, print }: Operator, target: 
   };
 
   print(`erasing ${target.chatId} (session ${session})`);
-  await eraseIn(target.chatId, null);
-  if (target.kind === 'contact') {
+  if (target.kind !== 'contact') await eraseIn(target.chatId, null);
+  for (let i = 0; target.kind === 'contact' && i < people.length; i++) {
+    const person = people[i]!;
+    if (i > 0) print(`erasing ${person}, the same person's other id`);
+    untouchedGroups = 0;
+    await eraseIn(person, null);
     // `Session` is a reserved word in Temporal's query language: it takes backticks.
     const groups = client.workflow.list({ query: `WorkflowType = 'chatWorkflow' AND \`Session\` = '${session}' AND IsGroup = true AND ExecutionStatus = 'Running'` });
     for await (const group of groups) {
       const chatId = group.typedSearchAttributes.get(CHAT_ID);
-      if (chatId) await eraseIn(chatId, target.chatId);
+      if (chatId) await eraseIn(chatId, person);
     }
-    if (untouchedGroups) print(`  ${untouchedGroups} other group(s): nothing of ${target.chatId}`);
+    if (untouchedGroups) print(`  ${untouchedGroups} other group(s): nothing of ${person}`);
   }
   print('removed, per store:');
   for (const [key, label] of STORES) print(`  ${label}: ${total[key]}`);

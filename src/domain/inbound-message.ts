@@ -38,6 +38,11 @@ export interface InboundMessage {
   media?: MediaRef;
   /** Message time in seconds since the epoch, as WhatsApp stamped it. */
   timestamp: number;
+  /**
+   * The same person's other id, when the payload carried both forms: the `…@lid` beside a
+   * phone-form `contactId` (or, where no phone form is known, absent). Absent in older messages.
+   */
+  contactOtherId?: string;
   /** Anchor of long-term memory: the person in a private chat, the group in a group. */
   ltmId: string;
   senderName: string | null;

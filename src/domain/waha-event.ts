@@ -134,9 +134,9 @@ function normalizeMessage(
   const meLid = event.me?.lid ?? null;
   const replyChatId = id.chatId;
   const isGroupChat = isGroupId(replyChatId);
-  const chatId = isGroupChat ? replyChatId : canonicalPrivateChat(replyChatId, payload.fromMe, raw);
-  const sender = isGroupChat ? canonicalParticipant(payload.participant ?? id.participant, raw) : chatId;
-  const contactId = sender ?? chatId;
+  const person = isGroupChat ? participantIds(payload.participant ?? id.participant, raw) : privateChatIds(replyChatId, payload.fromMe, raw);
+  const chatId = isGroupChat ? replyChatId : person!.id;
+  const contactId = person?.id ?? chatId;
   const body = payload.body ? truncateMessageText(payload.body, limits.maxMessageChars) || null : null;
   return {
     session: event.session,
@@ -161,6 +161,7 @@ function normalizeMessage(
     mentionsMe: mentionsBot(body, raw, [meId, meLid]),
     engine,
     eventId: event.id ?? null,
+    ...(person?.otherId ? { contactOtherId: person.otherId } : {}),
   };
 }
 
@@ -174,32 +175,37 @@ function mediaRef(payload: MessagePayload, raw: unknown): MediaRef {
   return { kind, url: url && /^https?:\/\//.test(url) ? url : null, mimetype, filename: payload.media?.filename ?? null };
 }
 
+/** A person's id as chatmem keeps it (the phone form whenever known) and, when the payload carried both, the other form. */
+interface PersonIds {
+  id: string;
+  otherId: string | null;
+}
+
 /**
  * A person may reach us as `…@lid`; where the engine tells the phone form we use it, so
  * one person is one chat (and one workflow) whichever form a message arrives in.
  */
-function canonicalPrivateChat(chatId: string, fromMe: boolean, raw: unknown): string {
-  if (!chatId.endsWith('@lid')) return chatId;
+function privateChatIds(chatId: string, fromMe: boolean, raw: unknown): PersonIds {
   const alternatives = [
     rawId(raw, 'key', 'remoteJidAlt'), // NOWEB
     rawId(raw, 'Info', fromMe ? 'RecipientAlt' : 'SenderAlt'), // GOWS
   ];
-  for (const alt of alternatives) {
-    const phone = phoneJidToChatId(alt);
-    if (phone) return phone;
-  }
-  return chatId;
+  return pairOf(chatId, alternatives);
 }
 
-function canonicalParticipant(participant: string | null | undefined, raw: unknown): string | null {
+function participantIds(participant: string | null | undefined, raw: unknown): PersonIds | null {
   if (!participant) return null;
-  if (!participant.endsWith('@lid')) return phoneJidToChatId(participant) ?? participant;
-  const alternatives = [rawId(raw, 'key', 'participantAlt'), rawId(raw, 'Info', 'SenderAlt')];
-  for (const alt of alternatives) {
-    const phone = phoneJidToChatId(alt);
-    if (phone) return phone;
+  return pairOf(phoneJidToChatId(participant) ?? participant, [rawId(raw, 'key', 'participantAlt'), rawId(raw, 'Info', 'SenderAlt')]);
+}
+
+/** The phone form of a person first, the lid beside it, from their id and the engine's alternatives. */
+function pairOf(id: string, alternatives: (string | null)[]): PersonIds {
+  if (id.endsWith('@lid')) {
+    const phone = alternatives.map(phoneJidToChatId).find(Boolean);
+    return phone ? { id: phone, otherId: id } : { id, otherId: null };
   }
-  return participant;
+  const lid = alternatives.find((alt) => alt && /^[^@:\s]+@lid$/.test(alt));
+  return { id, otherId: id.endsWith('@c.us') && lid ? lid : null };
 }
 
 const SENDER_NAME_PATHS: Record<string, string[]> = {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
 import { eraseUpdate } from '../../src/workflows/chat-workflow.js';
+import { variant } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
@@ -145,5 +146,61 @@ describe('the chatmem CLI', () => {
     expect(String(refused?.cause)).toContain("'bob' is not a contact id");
     expect(await personRows(BRUNO)).toEqual(before);
     expect(await memoryOf(BRUNO)).toEqual(brunoMemory);
+  });
+});
+
+describe('one person under two ids', () => {
+  const LID = '77120000000003@lid';
+  const PHONE = '5511911110003@c.us';
+  const OTHERS = '120363000000000002@g.us';
+  const tell = async (event: any) => {
+    expect((await stack.post(event)).status).toBe(202);
+    await eventually(() => stack.waha.sent.some((call) => call.text.includes(`${event.payload.body} [`)), `the reply to "${event.payload.body}"`);
+  };
+  const everything = async () => {
+    const ids = [LID, PHONE];
+    const [row] = await stack.rows<{ chats: number; messages: number; links: number }>(
+      `SELECT (SELECT count(*)::int FROM sessions WHERE chat_id = ANY($1)) AS chats,
+              (SELECT count(*)::int FROM messages WHERE actor_id = ANY($1)) AS messages,
+              (SELECT count(*)::int FROM person_ids WHERE lid = ANY($1) OR phone = ANY($1)) AS links`,
+      [ids],
+    );
+    const store = stack.deps.ltm.store;
+    let memories = 0;
+    let inTheirChats = 0;
+    let facts = 0;
+    for (const id of ids) {
+      memories += await store.count('longterm_memory', { actorId: id });
+      inTheirChats += await store.count('longterm_memory', { chatId: id });
+      facts += await store.count('user_knowledge', { ltmId: id });
+    }
+    return { ...row!, memories, inTheirChats, facts };
+  };
+
+  it('facts learned under the lid reach the chat under the phone form once a payload carries both', async () => {
+    // First only the lid is known (GOWS without SenderAlt): a chat of its own.
+    await tell(variant('private-text-incoming.json', { chat: LID, waId: 'RAFA1', body: 'My name is Rafaela.', other: null }));
+    await tell(variant('group-text.json', { chat: OTHERS, participant: LID, waId: 'RAFA2', body: 'My favorite color is purple.', other: null }));
+    await eventually(async () => (await stack.deps.ltm.store.count('user_knowledge', { ltmId: LID })) === 2 || undefined, 'the facts under the lid');
+    // Then NOWEB carries the phone form beside the lid: the phone-form chat, and the link.
+    await tell(variant('lid-sender.json', { chat: LID, waId: 'RAFA3', body: 'What is my name?', other: '5511911110003@s.whatsapp.net' }));
+    expect(await stack.rows('SELECT lid, phone FROM person_ids')).toEqual([{ lid: LID, phone: PHONE }]);
+    const prompt = stack.openai.replyPrompts().filter((request) => request.messages.at(-1)?.content === 'What is my name?').at(-1)!;
+    expect(prompt.messages[0]!.content).toContain('name: rafaela');
+    await tell(variant('group-text.json', { chat: OTHERS, participant: PHONE, waId: 'RAFA4', body: 'I live in Olinda.', other: LID }));
+    await tell(variant('group-text.json', { chat: OTHERS, participant: BRUNO, waId: 'BRUNO9', body: 'See you all on Sunday.', other: null }));
+    await eventually(async () => (await everything()).memories === 4 || undefined, 'all four messages in long-term memory');
+  });
+
+  it('erasing the person by their number leaves nothing under either id, and keeps everyone else', async () => {
+    const before = await everything();
+    expect(before).toMatchObject({ chats: 2, messages: 4, links: 1, memories: 4, inTheirChats: 2 });
+    expect(before.facts).toBeGreaterThanOrEqual(3);
+    const { code, output } = await chatmem('erase', '5511911110003');
+    expect(code, output).toBe(0);
+    expect(output).toContain(`erasing ${LID}, the same person's other id`);
+    expect(await everything()).toEqual({ chats: 0, messages: 0, links: 0, memories: 0, inTheirChats: 0, facts: 0 });
+    expect(await stack.rows("SELECT content FROM messages WHERE content ~* '(rafaela|purple|olinda)'")).toEqual([]);
+    expect(await stack.rows('SELECT content FROM messages WHERE wa_id = $1', ['BRUNO9'])).toEqual([{ content: 'See you all on Sunday.' }]);
   });
 });

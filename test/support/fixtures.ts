@@ -12,13 +12,26 @@ export function fixture<T = any>(name: string): T {
   return JSON.parse(fixtureBytes(name)) as T;
 }
 
-/** A copy of a message fixture with another WhatsApp id (and event id): a new message. */
-export function variant(name: string, change: { waId?: string; body?: string; chat?: string } = {}): any {
+/**
+ * A copy of a message fixture with another WhatsApp id (and event id): a new message. The
+ * engine's raw alternative id (`other`: NOWEB's remoteJidAlt / participantAlt, GOWS's
+ * SenderAlt) names the same person's other form, or is cleared with `null`.
+ */
+export function variant(name: string, change: { waId?: string; body?: string; chat?: string; participant?: string; other?: string | null } = {}): any {
   const event = fixture(name);
   const parts = String(event.payload.id).split('_');
   if (change.chat) {
     parts[1] = change.chat;
     event.payload.from = change.chat;
+  }
+  if (change.participant) {
+    parts[3] = change.participant;
+    event.payload.participant = change.participant;
+  }
+  if (change.other !== undefined) {
+    const key = event.payload._data?.key;
+    if (key) key[change.participant || event.payload.participant ? 'participantAlt' : 'remoteJidAlt'] = change.other ?? '';
+    if (event.payload._data?.Info) event.payload._data.Info.SenderAlt = change.other ?? '';
   }
   if (change.waId) parts[2] = change.waId;
   event.payload.id = parts.join('_');

@@ -193,6 +193,42 @@ export class StmRepository {
     });
   }
 
+  /** Records that a lid and a phone-form id are one person (a payload carried both). */
+  async linkPersonIds(session: string, ids: { phone: string; lid: string }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO person_ids (waha_session, lid, phone) VALUES ($1, $2, $3)
+       ON CONFLICT (waha_session, lid) DO UPDATE SET phone = EXCLUDED.phone, seen_at = now() WHERE person_ids.phone <> EXCLUDED.phone`,
+      [session, ids.lid, ids.phone],
+    );
+  }
+
+  /** The other ids of these people (lid ↔ phone form), as payloads that carried both told; never the ids given. */
+  async otherIdsOf(session: string, ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT phone AS id FROM person_ids WHERE waha_session = $1 AND lid = ANY($2::text[])
+       UNION
+       SELECT lid FROM person_ids WHERE waha_session = $1 AND phone = ANY($2::text[])`,
+      [session, ids],
+    );
+    return rows.map((row) => row.id).filter((id) => !ids.includes(id));
+  }
+
+  /**
+   * Forgets that `id` and another id are one person once nothing is left under either: no
+   * chat of theirs and no message they wrote in the session. Returns how many links went.
+   */
+  async forgetPersonIdsIfGone(session: string, id: string): Promise<number> {
+    const { rows } = await this.db.query(
+      `DELETE FROM person_ids p WHERE p.waha_session = $1 AND (p.lid = $2 OR p.phone = $2)
+          AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.waha_session = $1 AND s.chat_id IN (p.lid, p.phone))
+          AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.waha_session = $1 AND NOT m.from_me AND m.actor_id IN (p.lid, p.phone))
+       RETURNING p.lid`,
+      [session, id],
+    );
+    return rows.length;
+  }
+
   /** What these user messages of a chat say now, oldest first; deleted ones are left out. */
   async currentUserTexts(chat: ChatRef, messageIds: string[]): Promise<{ messageId: string; body: string; timestamp: number }[]> {
     if (messageIds.length === 0) return [];

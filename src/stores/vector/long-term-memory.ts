@@ -65,11 +65,14 @@ export class LongTermMemory {
     return points.map((point) => ({ id: point.id, fact: String(point.payload.fact) }));
   }
 
-  /** Facts of these people most relevant to `query`. */
-  async relevantFacts(ltmIds: string[], query: number[], limit: number): Promise<Recalled[]> {
+  /**
+   * Facts of these people most relevant to `query`, also those learned under their other ids
+   * (`otherIds`: a lid and its phone form are one person). Several people's facts name whose they are.
+   */
+  async relevantFacts(ltmIds: string[], query: number[], limit: number, otherIds: string[] = []): Promise<Recalled[]> {
     if (limit === 0) return [];
-    const perPerson = await Promise.all(ltmIds.map((ltmId) => this.store.search('user_knowledge', query, { filter: { ltmId }, limit })));
-    return perPerson
+    const perId = await Promise.all([...ltmIds, ...otherIds].map((ltmId) => this.store.search('user_knowledge', query, { filter: { ltmId }, limit })));
+    return perId
       .flat()
       .sort((a, b) => b.score - a.score)
       .slice(0, limit)
