@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { InboundMessage, MessageChange } from './inbound-message.js';
 import { mediaKindOf, type MediaRef } from './media.js';
+import { captionBeside, sharedContentText } from './shared-content.js';
 import { limitText, safeText, truncateMessageText, WHATSAPP_MAX_TEXT_CHARS } from './safe-text.js';
 import { isGroupId, parseMessageId, phoneJidToChatId, unsupportedChatReason, userPart } from './whatsapp-ids.js';
 
@@ -137,7 +138,10 @@ function normalizeMessage(
   const person = isGroupChat ? participantIds(payload.participant ?? id.participant, raw) : privateChatIds(replyChatId, payload.fromMe, raw);
   const chatId = isGroupChat ? replyChatId : person!.id;
   const contactId = person?.id ?? chatId;
-  const body = payload.body ? truncateMessageText(payload.body, limits.maxMessageChars) || null : null;
+  // A location, contact or poll is stored as a line that says what it shares, with any caption.
+  const shared = sharedContentText(payload, raw);
+  const text = shared ? [shared, captionBeside(shared, payload.body ?? null)].filter(Boolean).join(' ') : payload.body;
+  const body = text ? truncateMessageText(text, limits.maxMessageChars) || null : null;
   return {
     session: event.session,
     meId,

@@ -78,4 +78,19 @@ describe('media in memory', () => {
     await stack.say(chat, 'está aí?');
     await stack.replyTo('está aí?');
   });
+
+  it('stores a shared location, contact and poll as the line that says what they share, and answers each', async () => {
+    for (const name of ['location-shared.json', 'contact-card.json', 'poll-created.json']) {
+      const event = fixture(name);
+      expect((await stack.post(event)).status, name).toBe(202);
+      const [line] = await eventually(async () => {
+        const rows = await stack.rows<{ content: string }>('SELECT content FROM messages WHERE waha_message_id = $1', [event.payload.id]);
+        return rows.length ? rows.map((row) => row.content) : undefined;
+      }, `${name} stored`);
+      expect(line, name).toMatch(/^\[(location|contact|poll): /);
+      // The model is asked about it as that line, and the answer is sent.
+      await promptFor(line!);
+      await stack.replyTo(line!);
+    }
+  });
 });

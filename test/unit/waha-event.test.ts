@@ -125,6 +125,27 @@ describe('events that are not answered', () => {
   });
 });
 
+describe('locations, contacts and polls become text', () => {
+  it.each([
+    ['location-shared.json', '[location: Confeitaria Colombo, Av. Atlântica 1702, Copacabana (-22.9711, -43.1822)]'],
+    ['contact-card.json', '[contact: Ana Souza +55 21 91234-5678]'],
+    ['poll-created.json', '[poll: Qual sabor de bolo para sábado? options: Cenoura com chocolate / Fubá / Limão]'],
+  ])('%s', (name, body) => {
+    const message = messageOf(name);
+    expect(message.body).toBe(body);
+    expect(decideReply(message, { groupReply: 'always' })).toEqual({ answer: true });
+  });
+
+  it('keeps a caption beside what is shared, and several contacts in one line', () => {
+    const event = fixture('location-shared.json');
+    event.payload.body = 'é aqui!';
+    expect((interpretWahaEvent(event) as any).message.body).toMatch(/^\[location: .*\] é aqui!$/);
+    const cards = fixture('contact-card.json');
+    cards.payload.vCards.push('BEGIN:VCARD\nVERSION:3.0\nN:Lima;Bruno;;;\nTEL:+55 21 98888-7777\nEND:VCARD');
+    expect((interpretWahaEvent(cards) as any).message.body).toBe('[contacts: Ana Souza +55 21 91234-5678; Bruno Lima +55 21 98888-7777]');
+  });
+});
+
 describe('edits and deletions', () => {
   it('message.edited (NOWEB) is a change to the edited message, carrying its new text', () => {
     const edit = messageOf('message-edited.json');
