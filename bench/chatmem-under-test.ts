@@ -44,6 +44,7 @@ export async function startChatmem(options: ChatmemOptions = {}) {
     DEBOUNCE_MS: '0',
     // n8n's flow sends at once, with no "typing…" time; so does chatmem here.
     TYPING_MS_PER_CHAR: '0',
+    GROUP_MENTION_ASKER: 'false',
     EMBEDDING_DIMENSIONS: '64',
     CHATMEM_DATA_DIR: dataDir,
     VECTOR_DATA_DIR: `${dataDir}/vectors`,

@@ -121,6 +121,7 @@ export function loadConfig(env: Env = process.env): Config {
       typingMaxMs: read.integer('TYPING_MAX_MS', 4000, 0, 60_000),
       maxMessageChars: read.integer('MAX_MESSAGE_CHARS', 1500, 100, WHATSAPP_MAX_TEXT_CHARS),
       sendRatePerMinute: read.integer('SEND_RATE_PER_MINUTE', 0, 0, 6000),
+      mentionAsker: read.oneOf('GROUP_MENTION_ASKER', ['true', 'false'], 'true') === 'true',
     },
     waha: {
       url: read.url('WAHA_URL') ?? 'http://localhost:3000',

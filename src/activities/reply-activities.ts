@@ -12,7 +12,7 @@ import type { MemoryDeps } from './memory-activities.js';
 import { callOutside } from './outside-call.js';
 import { recallEarlierMessages } from './recall-earlier-messages.js';
 import { createReplyPresence, type PresenceDeps } from './reply-presence.js';
-import { splitReply } from '../domain/reply-pacing.js';
+import { mentioning, splitReply } from '../domain/reply-pacing.js';
 import type { StoredReplyPart } from '../stores/sql/stm-repository.js';
 
 export interface ReplyDeps extends MemoryDeps, PresenceDeps {
@@ -48,6 +48,8 @@ export interface SendReplyRequest {
   chatId: string;
   text: string;
   replyTo?: string;
+  /** Ids the text names (`@<number>`), for WAHA's `mentions`. */
+  mentions?: string[];
 }
 
 /**
@@ -108,7 +110,7 @@ export function createReplyActivities(deps: ReplyDeps) {
   async function deliver(request: SendReplyRequest, earlierAttempt: { sinceMs: number } | null, beforeSend?: () => Promise<void>): Promise<SentMessageId & { recorded: boolean }> {
     const found = earlierAttempt ? await findEarlierSend(request, earlierAttempt.sinceMs) : null;
     if (!found) await beforeSend?.();
-    const sent = found ?? (await callOutside(() => waha.sendText({ session: request.session, chatId: request.chatId, text: request.text, replyTo: request.replyTo })));
+    const sent = found ?? (await callOutside(() => waha.sendText({ session: request.session, chatId: request.chatId, text: request.text, replyTo: request.replyTo, mentions: request.mentions })));
     try {
       await stm.markReplySent(request.rowId, sent);
       return { ...sent, recorded: true };
@@ -168,7 +170,7 @@ export function createReplyActivities(deps: ReplyDeps) {
       refuseAfter(request.deadlineMs);
       const parts = earlier.length
         ? earlier
-        : await stage('composeReply', async () => stm.recordReplyParts(replyRecord(request), splitReply((await composeText(request)).text, pacing.maxMessageChars)));
+        : await stage('composeReply', async () => stm.recordReplyParts(replyRecord(request), withAskerNamed(request, splitReply((await composeText(request)).text, pacing.maxMessageChars))));
       // A model that answered just past the deadline does not get its reply sent.
       refuseAfter(request.deadlineMs);
       const sent = await stage('sendReply', () => deliverParts(request, parts, earlier.length ? { sinceMs: earlier[0]!.storedAt } : null));
@@ -176,8 +178,14 @@ export function createReplyActivities(deps: ReplyDeps) {
     },
   };
 
+  /** The parts as sent: in a group the first names the asker, when GROUP_MENTION_ASKER says so. */
+  function withAskerNamed(request: ReplyRequest, parts: string[]): string[] {
+    if (!request.askerId || !pacing.mentionAsker) return parts;
+    return parts.map((part, index) => (index === 0 ? mentioning(request.askerId!, part) : part));
+  }
+
   /**
-   * Sends the parts not yet sent, in order; only the first quotes the message answered. A
+   * Sends the parts not yet sent, in order; only the first quotes the message answered (and names the asker). A
    * stored, unsent part means an earlier attempt got as far as sending: it may have reached WAHA.
    */
   async function deliverParts(request: ReplyRequest, parts: StoredReplyPart[], earlierAttempt: { sinceMs: number } | null): Promise<DeliveredPart[]> {
@@ -189,7 +197,14 @@ export function createReplyActivities(deps: ReplyDeps) {
         continue;
       }
       const sent = await deliver(
-        { rowId: part.rowId, session: request.session, chatId: request.replyChatId, text: part.text, ...(index === 0 && request.replyTo ? { replyTo: request.replyTo } : {}) },
+        {
+          rowId: part.rowId,
+          session: request.session,
+          chatId: request.replyChatId,
+          text: part.text,
+          ...(index === 0 && request.replyTo ? { replyTo: request.replyTo } : {}),
+          ...(index === 0 && request.askerId && part.text.startsWith(mentioning(request.askerId, '')) ? { mentions: [request.askerId] } : {}),
+        },
         earlierAttempt,
         () => presence.beforeSend(request.session, request.replyChatId, part.text),
       );
@@ -207,6 +222,8 @@ export interface ReplyRequest extends ComposeReplyRequest {
   replyChatId: string;
   /** In a group, the message the reply quotes. */
   replyTo?: string;
+  /** In a group, who asked (absent in runs from before mentions): GROUP_MENTION_ASKER names them. */
+  askerId?: string;
 }
 
 export interface DeliveredPart extends SentMessageId {

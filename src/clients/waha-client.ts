@@ -6,6 +6,8 @@ export interface SendTextRequest {
   chatId: string;
   text: string;
   replyTo?: string;
+  /** Ids the text names as `@<number>` (WAHA's `mentions`). */
+  mentions?: string[];
 }
 
 export interface SentTextQuery {
@@ -80,12 +82,13 @@ export function createWahaClient(options: { baseUrl: string; apiKey: string | nu
   }
 
   return {
-    async sendText({ session, chatId, text, replyTo }) {
+    async sendText({ session, chatId, text, replyTo, mentions }) {
       const answer = await call('POST', '/api/sendText', {
         session,
         chatId,
         text,
         ...(replyTo ? { reply_to: replyTo } : {}),
+        ...(mentions?.length ? { mentions } : {}),
         linkPreview: false,
       });
       const sent = sentMessageIdFrom(answer, chatId);

@@ -1,3 +1,5 @@
+import { userPart } from './whatsapp-ids.js';
+
 /**
  * How a reply reaches the person like a contact's would: a typing time that grows with its
  * length, and a long reply in several messages cut where a reader would pause.
@@ -19,6 +21,13 @@ export interface PacingSettings {
   maxMessageChars: number;
   /** Sends per minute across all chats of one WAHA session; 0 does not pace. */
   sendRatePerMinute: number;
+  /** In a group, the reply's first message names the asker (`@<number>`, and WAHA's `mentions`). */
+  mentionAsker: boolean;
+}
+
+/** The first message of a group reply as a member writes it: the asker named first, so WhatsApp notifies them. */
+export function mentioning(askerId: string, text: string): string {
+  return `@${userPart(askerId)} ${text}`;
 }
 
 /** How long "typing…" shows before a message of this text. */

@@ -43,7 +43,7 @@ export function replyRequestFor(batch: InboundMessage[], claimToken: string): Re
     claimToken,
     // Sent to the chat as WAHA named it; its id is remembered so WAHA's echo of it is dropped.
     replyChatId: last.replyChatId,
-    ...(last.isGroupChat ? { replyTo: last.messageId } : {}),
+    ...(last.isGroupChat ? { replyTo: last.messageId, askerId: last.contactId } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isReplyTo } from '../../src/offline/offline-model.js';
+import { variant } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
@@ -22,6 +23,7 @@ beforeAll(async () => {
       TYPING_MAX_MS: String(TYPING_MAX_MS),
       MAX_MESSAGE_CHARS: String(MAX_MESSAGE_CHARS),
       SEND_RATE_PER_MINUTE: String(SEND_RATE_PER_MINUTE),
+      GROUP_MENTION_ASKER: 'true',
     },
   });
 });
@@ -106,5 +108,21 @@ describe('presence and pacing', () => {
     }
     expect(most, 'sends over the rate in some stretch').toBeLessThanOrEqual(0);
     expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual((times.length - 2) * INTERVAL_MS);
+  });
+
+  it('in a group, the reply quotes the question and names the asker, who WhatsApp then notifies', async () => {
+    const question = variant('group-mention.json', { waId: 'ASKER1', body: '@5521900000001 vocês abrem no domingo?' });
+    expect((await stack.post(question)).status).toBe(202);
+    const group = question.payload.from;
+    const send = await eventually(() => stack.waha.calls.find((call) => call.path === '/api/sendText' && (call.body as any).chatId === group), 'the group reply');
+    const body = send.body as { text: string; reply_to?: string; mentions?: string[] };
+    expect(body.text).toMatch(/^@5521955554444 Re: Marcos Dias: @5521900000001 vocês abrem no domingo\? \[/);
+    expect(body.mentions).toEqual(['5521955554444@c.us']);
+    expect(body.reply_to).toBe(question.payload.id);
+    // The transcript holds the reply as sent, and its echo is not answered.
+    await eventually(async () => (await assistantRows(group)).every((row) => row.wa_id) || undefined, 'the reply marked sent');
+    expect((await assistantRows(group)).map((row) => row.content)).toEqual([body.text]);
+    await eventually(async () => (await stack.chatState('default', group)).queueLength === 0 || undefined, 'the group idle');
+    expect(stack.waha.calls.filter((call) => call.path === '/api/sendText' && (call.body as any).chatId === group)).toHaveLength(1);
   });
 });

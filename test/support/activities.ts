@@ -19,7 +19,7 @@ export const TEST_ACTIVITY_SETTINGS: ActivitySettings = {
 };
 
 /** Replies sent at once, unsplit up to 1,500 characters, unpaced. */
-export const TEST_PACING: PacingSettings = { typingMsPerChar: 0, typingMaxMs: 0, maxMessageChars: 1500, sendRatePerMinute: 0 };
+export const TEST_PACING: PacingSettings = { typingMsPerChar: 0, typingMaxMs: 0, maxMessageChars: 1500, sendRatePerMinute: 0, mentionAsker: false };
 
 const env = new MockActivityEnvironment();
 const retryEnv = new MockActivityEnvironment({ attempt: 2 });

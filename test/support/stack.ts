@@ -147,6 +147,8 @@ export async function startStack(options: StackOptions) {
     DEBOUNCE_MS: '0',
     // Replies go out without "typing…" time unless a test asks for it (as with debounce).
     TYPING_MS_PER_CHAR: '0',
+    // Group replies start as the offline model wrote them unless a test asks for the asker's mention.
+    GROUP_MENTION_ASKER: 'false',
     EMBEDDING_DIMENSIONS: '64',
     VECTOR_DATA_DIR: mkdtempSync(`${tmpdir()}/chatmem-vectors-`),
     ...options.env,
