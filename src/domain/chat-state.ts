@@ -213,12 +213,7 @@ export class ChatState {
     this.counters.messagesSeen += 1;
     this.counters.tokensSinceSummary += tokens;
     this.counters.lastInteractionAt = Math.max(this.counters.lastInteractionAt ?? 0, message.timestamp);
-    this.addRecent({
-      at: new Date(message.timestamp * 1000).toISOString(),
-      from: message.fromMe ? 'bot' : message.contactId,
-      senderName: message.senderName,
-      text: message.body ?? (message.hasMedia ? '[media]' : ''),
-    });
+    this.addRecent(recentLineOf(message, message.body ?? (message.hasMedia ? '[media]' : '')));
   }
 
   /**
@@ -226,12 +221,7 @@ export class ChatState {
    * the deletion took with it is replaced by the one before.
    */
   recordChange(message: InboundMessage & { change: MessageChange }, changed: { summary?: { text: string | null } }): void {
-    this.addRecent({
-      at: new Date(message.timestamp * 1000).toISOString(),
-      from: message.fromMe ? 'bot' : message.contactId,
-      senderName: message.senderName,
-      text: message.change.kind === 'edited' ? `[edited] ${message.body ?? ''}` : '[deleted a message]',
-    });
+    this.addRecent(recentLineOf(message, message.change.kind === 'edited' ? `[edited] ${message.body ?? ''}` : '[deleted a message]'));
     if (changed.summary) this.counters.summary = changed.summary.text;
   }
 
@@ -421,6 +411,10 @@ export class ChatState {
     while (this.recentKeys.length > DEDUPE_WINDOW) this.keySet.delete(this.recentKeys.shift()!);
     return true;
   }
+}
+
+function recentLineOf(message: InboundMessage, text: string): RecentLine {
+  return { at: new Date(message.timestamp * 1000).toISOString(), from: message.fromMe ? 'bot' : message.contactId, senderName: message.senderName, text };
 }
 
 function lastUnansweredLine(batch: UnansweredBatch | undefined): UnansweredLine | null {

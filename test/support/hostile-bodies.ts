@@ -96,7 +96,11 @@ export interface FuzzedBody {
  * anywhere in the body replaced by a fuzzed value or removed.
  */
 export function fuzzedBodies(count: number, seed: number): FuzzedBody[] {
-  const messageFixtures = WEBHOOK_FIXTURES.filter((name) => interpretWahaEvent(fixture(name)).kind === 'message');
+  // Valid bodies are new messages, stored where `waId` says (an edit or deletion adds no row).
+  const messageFixtures = WEBHOOK_FIXTURES.filter((name) => {
+    const outcome = interpretWahaEvent(fixture(name));
+    return outcome.kind === 'message' && !outcome.message.change;
+  });
   const paths = new Map(WEBHOOK_FIXTURES.map((name) => [name, fieldPaths(fixture(name))]));
   const shape = fc.record({
     name: fc.constantFrom(...WEBHOOK_FIXTURES),
