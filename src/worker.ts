@@ -1,4 +1,4 @@
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import Koa from 'koa';
 import { createActivities, type ActivityDeps } from './activities/index.js';
@@ -12,8 +12,7 @@ import { PinoTemporalLogger } from './observability/temporal-logger.js';
 import { startOfflineOpenAi } from './offline/offline-openai.js';
 import { registerSearchAttributes } from './temporal/register-search-attributes.js';
 import { close, listen } from './webhook/server.js';
-
-export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+import { prebuiltWorkflowBundle, WORKFLOWS_PATH } from './workflows/workflow-code.js';
 
 export interface ChatWorkerOptions {
   connection: NativeConnection;
@@ -21,7 +20,7 @@ export interface ChatWorkerOptions {
   taskQueue: string;
   deps: ActivityDeps;
   metrics?: Metrics;
-  /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled now. */
+  /** A prebuilt bundle (tests build one per run); otherwise `npm run build`'s, else the workflows are bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** MAX_CONCURRENT_REPLIES. */
   maxConcurrentReplies: number;
@@ -33,13 +32,18 @@ export function createChatWorker(options: ChatWorkerOptions): Promise<Worker> {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.metrics ? timeActivities(createActivities(options.deps), options.metrics) : createActivities(options.deps),
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflowCode(options.workflowBundle),
     // A reply runs as local activities inside its chat's workflow task, so a task slot is held
     // for as long as the model takes: the SDK's 40 slots would cap a slow model at 40 chats
     // answered at once. Each slot waits on I/O, not on the CPU.
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentReplies,
     maxConcurrentLocalActivityExecutions: options.maxConcurrentReplies,
   });
+}
+
+function workflowCode(given: WorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const bundle = given ?? prebuiltWorkflowBundle();
+  return bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH };
 }
 
 /**

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config.js';
-import { WORKFLOWS_PATH } from '../worker.js';
+import { WORKFLOWS_PATH } from '../workflows/workflow-code.js';
 import { parseChatTarget, type ChatTarget } from './chat-target.js';
 import { eraseTarget, exportHistory, inspectChat, replayHistory, retryUnanswered } from './operator-commands.js';
 

@@ -8,13 +8,14 @@ import { startLocalWaha } from './local-waha.js';
 import { wahaMessageEvent, type SimulatedMe } from './waha-events.js';
 import { postWebhook } from './webhook-poster.js';
 
-const USAGE = `usage: npm run chat -- --from <phone> [--name <name>] [--group <id>] [--session <name>]
+const USAGE = `usage: npm run chat -- --from <phone> [--name <name>] [--group <id>] [--session <name>] [--waha-port <port>]
 
 Type as a WhatsApp user; chatmem's replies are printed as "bot> ...". In a group, write @bot
 to mention the bot (GROUP_REPLY=mention answers only then). Ctrl-D or Ctrl-C ends.
 Talks to chatmem at CHATMEM_WEBHOOK_URL (default http://127.0.0.1:$PORT${WEBHOOK_PATH}); signs with
 WAHA_WEBHOOK_HMAC_KEY when set. Without WAHA_URL it serves WAHA's send API on :3000 itself,
-which is where chatmem sends replies by default.`;
+which is where chatmem sends replies by default (--waha-port serves it on another port, for a
+chatmem whose WAHA_URL names that port).`;
 
 /** The simulated bot account; any number works, chatmem learns it from each webhook. */
 const ME: SimulatedMe = { id: '10000000000@c.us', pushName: 'chatmem bot' };
@@ -24,12 +25,14 @@ interface ChatOptions {
   name: string | null;
   group: string | null;
   session: string;
+  /** Where to serve WAHA's send API; null: the port of WAHA_URL's default. */
+  wahaPort: number | null;
 }
 
 export function parseChatArgs(argv: string[]): ChatOptions {
   const { values } = parseArgs({
     args: argv,
-    options: { from: { type: 'string' }, name: { type: 'string' }, group: { type: 'string' }, session: { type: 'string' }, help: { type: 'boolean' } },
+    options: { from: { type: 'string' }, name: { type: 'string' }, group: { type: 'string' }, session: { type: 'string' }, 'waha-port': { type: 'string' }, help: { type: 'boolean' } },
     strict: true,
   });
   if (values.help) throw new UsageError('');
@@ -40,7 +43,9 @@ export function parseChatArgs(argv: string[]): ChatOptions {
     group = values.group.endsWith('@g.us') ? values.group : `${values.group}@g.us`;
     if (!isWellFormedGroupId(group)) throw new UsageError(`--group: '${values.group}' is not a group id (digits, e.g. 120363012345678901)`);
   }
-  return { from: `${digits}@c.us`, name: values.name ?? null, group, session: values.session ?? 'default' };
+  const wahaPort = values['waha-port'] === undefined ? null : Number(values['waha-port']);
+  if (wahaPort !== null && !(Number.isInteger(wahaPort) && wahaPort > 0 && wahaPort < 65536)) throw new UsageError(`--waha-port: '${values['waha-port']}' is not a port`);
+  return { from: `${digits}@c.us`, name: values.name ?? null, group, session: values.session ?? 'default', wahaPort };
 }
 
 class UsageError extends Error {}
@@ -56,8 +61,8 @@ async function main(): Promise<void> {
   let lastSentAt = 0;
   let lastReplyAt = 0;
   let waha: { close(): Promise<void> } | null = null;
-  if (!process.env.WAHA_URL) {
-    const port = Number(new URL(config.waha.url).port || 80);
+  if (!process.env.WAHA_URL || options.wahaPort !== null) {
+    const port = options.wahaPort ?? Number(new URL(config.waha.url).port || 80);
     waha = await startLocalWaha({
       port,
       me: ME,

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { WORKFLOWS_PATH } from '../../src/worker.js';
+import { WORKFLOWS_PATH } from '../../src/workflows/workflow-code.js';
 import { ensurePostgresRunning } from './postgres.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
