@@ -47,12 +47,15 @@ describe('simulator arguments', () => {
       name: 'Ana',
       group: '120363012345678901@g.us',
       session: 'default',
+      wahaPort: null,
     });
+    expect(parseChatArgs(['--from', '5511988887777', '--waha-port', '3300']).wahaPort).toBe(3300);
   });
 
   it('refuses a missing or malformed phone or group', () => {
     expect(() => parseChatArgs([])).toThrow(/--from: '' is not a phone number/);
     expect(() => parseChatArgs(['--from', 'ana'])).toThrow(/--from: 'ana' is not a phone number/);
     expect(() => parseChatArgs(['--from', '5511988887777', '--group', 'friends'])).toThrow(/--group: 'friends' is not a group id/);
+    expect(() => parseChatArgs(['--from', '5511988887777', '--waha-port', 'x'])).toThrow(/--waha-port: 'x' is not a port/);
   });
 });
