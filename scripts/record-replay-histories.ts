@@ -27,9 +27,10 @@ const stack = await startStack({
   env: { DEBOUNCE_MS: '800', TAKEOVER_PAUSE: '1h', SUMMARY_TOKEN_LIMIT: '400', REPLY_DEADLINE: '6s' },
 });
 let sequence = 0;
-const say = (chat: string, body: string) => stack.post(variant('private-text-incoming.json', { chat, waId: `REC${sequence++}`, body }));
-const repliedTo = (body: string) => stack.waha.sent.some((call) => call.text.startsWith(`Re: ${body} [`));
-const idle = (chat: string) => eventually(async () => (await stack.chatState('default', chat)).queueLength === 0 || undefined, `${chat} idle`);
+type RecordingStack = typeof stack;
+const say = (chat: string, body: string, on: RecordingStack = stack) => on.post(variant('private-text-incoming.json', { chat, waId: `REC${sequence++}`, body }));
+const repliedTo = (body: string, on: RecordingStack = stack) => on.waha.sent.some((call) => call.text.startsWith(`Re: ${body} [`));
+const idle = (chat: string, on: RecordingStack) => eventually(async () => (await on.chatState('default', chat)).queueLength === 0 || undefined, `${chat} idle`);
 
 /** Says one message after another until the chat continues as new; returns the run that did. */
 async function talkUntilContinuedAsNew(chat: string, body: (i: number) => string): Promise<string> {
@@ -47,9 +48,9 @@ async function talkUntilContinuedAsNew(chat: string, body: (i: number) => string
 const only = new Set(process.argv.slice(2));
 const wanted = (name: string) => only.size === 0 || only.has(name);
 
-async function save(name: string, chat: string, runId?: string) {
-  await idle(chat);
-  const history = await stack.client.workflow.getHandle(chatWorkflowId('default', chat), runId).fetchHistory();
+async function save(name: string, chat: string, runId?: string, on: RecordingStack = stack) {
+  await idle(chat, on);
+  const history = await on.client.workflow.getHandle(chatWorkflowId('default', chat), runId).fetchHistory();
   await writeFile(`${OUT}${name}.json`, historyToJSON(history));
   console.log(`${name}: ${history.events?.length} events`);
 }
@@ -210,6 +211,34 @@ try {
     await stack.post(revokeOf(told));
     await eventually(async () => (await stack.deps.ltm.store.count('longterm_memory', { chatId: chat })) === 1 || undefined, 'the deleted message forgotten');
     await save('edited-and-deleted', chat);
+  }
+
+  // Storing and answering in one local activity (patched 'store-and-reply'), the shape of a
+  // chat without a debounce window: two messages answered so; one whose first try meets a
+  // model that fails (its storing read again, then the reply step after a backoff); then one
+  // the model refuses, kept as unanswered without asking again.
+  if (wanted('store-and-reply')) {
+    const quick = await startStack({ temporalCli: temporalCli(), env: { DEBOUNCE_MS: '0' } });
+    // Fact extraction calls the model too: the failure must meet the reply.
+    const learned = (chat: string) => eventually(async () => (await quick.chatState('default', chat)).learningBacklog === 0 || undefined, 'learning to settle');
+    try {
+      const chat = '5521950000014@c.us';
+      for (const body of ['bom dia, tem bolo de milho?', 'e de fubá?']) {
+        await say(chat, body, quick);
+        await eventually(() => repliedTo(body, quick), `the reply to ${body}`);
+      }
+      await learned(chat);
+      quick.openai.failNext(503);
+      await say(chat, 'tem café também?', quick);
+      await eventually(() => repliedTo('tem café também?', quick), 'the reply after a failed first try');
+      await learned(chat);
+      quick.openai.failNext(400);
+      await say(chat, 'pergunta recusada', quick);
+      await eventually(async () => (await quick.chatState('default', chat)).unanswered === 1 || undefined, 'the refused message kept as unanswered');
+      await save('store-and-reply', chat, undefined, quick);
+    } finally {
+      await quick.stop();
+    }
   }
 } finally {
   await stack.stop();

@@ -3,12 +3,22 @@ import { createLearningActivities } from './learning-activities.js';
 import { createMediaActivities, type MediaDeps } from './media-activities.js';
 import { createMemoryActivities } from './memory-activities.js';
 import { createReplyActivities, type ReplyDeps } from './reply-activities.js';
+import { createStoreAndReplyActivities } from './store-and-reply.js';
 
 export type ActivityDeps = ReplyDeps & MediaDeps;
 
 /** All activities the chat workflow uses, bound to their I/O dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createMemoryActivities(deps), ...createReplyActivities(deps), ...createLearningActivities(deps), ...createEraseActivities(deps), ...createMediaActivities(deps) };
+  const memory = createMemoryActivities(deps);
+  const replies = createReplyActivities(deps);
+  return {
+    ...memory,
+    ...replies,
+    ...createStoreAndReplyActivities(memory, replies),
+    ...createLearningActivities(deps),
+    ...createEraseActivities(deps),
+    ...createMediaActivities(deps),
+  };
 }
 
 export type { EraseActivities, EraseRequest, ErasedCounts } from './erase-activities.js';
@@ -16,5 +26,6 @@ export type { MediaActivities } from './media-activities.js';
 export type { LearningActivities } from './learning-activities.js';
 export type { MemoryActivities } from './memory-activities.js';
 export type { DeliveredReply, ReplyActivities, ReplyRequest } from './reply-activities.js';
+export type { StoreAndReplyActivities, StoreAndReplyRequest, StoredAndReplied } from './store-and-reply.js';
 export type { ActivitySettings } from './settings.js';
 export type { ChangedMessage } from '../stores/sql/stm-repository.js';

@@ -189,7 +189,10 @@ export function createReplyActivities(deps: ReplyDeps) {
    * stored, unsent part means an earlier attempt got as far as sending: it may have reached WAHA.
    */
   async function deliverParts(request: ReplyRequest, parts: StoredReplyPart[], earlierAttempt: { sinceMs: number } | null): Promise<DeliveredPart[]> {
-    if (!parts.some((part) => part.sent)) await presence.markSeen(request.session, request.replyChatId, request.answering.map((message) => message.messageId));
+    const unseen = !parts.some((part) => part.sent);
+    const markSeen = () => presence.markSeen(request.session, request.replyChatId, request.answering.map((message) => message.messageId));
+    // A person reads before typing; without typing time, the ticks would only hold the reply back, so they follow it.
+    if (unseen && presence.types) await markSeen();
     const out: DeliveredPart[] = [];
     for (const [index, part] of parts.entries()) {
       if (part.sent) {
@@ -210,6 +213,7 @@ export function createReplyActivities(deps: ReplyDeps) {
       );
       out.push({ rowId: part.rowId, text: part.text, ...sent });
     }
+    if (unseen && !presence.types) await markSeen();
     return out;
   }
   return activities;

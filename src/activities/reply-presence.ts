@@ -45,6 +45,9 @@ export function createReplyPresence({ waha, pacing, sendPace, metrics }: Presenc
   }
 
   return {
+    /** Whether a reply is preceded by "typing…" (TYPING_MS_PER_CHAR above 0). */
+    types: pacing.typingMsPerChar > 0,
+
     /** Blue ticks for the messages answered; in a group, one call per participant, as WAHA asks. */
     async markSeen(session: string, chatId: string, messageIds: string[]): Promise<void> {
       const byParticipant = new Map<string | null, string[]>();

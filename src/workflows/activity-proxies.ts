@@ -1,5 +1,5 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { EraseActivities, LearningActivities, MediaActivities, MemoryActivities, ReplyActivities } from '../activities/index.js';
+import type { EraseActivities, LearningActivities, MediaActivities, MemoryActivities, ReplyActivities, StoreAndReplyActivities } from '../activities/index.js';
 import { DEADLINE_PASSED, PERMANENT_FAILURE } from '../domain/failure-types.js';
 
 // Database steps are short and must never give up: nothing accepted is ever lost.
@@ -56,4 +56,15 @@ export const replyingUntilDeadline = proxyLocalActivities<ReplyActivities>({
   startToCloseTimeout: '90 seconds',
   localRetryThreshold: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '60 seconds', nonRetryableErrorTypes: [PERMANENT_FAILURE, DEADLINE_PASSED] },
+});
+
+/**
+ * Storing and answering in one step, without a debounce window: one try. A failure leaves
+ * the message to the two steps (storing, retried for as long as it takes; the reply,
+ * retried until its deadline), so learning never waits on a model that is down.
+ */
+export const answeringAtOnce = proxyLocalActivities<StoreAndReplyActivities>({
+  startToCloseTimeout: '90 seconds',
+  // A refusal fails as a refusal, as it does from the reply step (not as attempts run out).
+  retry: { maximumAttempts: 1, nonRetryableErrorTypes: [PERMANENT_FAILURE, DEADLINE_PASSED] },
 });

@@ -1,5 +1,7 @@
+import { msToNumber } from '@temporalio/common';
+import { optionalTsToMs } from '@temporalio/common/lib/time.js';
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, setCurrentDetails, sleep, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
-import type { ChangedMessage, DeliveredReply, ReplyRequest } from '../activities/index.js';
+import type { ChangedMessage, DeliveredReply, ReplyRequest, StoreAndReplyRequest, StoredAndReplied } from '../activities/index.js';
 import { chatDetails } from '../domain/chat-details.js';
 import type { ChatSettings } from '../domain/chat-settings.js';
 import type { ChatState } from '../domain/chat-state.js';
@@ -8,7 +10,7 @@ import { PERMANENT_FAILURE, type UnansweredReason } from '../domain/failure-type
 import type { InboundMessage, MessageChange } from '../domain/inbound-message.js';
 import { mediaText, READ_KINDS, type MediaReading } from '../domain/media.js';
 import { decideReply, isHumanTakeover } from '../domain/reply-policy.js';
-import { memory, outside, reading, replying, replyingUntilDeadline } from './activity-proxies.js';
+import { answeringAtOnce, memory, outside, reading, replying, replyingUntilDeadline } from './activity-proxies.js';
 import type { ChatWorkflowInput } from './chat-contract.js';
 import { erase, openChat, replyRequestFor, summarize } from './chat-steps.js';
 import { chatWorkflowV1 } from './chat-workflow-v1.js';
@@ -24,6 +26,8 @@ const LEARNING_BATCH = 100;
 const SETTINGS_MAX_AGE_MS = 60_000;
 /** Under load, LastInteraction moves in steps of at least this much; an idle chat shows the exact time. */
 const LAST_INTERACTION_STEP_SECONDS = 60;
+/** The reply step's first backoff (activity-proxies' initialInterval), kept after a failed first try. */
+const FIRST_BACKOFF_MS = 1_000;
 /** REPLY_DEADLINE's default, for settings read by a run of an earlier version that had none. */
 const DEFAULT_REPLY_DEADLINE_MS = 60 * 60_000;
 
@@ -55,17 +59,18 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
 
     // 1. Messages an operator asked to answer again (`chatmem retry`): one reply to them all, before newer ones.
     const retry = state.takeRetries();
-    if (retry) await answer(state, retry.messages, current, { claimToken: retry.claimToken, from: Date.now() });
+    if (retry) await answer(state, retry.messages, current, { again: { claimToken: retry.claimToken, from: Date.now() } });
     if (!state.hasPending()) continue;
 
     // 2. Store everything that arrived; user messages close together become one batch (debounce).
-    const toAnswer = await storeArrivals(state, learning, current);
+    //    Without a debounce window, the message that ends what arrived is answered in the same step.
+    const { toAnswer, firstTry } = await storeArrivals(state, learning, current);
 
     // 3. What users said goes to long-term memory and knowledge in the background, a batch at a time.
     learning.flush();
 
     // 4. Answer the batch, unless a human operator has the chat.
-    if (toAnswer.length && !state.isPaused(Date.now())) await answer(state, toAnswer, current);
+    if (toAnswer.length && !state.isPaused(Date.now())) await answer(state, toAnswer, current, firstTry);
     lastInteraction.show(state.lastInteraction(), { idle: !state.hasPending() });
 
     // 5. A long conversation is summarized, and the chat continues as new from the summary.
@@ -81,12 +86,13 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
  * Stores what arrived and, while user messages keep coming within the debounce window, the
  * ones after it. Returns the user messages to answer.
  */
-async function storeArrivals(state: ChatState, learning: BatchedLearning, settings: ChatSettings): Promise<InboundMessage[]> {
-  const toAnswer = await storeQueued(state, learning, settings);
-  if (!toAnswer.length || settings.debounceMs <= 0) return toAnswer;
+async function storeArrivals(state: ChatState, learning: BatchedLearning, settings: ChatSettings): Promise<Stored> {
+  if (settings.debounceMs <= 0) return storeQueued(state, learning, settings, { answerAtOnce: true });
+  const { toAnswer } = await storeQueued(state, learning, settings);
+  if (!toAnswer.length) return { toAnswer };
   if (!patched('debounce-by-sleep')) {
-    while (await condition(() => state.hasPending(), settings.debounceMs)) toAnswer.push(...(await storeQueued(state, learning, settings)));
-    return toAnswer;
+    while (await condition(() => state.hasPending(), settings.debounceMs)) toAnswer.push(...(await storeQueued(state, learning, settings)).toAnswer);
+    return { toAnswer };
   }
   // A wait for "a message or the window's end" cancels its timer when a message comes, and
   // sdk-core fails a task whose cancel crosses that timer's firing (seen under a flood).
@@ -94,24 +100,42 @@ async function storeArrivals(state: ChatState, learning: BatchedLearning, settin
   const windowLeft = () => (state.lastAccepted() ?? 0) + settings.debounceMs - Date.now();
   for (let wait = windowLeft(); wait > 0; wait = windowLeft()) {
     await sleep(wait);
-    if (state.hasPending()) toAnswer.push(...(await storeQueued(state, learning, settings)));
+    if (state.hasPending()) toAnswer.push(...(await storeQueued(state, learning, settings)).toAnswer);
   }
-  return toAnswer;
+  return { toAnswer };
 }
 
-/** Everything is stored, once, whichever chat form (@c.us / @lid) it arrived under. */
-async function storeQueued(state: ChatState, learning: BatchedLearning, settings: ChatSettings): Promise<InboundMessage[]> {
+/** The user messages still to answer, and what a failed first try at their reply leaves to the reply step. */
+interface Stored {
+  toAnswer: InboundMessage[];
+  firstTry?: Pick<AnswerOptions, 'claimToken' | 'notBefore'>;
+}
+
+/**
+ * Everything is stored, once, whichever chat form (@c.us / @lid) it arrived under. With
+ * `answerAtOnce`, the last message, when it is to be answered, is answered in the same step
+ * (one try: if it fails, the reply step answers it as usual, and retries).
+ */
+async function storeQueued(state: ChatState, learning: BatchedLearning, settings: ChatSettings, { answerAtOnce = false } = {}): Promise<Stored> {
   // Without debounce each user message is answered from the transcript as it stood when it came:
   // a step stores what arrived up to the next message to answer, never past it.
   const taken = settings.debounceMs > 0 ? state.takeUpTo(ARRIVALS_PER_STEP) : state.takeThrough((message) => decideReply(message, settings).answer, ARRIVALS_PER_STEP);
   const arrivals = taken.some((message) => message.media) && patched('media-as-text') ? await Promise.all(taken.map(withMediaAsText)) : taken;
   const readsChanges = arrivals.some((message) => message.change) && patched('message-changes');
-  const outcomes = await memory.recordArrivals.executeWithOptions({ summary: `store ${arrivals.length === 1 ? 'a message' : `${arrivals.length} messages`}` }, [
-    arrivals.map((message) => ({ message, claimToken: uuid4() })),
-  ]);
+  const steps = arrivals.map((message) => ({ message, claimToken: uuid4() }));
+  const what = `store ${arrivals.length === 1 ? 'a message' : `${arrivals.length} messages`}`;
+  const record = () => memory.recordArrivals.executeWithOptions({ summary: what }, [steps]);
+  let atOnce: ({ claimToken: string } & TriedAtOnce) | null = null;
+  if (answerAtOnce && answersAtOnce(state, arrivals, settings) && patched('store-and-reply')) {
+    const last = arrivals[arrivals.length - 1]!;
+    const request = replyRequestFor([last], uuid4());
+    atOnce = { claimToken: request.claimToken, ...(await storeAndReplyOnce({ arrivals: steps, reply: { ...request, deadlineMs: replyDeadline([last], settings) } }, `${what}, ${replySummary([last])}`)) };
+  }
+  // After a failed try, what it stored is found again by the claim tokens.
+  const recorded = atOnce?.done?.stored ?? (await record());
   const toAnswer: InboundMessage[] = [];
   arrivals.forEach((message, index) => {
-    const { fresh, tokens, rejected, changed } = outcomes[index]!;
+    const { fresh, tokens, rejected, changed } = recorded[index]!;
     // The database will never take this one: it is shown to operators, and the next message is handled.
     if (rejected) return state.recordRejected(message, rejected);
     if (message.change && readsChanges) return applyChange(state, learning, { ...message, change: message.change }, changed ?? null);
@@ -122,7 +146,47 @@ async function storeQueued(state: ChatState, learning: BatchedLearning, settings
     if (isHumanTakeover(message)) state.pause(Date.now() + settings.takeoverPauseMs);
     if (decideReply(message, settings).answer) toAnswer.push(message);
   });
-  return toAnswer;
+  if (!atOnce) return { toAnswer };
+  // The model or WAHA said the request itself is wrong: asking again would get the same answer.
+  if (atOnce.refused && toAnswer.length) await keepUnanswered(state, toAnswer, atOnce.claimToken, 'refused', `refused: ${atOnce.refused}`);
+  if (!atOnce.done) return atOnce.refused ? { toAnswer: [] } : { toAnswer, firstTry: { claimToken: atOnce.claimToken, notBefore: Date.now() + atOnce.retryAfterMs } };
+  if (atOnce.done.reply) await recordDelivered(state, atOnce.done.reply);
+  return { toAnswer: [] };
+}
+
+interface TriedAtOnce {
+  done: StoredAndReplied | null;
+  /** Why the model or WAHA refused the request, if they did. */
+  refused?: string;
+  /** How long the reply step waits before its first attempt: what the failure asked for (Retry-After), else Temporal's first backoff. */
+  retryAfterMs: number;
+}
+
+/**
+ * One try at storing what arrived and answering its last message in one step. When it
+ * fails, `done` is null and the reply step, which retries until REPLY_DEADLINE, takes over,
+ * unless the failure was a refusal.
+ */
+async function storeAndReplyOnce(request: StoreAndReplyRequest, summary: string): Promise<TriedAtOnce> {
+  try {
+    return { done: await answeringAtOnce.storeAndReply.executeWithOptions({ summary }, [request]), retryAfterMs: 0 };
+  } catch (error) {
+    if (isRefusal(error)) return { done: null, refused: describeError(error), retryAfterMs: 0 };
+    log.warn('storing and answering in one step failed; the reply step takes over', { messageId: request.reply.answering.at(-1)!.messageId, error: describeError(error) });
+    return { done: null, retryAfterMs: retryAfterOf(error) ?? FIRST_BACKOFF_MS };
+  }
+}
+
+/**
+ * Whether the message that ends what arrived can be answered in the step that stores it:
+ * nothing in between could change the decision (a person typing on the bot's phone, an
+ * edit, a chat already paused, a reply already past its deadline).
+ */
+function answersAtOnce(state: ChatState, arrivals: InboundMessage[], settings: ChatSettings): boolean {
+  const last = arrivals[arrivals.length - 1];
+  if (!last || !decideReply(last, settings).answer) return false;
+  if (arrivals.some((message) => message.change || isHumanTakeover(message))) return false;
+  return !state.isPaused(Date.now()) && Date.now() < replyDeadline([last], settings);
 }
 
 /**
@@ -161,32 +225,56 @@ async function withMediaAsText(message: InboundMessage): Promise<InboundMessage>
  * message reached chatmem (or after an operator's retry); then, or when the model or WAHA
  * refuses the request, the batch is kept as unanswered for `chatmem retry`.
  */
-async function answer(state: ChatState, batch: InboundMessage[], settings: ChatSettings, again?: { claimToken: string; from: number }): Promise<void> {
+async function answer(state: ChatState, batch: InboundMessage[], settings: ChatSettings, { again, claimToken, notBefore }: AnswerOptions = {}): Promise<void> {
   const last = batch[batch.length - 1]!;
-  const request = replyRequestFor(batch, again?.claimToken ?? uuid4());
-  const summary = `compose a reply to ${batch.length === 1 ? 'a message' : `${batch.length} messages`} from ${last.senderName ?? last.contactId} and send it through WAHA`;
+  const request = replyRequestFor(batch, again?.claimToken ?? claimToken ?? uuid4());
+  const summary = replySummary(batch);
   // Runs that began before the deadline gave up after eight attempts; their histories replay so.
   if (!patched('reply-deadline')) return answerWithinAttempts(state, request, summary);
 
-  const deadlineMs = (again?.from ?? batch[0]!.receivedAt ?? Date.now()) + (settings.replyDeadlineMs ?? DEFAULT_REPLY_DEADLINE_MS);
-  const giveUp = async (reason: UnansweredReason, detail: string) => {
-    state.recordUnanswered({ messages: batch, claimToken: request.claimToken, reason: detail, at: new Date().toISOString() });
-    await memory.countUnanswered.executeWithOptions({ summary: `count ${batch.length} unanswered: ${reason}` }, [reason, batch.length]);
-    log.error('no reply: given up; `chatmem retry` answers it once the cause is fixed', { messageId: last.messageId, reason: detail });
-  };
+  const deadlineMs = replyDeadline(batch, settings, again);
+  const giveUp = (reason: UnansweredReason, detail: string) => keepUnanswered(state, batch, request.claimToken, reason, detail);
   if (Date.now() >= deadlineMs) return giveUp('too_old', `older than REPLY_DEADLINE when its turn came`);
 
   state.startWaiting(batch.length, Date.now());
   setCurrentDetails(chatDetails(state.view()));
   try {
+    // After a failed first try, the reply step waits as a retry would.
+    if (notBefore !== undefined && notBefore > Date.now()) await sleep(notBefore - Date.now());
     const reply = await replyingUntilDeadline.reply.executeWithOptions({ summary }, [{ ...request, deadlineMs }]);
     await recordDelivered(state, reply);
   } catch (error) {
-    const refused = isRefusal(error);
-    await giveUp(refused ? 'refused' : 'deadline', refused ? `refused: ${describeError(error)}` : describeError(error));
+    await (isRefusal(error) ? giveUp('refused', `refused: ${describeError(error)}`) : giveUp('deadline', describeError(error)));
   } finally {
     state.stopWaiting();
   }
+}
+
+interface AnswerOptions {
+  /** An operator's retry: the claim token of the given-up reply, and when the retry was asked for. */
+  again?: { claimToken: string; from: number };
+  /** The claim token a first try at this reply used: what it stored or sent is found, not done again. */
+  claimToken?: string;
+  /** After a failed first try: not before this (ms since the epoch). */
+  notBefore?: number;
+}
+
+/** How the reply step reads on the Web UI's timeline. */
+function replySummary(batch: InboundMessage[]): string {
+  const last = batch[batch.length - 1]!;
+  return `compose a reply to ${batch.length === 1 ? 'a message' : `${batch.length} messages`} from ${last.senderName ?? last.contactId} and send it through WAHA`;
+}
+
+/** When the batch's reply may last be sent: REPLY_DEADLINE after its first message reached chatmem, or after an operator's retry. */
+function replyDeadline(batch: InboundMessage[], settings: ChatSettings, again?: { from: number }): number {
+  return (again?.from ?? batch[0]!.receivedAt ?? Date.now()) + (settings.replyDeadlineMs ?? DEFAULT_REPLY_DEADLINE_MS);
+}
+
+/** A batch given up on is kept, shown and counted, for `chatmem retry`. */
+async function keepUnanswered(state: ChatState, batch: InboundMessage[], claimToken: string, reason: UnansweredReason, detail: string): Promise<void> {
+  state.recordUnanswered({ messages: batch, claimToken, reason: detail, at: new Date().toISOString() });
+  await memory.countUnanswered.executeWithOptions({ summary: `count ${batch.length} unanswered: ${reason}` }, [reason, batch.length]);
+  log.error('no reply: given up; `chatmem retry` answers it once the cause is fixed', { messageId: batch[batch.length - 1]!.messageId, reason: detail });
 }
 
 /** The shape runs begun before REPLY_DEADLINE answer with: eight attempts, then a log line. */
@@ -310,5 +398,19 @@ const noop = () => undefined;
 
 /** The model or WAHA said the request itself is wrong: another attempt would get the same answer. */
 function isRefusal(error: unknown): boolean {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === PERMANENT_FAILURE;
+  const failure = failureOf(error);
+  return failure instanceof ApplicationFailure && failure.type === PERMANENT_FAILURE;
+}
+
+/** The wait an outside service asked for (Retry-After), as the failure carries it across the SDK. */
+function retryAfterOf(error: unknown): number | undefined {
+  const failure = failureOf(error);
+  if (!(failure instanceof ApplicationFailure)) return undefined;
+  // The decoded failure keeps it in its proto only.
+  return failure.nextRetryDelay !== undefined ? msToNumber(failure.nextRetryDelay) : optionalTsToMs(failure.failure?.applicationFailureInfo?.nextRetryDelay);
+}
+
+/** The activity's own failure: a local activity that may not be retried at all fails with it, not wrapped. */
+function failureOf(error: unknown): unknown {
+  return error instanceof ActivityFailure ? error.cause : error;
 }

@@ -31,26 +31,28 @@ const inboundBody = (event: HistoryEvent): { fromMe: boolean; body: string } | n
 };
 
 describe('the reply path', () => {
-  it('costs one workflow task per answered message: stored, composed and sent inside the task the message woke', async () => {
+  it('costs one workflow task and one local step per answered message: stored, composed and sent inside the task the message woke', async () => {
     const chat = '5521933330001@c.us';
     for (const body of ['bom dia', 'vocês abrem no domingo?', 'e no feriado?']) {
       await stack.say(chat, body);
       await stack.replyTo(body);
     }
-    // The reply's marker is written when the task completes, just after WAHA got the reply.
+    // The step's marker is written when the task completes, just after WAHA got the reply.
     const events = await eventually(async () => {
       const history = await historyOf(chat);
-      return history.filter((event) => localActivityOf(event) === 'reply').length === 3 ? history : undefined;
+      return history.filter((event) => localActivityOf(event) === 'storeAndReply').length === 3 ? history : undefined;
     }, 'the third reply recorded');
     const signals = events.flatMap((event, index) => (inboundBody(event)?.fromMe === false ? [index] : []));
     expect(signals).toHaveLength(3);
     for (const signal of signals) {
-      const reply = events.findIndex((event, index) => index > signal && localActivityOf(event) === 'reply');
-      expect(reply, 'a reply step after the message').toBeGreaterThan(signal);
+      const reply = events.findIndex((event, index) => index > signal && localActivityOf(event) === 'storeAndReply');
+      expect(reply, 'a store-and-reply step after the message').toBeGreaterThan(signal);
       // A local activity's marker follows the completion of the task that ran it: one task, from the signal to the send.
-      const tasksBetween = events.slice(signal, reply).filter((event) => event.workflowTaskCompletedEventAttributes).length;
-      expect(tasksBetween).toBe(1);
-      expect(events.slice(signal, reply).some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'composeReply')).toBe(false);
+      const between = events.slice(signal, reply);
+      expect(between.filter((event) => event.workflowTaskCompletedEventAttributes)).toHaveLength(1);
+      // Without a debounce window nothing waits between storing and answering: no step of its own for either.
+      expect(between.filter((event) => ['recordArrivals', 'reply'].includes(localActivityOf(event) ?? ''))).toHaveLength(0);
+      expect(between.some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'composeReply')).toBe(false);
     }
   });
 

@@ -58,6 +58,20 @@ describe('presence and pacing', () => {
     expect(send.at).toBeGreaterThanOrEqual(stop.at);
   });
 
+  it('without typing time, sends the reply first and marks the message seen right after, so the ticks never hold it back', async () => {
+    const quick = await startTestStack({ env: { TYPING_MS_PER_CHAR: '0' } });
+    try {
+      const chat = '5521933330009@c.us';
+      await quick.say(chat, 'qual o horário de hoje?');
+      await quick.replyTo('qual o horário de hoje?');
+      const paths = () => quick.waha.calls.filter((call) => PRESENCE_AND_SEND.has(call.path) && (call.body as any).chatId === chat).map((call) => call.path);
+      await eventually(() => paths().length === 2, 'the message marked seen');
+      expect(paths()).toEqual(['/api/sendText', '/api/sendSeen']);
+    } finally {
+      await quick.stop();
+    }
+  });
+
   it('sends a 3,000-character reply as several messages, each stored once and none answered when echoed', async () => {
     const chat = '5521933330002@c.us';
     const paragraph = (n: number) => `Parte ${n}: ${'o cardápio de hoje tem pão de queijo, café coado e bolo de fubá. '.repeat(6).trim()}`;

@@ -59,10 +59,10 @@ describe('each chat in the Temporal Web UI', () => {
     expect(await page.getByRole('link', { name: chatWorkflowId('default', DIEGO) }).count()).toBe(0);
 
     await carolLink.click();
-    // Activities carry readable summaries on the timeline; the reply, a local step inside the
-    // workflow task, shows under its name (this Web UI does not draw local activities' summaries).
+    // Activities carry readable summaries on the timeline; storing and answering, one local step
+    // inside the workflow task, shows under its name (this Web UI does not draw local activities' summaries).
     await page.getByText('learn facts from message').first().waitFor({ timeout: 30_000 });
-    await page.getByText('reply', { exact: true }).first().waitFor();
+    await page.getByText('storeAndReply', { exact: true }).first().waitFor();
     await page.getByText('User Metadata', { exact: true }).click();
     // The UI renders the Markdown summary and details in frames of their own.
     const shown = await eventually(async () => {

@@ -18,7 +18,7 @@ async function replayAll(options: Parameters<typeof Worker.runReplayHistories>[0
 }
 
 describe('replaying committed workflow histories', () => {
-  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion', () => {
+  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step', () => {
     expect(histories.map((h) => h.workflowId)).toEqual([
       'after-continue-as-new',
       'continued-as-new',
@@ -33,6 +33,7 @@ describe('replaying committed workflow histories', () => {
       'plain-chat',
       'rejected-message',
       'split-reply',
+      'store-and-reply',
       'unanswered-and-retried',
     ]);
     const continued = histories.find((h) => h.workflowId === 'continued-as-new')!;
@@ -96,6 +97,22 @@ describe('replaying committed workflow histories', () => {
       Object.values(event.markerRecordedEventAttributes?.details ?? {}).flatMap((payloads) => payloads.payloads ?? []),
     );
     expect(results.some((payload) => Buffer.from(payload.data ?? []).toString('utf8').includes('"rejected":"PostgreSQL refused the message (22021)'))).toBe(true);
+    // Recorded after storing and answering became one step without a debounce window: four
+    // messages so; the model failed the third's first try (its storing read again by
+    // recordArrivals, then the reply step after a timer) and refused the fourth (its storing
+    // read again, kept as unanswered, not asked again); the histories before it store and
+    // answer apart.
+    const localSteps = (name: string) =>
+      histories
+        .find((h) => h.workflowId === name)!
+        .history.events!.flatMap((event) => (event.markerRecordedEventAttributes?.markerName === 'core_local_activity' ? [JSON.parse(Buffer.from(event.markerRecordedEventAttributes.details!.data!.payloads![0]!.data!).toString('utf8')).activity_type as string] : []));
+    expect(patches('store-and-reply').some((patch) => patch.includes('store-and-reply'))).toBe(true);
+    expect(localSteps('store-and-reply').filter((step) => step === 'storeAndReply')).toHaveLength(4);
+    expect(localSteps('store-and-reply').filter((step) => step === 'recordArrivals')).toHaveLength(2);
+    expect(localSteps('store-and-reply').filter((step) => step === 'reply')).toHaveLength(1);
+    expect(histories.find((h) => h.workflowId === 'store-and-reply')!.history.events!.some((event) => event.timerStartedEventAttributes)).toBe(true);
+    expect(localSteps('split-reply')).not.toContain('storeAndReply');
+    expect(patches('split-reply').some((patch) => patch.includes('store-and-reply'))).toBe(false);
   });
 
   it('the current workflow code replays every history', async () => {
