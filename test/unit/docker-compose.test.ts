@@ -27,11 +27,40 @@ describe('docker-compose.yml', () => {
 
   it.skipIf(!compose)('refuses to start without a WAHA API key (skipped only where no compose is installed)', () => {
     const [command, ...args] = compose!;
-    const emptyEnv = `${mkdtempSync(`${tmpdir()}/compose-`)}/empty.env`;
-    writeFileSync(emptyEnv, '');
+    const emptyEnv = `${mkdtempSync(`${tmpdir()}/compose-`)}/no-waha-key.env`;
+    writeFileSync(emptyEnv, 'TEMPORAL_DB_PASSWORD=a\nCHATMEM_DB_PASSWORD=b\nQDRANT_API_KEY=c\n');
     const result = spawnSync(command!, [...args, '--env-file', emptyEnv, 'config', '-q'], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH } });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/WAHA_API_KEY/);
+  });
+});
+
+describe('docker-compose.yml, as an operator runs it for months', () => {
+  const file = readFileSync(`${ROOT}docker-compose.yml`, 'utf8');
+  const services = file.split('\nvolumes:')[0]!.split(/\n  (?=[a-z-]+:\n)/).slice(1);
+
+  it('pins every image, restarts every service, and takes no password or key from the file itself', () => {
+    expect(services.length).toBe(7);
+    for (const service of services) {
+      const name = service.split(':')[0];
+      const image = /image: (\S+)/.exec(service)?.[1];
+      if (image) expect(image, name).toMatch(/:(?!latest$)[\w.-]+$/);
+      expect(service, name).toContain('restart: unless-stopped');
+    }
+    expect(file).not.toMatch(/PASSWORD: (?!\$\{)/);
+    expect(file).not.toMatch(/PWD: (?!\$\{)/);
+    expect(file).not.toMatch(/:chatmem@/);
+  });
+
+  it('starts chatmem once Temporal and its database are healthy, and keeps Qdrant off the host, behind a key', () => {
+    const chatmem = services.find((service) => service.startsWith('chatmem:'))!;
+    expect(chatmem).toMatch(/temporal:\n\s+condition: service_healthy/);
+    expect(chatmem).toMatch(/chatmem-db:\n\s+condition: service_healthy/);
+    expect(services.find((service) => service.startsWith('temporal:'))).toContain('healthcheck:');
+    const qdrant = services.find((service) => service.startsWith('qdrant:'))!;
+    expect(qdrant).not.toContain('ports:');
+    expect(qdrant).toContain('QDRANT__SERVICE__API_KEY: ${QDRANT_API_KEY');
+    expect(chatmem).toContain('QDRANT_API_KEY: ${QDRANT_API_KEY}');
   });
 });
 
