@@ -14,6 +14,11 @@ export interface Config {
   /** Where zero-config state lives: the embedded Temporal server's and PGlite's files. */
   dataDir: string;
   /**
+   * Logs: `json` lines (pino), or `pretty` one-line text for a person; `auto` is pretty on a
+   * terminal and JSON elsewhere. `level` null: `warn` when pretty (a quiet terminal), else `info`.
+   */
+  log: { format: (typeof LOG_FORMATS)[number]; level: (typeof LOG_LEVELS)[number] | null };
+  /**
    * `embedded`: no TEMPORAL_ADDRESS was given, so `npm start` runs a Temporal dev server
    * itself on `address` (127.0.0.1:devPort) with its Web UI on uiPort.
    */
@@ -76,6 +81,9 @@ type Env = Record<string, string | undefined>;
  * Reads and validates the environment in one place. Every bad value is reported, one line
  * each, so an operator fixes them all in one go.
  */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const read = new EnvReader(env, problems);
@@ -90,6 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: read.integer('PORT', 8080, 0, 65535),
     metricsPort: read.integer('METRICS_PORT', 9464, 0, 65535),
     dataDir,
+    log: { format: read.oneOf('LOG_FORMAT', LOG_FORMATS, 'auto'), level: env.LOG_LEVEL === undefined ? null : read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
     temporal: {
       address: temporalAddress ?? `127.0.0.1:${devPort}`,
       namespace: read.string('TEMPORAL_NAMESPACE') ?? 'default',

@@ -8,6 +8,7 @@ import { createMediaReader } from './clients/media-reader.js';
 import { createLlmClient } from './clients/llm-client.js';
 import { createWahaClient } from './clients/waha-client.js';
 import type { Config } from './config.js';
+import { describeError } from './domain/describe-error.js';
 import type { Metrics } from './observability/metrics.js';
 import { withTokenMetrics } from './observability/token-metrics.js';
 import type { Database } from './stores/sql/database.js';
@@ -24,6 +25,12 @@ export function openDatabase(config: Config): Promise<Database> {
   return config.databaseUrl ? Promise.resolve(openPostgresDatabase(config.databaseUrl, config.databasePoolSize)) : openPgliteDatabase(`${config.dataDir}/pglite`);
 }
 
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
 /** The local model (installed into .tools/ on first use) or an OpenAI-compatible endpoint. */
 async function openEmbedder(config: Config): Promise<Embedder & { close?(): Promise<void> }> {
   const { embeddings } = config;
@@ -36,7 +43,11 @@ async function openEmbedder(config: Config): Promise<Embedder & { close?(): Prom
 /** The I/O the activities need, built from config; databases are migrated on the way. */
 export async function openDependencies(config: Config, metrics?: Metrics): Promise<ActivityDeps & { db: Database; close(): Promise<void> }> {
   const db = await openDatabase(config);
-  await migrate(db);
+  await migrate(db).catch(async (error: unknown) => {
+    await db.close().catch(() => undefined);
+    // "connect ECONNREFUSED 127.0.0.1:1" alone does not say which setting to look at.
+    throw new Error(`the database does not answer: ${config.databaseUrl ? `DATABASE_URL ${withoutPassword(config.databaseUrl)}` : `PGlite in ${config.dataDir}/pglite`} (${describeError(error)})`);
+  });
   const vectors = await openVectorStore({ ...config.vectors, dimensions: config.embeddings.dimensions, model: config.embeddings.model, db }).catch(async (error: unknown) => {
     await db.close();
     throw error;

@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import { loadConfig, type Config } from './config.js';
 import { resolveTemporalCli } from './embedded/temporal-cli.js';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from './embedded/temporal-dev-server.js';
-import { createLogger, secretsOf } from './observability/logger.js';
+import { loggerFor } from './observability/logger.js';
 import { startHttp } from './server.js';
 import { WEBHOOK_PATH } from './webhook/app.js';
-import { bootWorker, notDrainedLine } from './worker.js';
+import { bootWorker, notDrainedLine, warnOfOutsideServices } from './worker.js';
 
 /**
  * `npm start`: the worker and the webhook in one process. With nothing configured it also
@@ -14,7 +14,7 @@ import { bootWorker, notDrainedLine } from './worker.js';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ secrets: secretsOf(config) });
+  const logger = loggerFor(config);
   const say = (line: string) => console.log(`chatmem: ${line}`);
 
   let temporal: EmbeddedTemporal | null = null;
@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     const http = await startHttp(config, { logger, metrics, database: deps.db });
     logger.info({ config, database: deps.db.kind, vectors: deps.ltm.store.kind }, 'configuration');
     for (const line of banner(config, { webhookUrl: `${http.url}${WEBHOOK_PATH}`, uiUrl: temporal?.uiUrl ?? null, database: deps.db.kind, vectors: deps.ltm.store.kind })) say(line);
+    // After the banner, without holding the start: WAHA often comes up after chatmem.
+    void warnOfOutsideServices(config, logger, say);
 
     // The Temporal runtime drains the worker on SIGINT/SIGTERM; the webhook stops taking
     // deliveries at the same moment, so WAHA retries them against the next instance.

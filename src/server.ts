@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from './config.js';
 import { loadConfig } from './config.js';
-import { createLogger, secretsOf, type Logger } from './observability/logger.js';
+import { loggerFor, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { readinessCheck } from './observability/readiness.js';
 import type { SqlClient } from './stores/sql/database.js';
@@ -47,7 +47,7 @@ export async function startHttp(
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const config = loadConfig();
-  const logger = createLogger({ secrets: secretsOf(config) });
+  const logger = loggerFor(config);
   startHttp(config, { logger, metrics: createMetrics() }).then(
     ({ url, stop }) => {
       logger.info({ url: `${url}${WEBHOOK_PATH}` }, 'chatmem webhook listening');

@@ -2,9 +2,10 @@ import { pathToFileURL } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import Koa from 'koa';
 import { createActivities, type ActivityDeps } from './activities/index.js';
+import { outsideServiceWarnings } from './clients/outside-reachability.js';
 import { loadConfig, type Config } from './config.js';
 import { openDependencies } from './dependencies.js';
-import { createLogger, secretsOf, type Logger } from './observability/logger.js';
+import { loggerFor, type Logger } from './observability/logger.js';
 import { createMetrics, timeActivities, type Metrics } from './observability/metrics.js';
 import { opsRoutes } from './observability/ops-routes.js';
 import { readinessCheck } from './observability/readiness.js';
@@ -107,15 +108,24 @@ function givenUpAfter(timeoutMs: number): Promise<{ drained: false }> {
   });
 }
 
+/** Says, on the terminal and in the log, which outside service does not answer (the model, WAHA). */
+export async function warnOfOutsideServices(config: Config, logger: Logger, say: (line: string) => void): Promise<void> {
+  for (const warning of await outsideServiceWarnings(config)) {
+    say(warning);
+    logger.warn(warning);
+  }
+}
+
 /** `npm run start:worker`: the worker alone, with its own /metrics, /readyz and /healthz. */
 async function runWorker(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ secrets: secretsOf(config) });
+  const logger = loggerFor(config);
   const booted = await bootWorker(config, logger);
   const ops = new Koa().use(opsRoutes({ metrics: booted.metrics, readiness: readinessCheck({ temporal: booted.connection, database: booted.deps.db }) }));
   const { server, url } = await listen(ops, config.metricsPort);
   logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address, metrics: `${url}/metrics` }, 'chatmem worker polling');
   console.log(`chatmem worker: polling ${config.temporal.taskQueue} on ${config.temporal.address}; metrics ${url}/metrics`);
+  void warnOfOutsideServices(config, logger, (line) => console.log(`chatmem worker: ${line}`));
   try {
     const { drained } = await booted.run();
     if (!drained) {

@@ -5,7 +5,7 @@ export type ChatTarget = { kind: 'group'; chatId: string } | { kind: 'contact'; 
 
 /**
  * `5511988887777`, `+55 11 98888-7777` or `5511988887777@c.us` name a person (their
- * private chat, and their part in groups); `120363…@g.us` names a group.
+ * private chat, and their part in groups); `120363…@g.us`, or the same digits alone, a group.
  */
 export function parseChatTarget(raw: string): ChatTarget {
   const text = raw.trim();
@@ -13,5 +13,7 @@ export function parseChatTarget(raw: string): ChatTarget {
   if (isContactId(text)) return { kind: 'contact', chatId: text };
   const digits = text.replace(/[\s+().-]/g, '');
   if (/^\d{8,15}$/.test(digits)) return { kind: 'contact', chatId: `${digits}@c.us` };
+  // A group id without its suffix, as the simulator's --group takes it (phone numbers are at most 15 digits).
+  if (/^\d{16,}$/.test(digits) && isWellFormedGroupId(`${digits}@g.us`)) return { kind: 'group', chatId: `${digits}@g.us` };
   throw new Error(`'${raw}' is not a chat: give a phone number (5511988887777), a contact id (…@c.us, …@lid) or a group id (…@g.us)`);
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
@@ -16,6 +17,7 @@ const USAGE = `usage: chatmem <command> [--session <name>]
                                   groups), from every store; prints what went, per store
   history export <chat> [--out <file>]
                                   the chat's current run as a replay-ready JSON history
+                                  (default: <data folder>/histories/<chat>.history.json)
   replay <file>                   replays a history against this checkout's workflow code
 
 <chat> is a phone number (5511988887777), a contact id (…@c.us, …@lid) or a group id (…@g.us).
@@ -31,12 +33,7 @@ export type OperatorCommand =
   | { name: 'history export'; session: string; target: ChatTarget; out: string | null };
 
 export function parseOperatorCommand(argv: string[]): OperatorCommand {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { session: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = readArgs(argv);
   const [command, ...rest] = positionals;
   if (values.help || !command) throw new UsageError('');
   if (command === 'replay') {
@@ -52,7 +49,18 @@ export function parseOperatorCommand(argv: string[]): OperatorCommand {
   };
   if (command === 'inspect' || command === 'erase' || command === 'retry') return { name: command, session, target: chat(rest) };
   if (command === 'history' && rest[0] === 'export') return { name: 'history export', session, target: chat(rest.slice(1)), out: values.out ?? null };
+  if (command === 'history') throw new UsageError(`history takes export: chatmem history export <chat> [--out <file>]`);
   throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+}
+
+/** The command line's words; an option chatmem does not know is a usage error like any other. */
+function readArgs(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: { session: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    const option = /'(-[^']*)'/.exec(String(error))?.[1];
+    throw new UsageError(option ? `unknown option: ${option}` : (error as Error).message);
+  }
 }
 
 export async function runChatmem(argv: string[], print: (line: string) => void = console.log): Promise<void> {
@@ -77,7 +85,8 @@ export async function runChatmem(argv: string[], print: (line: string) => void =
       case 'retry':
         return void (await retryUnanswered(operator, command.target));
       case 'history export':
-        return void (await exportHistory(operator, command.target, command.out));
+        // Without --out, into the data folder (ignored by git), not wherever the shell stands.
+        return void (await exportHistory(operator, command.target, command.out, join(config.dataDir, 'histories')));
     }
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new Error(`no such chat in session ${command.session}: ${error.workflowId ?? command.target.chatId} has never written, or was erased as a whole and is gone`);

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
@@ -20,7 +21,7 @@ export async function inspectChat({ client, session, print }: Operator, target: 
   const handle = client.workflow.getHandle(chatWorkflowId(session, target.chatId));
   const [description, state, memory] = await Promise.all([handle.describe(), handle.query(stateQuery), handle.query(memoryQuery)]);
   print(`chat ${target.chatId} (session ${session}), workflow ${description.workflowId}, run ${description.runId}, ${description.status.name}`);
-  print(`  messages: ${state.messagesSeen} seen, ${state.repliesSent} replies, ${state.replyFailures} failed, ${state.duplicatesDropped} duplicates dropped, ${state.queueLength} queued`);
+  print(`  messages: ${state.messagesSeen} seen, ${state.repliesSent} replies, ${state.replyFailures} failed, ${state.duplicatesDropped} echoes and redeliveries dropped, ${state.queueLength} queued`);
   print(`  last interaction: ${state.lastInteractionAt ?? 'none'}; tokens since the last summary: ${state.tokensSinceSummary}; summaries: ${state.summaries}`);
   print(`  bot: ${state.pausedUntil ? `paused for a human until ${state.pausedUntil}` : 'answering'}`);
   if (state.waiting) print(`  waiting for a reply: ${waitingLine(state.waiting)}`);
@@ -71,8 +72,10 @@ export async function eraseTarget({ client, session, print }: Operator, target: 
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
       print(`  ${chatId}: no such chat`);
+      missing.add(chatId);
     }
   };
+  const missing = new Set<string>();
 
   print(`erasing ${target.chatId} (session ${session})`);
   if (target.kind !== 'contact') await eraseIn(target.chatId, null);
@@ -89,24 +92,57 @@ export async function eraseTarget({ client, session, print }: Operator, target: 
     }
     if (untouchedGroups) print(`  ${untouchedGroups} other group(s): nothing of ${person}`);
   }
+  // A name that matched nothing is most likely mistyped: an operator must not read it as done.
+  if (missing.has(target.chatId) && STORES.every(([key]) => total[key] === 0)) {
+    throw new Error(`nothing of ${target.chatId} in session ${session}: no such chat${target.kind === 'contact' ? ', and no message of theirs in a group' : ''}`);
+  }
   print('removed, per store:');
   for (const [key, label] of STORES) print(`  ${label}: ${total[key]}`);
   return total;
 }
 
 /** The chat's current run as a JSON history that `chatmem replay` (and the replay tests) read. */
-export async function exportHistory({ client, session, print }: Operator, target: ChatTarget, out: string | null): Promise<string> {
+export async function exportHistory({ client, session, print }: Operator, target: ChatTarget, out: string | null, historiesDir: string): Promise<string> {
   const workflowId = chatWorkflowId(session, target.chatId);
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const file = out ?? `${workflowId.replace(/[^\w.-]+/g, '_')}.history.json`;
+  const history = await client.workflow
+    .getHandle(workflowId)
+    .fetchHistory()
+    .catch((error: unknown) => {
+      // Temporal answers NOT_FOUND here where the other calls throw WorkflowNotFoundError.
+      if (grpcCode(error) === NOT_FOUND) throw new WorkflowNotFoundError(`no workflow ${workflowId}`, workflowId, undefined);
+      throw error;
+    });
+  const file = out ?? join(historiesDir, `${workflowId.replace(/[^\w.-]+/g, '_')}.history.json`);
+  await mkdir(dirname(file), { recursive: true });
   await writeFile(file, historyToJSON(history));
   print(`wrote ${history.events?.length ?? 0} events of ${workflowId} to ${file}`);
   return file;
 }
 
+const NOT_FOUND = 5;
+
+function grpcCode(error: unknown): number | undefined {
+  const withCode = (value: unknown) => (typeof (value as { code?: unknown } | null)?.code === 'number' ? (value as { code: number }).code : undefined);
+  return withCode(error) ?? withCode((error as { cause?: unknown } | null)?.cause);
+}
+
+/** A history file as `history export` writes it, or an error that says what is wrong with it. */
+async function readHistory(file: string) {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new Error(error.code === 'ENOENT' ? `replay: no such file: ${file}` : `replay: cannot read ${file} (${error.message})`);
+  });
+  try {
+    const history = historyFromJSON(JSON.parse(text));
+    if (!history.events?.length) throw new Error('it holds no events');
+    return history;
+  } catch (error) {
+    throw new Error(`replay: ${file} is not a workflow history as chatmem history export writes it (${(error as Error).message})`);
+  }
+}
+
 /** Replays a history against this checkout's workflow code; throws on nondeterminism. */
 export async function replayHistory(file: string, workflowsPath: string, print: (line: string) => void): Promise<void> {
-  const history = historyFromJSON(JSON.parse(await readFile(file, 'utf8')));
+  const history = await readHistory(file);
   await Worker.runReplayHistory({ workflowsPath, replayName: 'chatmem-replay' }, history);
   print(`${file}: ${history.events?.length ?? 0} events replay cleanly against this workflow code`);
 }

@@ -119,7 +119,8 @@ export interface ChatStateView {
   unanswered: number;
   lastUnanswered: UnansweredLine | null;
   /** Messages whose reply is being retried now (the model or WAHA failing), and since when (ISO), else null. */
-  waiting: { messages: number; since: string } | null;
+  /** `failure`: why the first try failed, when the workflow saw it (the reply step's own retries are not seen). */
+  waiting: { messages: number; since: string; failure?: string } | null;
   /** Unanswered messages an operator asked to answer again, not yet handled. */
   retrying: number;
 }
@@ -141,7 +142,7 @@ export class ChatState {
   private lastAcceptedAt: number | null = null;
   private unanswered: UnansweredBatch[];
   private retrying: UnansweredBatch[];
-  private waiting: { messages: number; since: number } | null = null;
+  private waiting: { messages: number; since: number; failure?: string } | null = null;
 
   constructor(private readonly identity: { session: string; chatId: string }, carried?: ChatSnapshot) {
     this.inbox = [...(carried?.inbox ?? [])];
@@ -271,9 +272,9 @@ export class ChatState {
     this.counters.replyFailures += 1;
   }
 
-  /** A reply is being tried for this many messages, since `since` (ms); shown until it is sent or given up on. */
-  startWaiting(messages: number, since: number): void {
-    this.waiting = { messages, since };
+  /** A reply is being tried for this many messages, since `since` (ms), after `failure` when one is known; shown until it is sent or given up on. */
+  startWaiting(messages: number, since: number, failure?: string): void {
+    this.waiting = { messages, since, ...(failure ? { failure } : {}) };
   }
 
   stopWaiting(): void {
@@ -394,7 +395,7 @@ export class ChatState {
       learningBacklog: this.learningBacklog,
       unanswered: this.unanswered.reduce((sum, batch) => sum + batch.messages.length, 0),
       lastUnanswered: lastUnansweredLine(this.unanswered.at(-1)),
-      waiting: this.waiting && { messages: this.waiting.messages, since: new Date(this.waiting.since).toISOString() },
+      waiting: this.waiting && { messages: this.waiting.messages, since: new Date(this.waiting.since).toISOString(), ...(this.waiting.failure ? { failure: this.waiting.failure } : {}) },
       retrying: this.retrying.reduce((sum, batch) => sum + batch.messages.length, 0),
     };
   }

@@ -82,12 +82,13 @@ function extractFacts(content: string): unknown[] {
   // Several messages read in order: what a later one says of a topic wins.
   const latest = new Map<string, { value: string; remove: boolean }>();
   for (const text of messages ?? [message ?? '']) {
-    for (const sentence of clauses(text)) {
+    // A mention (`@5511988887777`, `@bot`) is not part of what the person says of themselves.
+    for (const sentence of clauses(text.replace(/\s*@\S+/g, ''))) {
       for (const [pattern, read] of PATTERNS) {
         const match = sentence.match(pattern);
         if (!match) continue;
         const { topic, value, remove } = read(match);
-        latest.set(topic.toLowerCase(), { value: value.trim().toLowerCase(), remove: !!remove });
+        latest.set(topic.toLowerCase(), { value: withoutWhen(value).toLowerCase(), remove: !!remove });
         break;
       }
     }
@@ -110,7 +111,12 @@ function extractFacts(content: string): unknown[] {
  * value such as "rice and beans" stays whole.
  */
 function clauses(message: string): string[] {
-  return message.split(/(?<=[.!?])\s+|,?\s+(?:and|e)\s+(?=(?:i|i'm|my|meu|minha|moro|me)\s)/iu);
+  return message.split(/(?<=[.!?])\s+|,?\s+(?:and|e)\s+(?=(?:i|i'm|my|eu|meu|minha|moro|me)\s)/iu);
+}
+
+/** "I live in Lisbon now": when it became true is not part of the fact. */
+function withoutWhen(value: string): string {
+  return value.trim().replace(/\s+(?:now|nowadays|these days|today|agora|hoje|atualmente)$/iu, '');
 }
 
 const STOP_WORDS = new Set('a o e é de da do que em um uma the a an is to of and in my i you your re msgs new messages previous summary'.split(' '));

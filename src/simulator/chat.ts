@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../config.js';
@@ -7,11 +7,14 @@ import { WEBHOOK_PATH } from '../webhook/app.js';
 import { startLocalWaha } from './local-waha.js';
 import { wahaMessageEvent, type SimulatedMe } from './waha-events.js';
 import { postWebhook } from './webhook-poster.js';
+import { failureLine, memoryLines, watchChat } from './chat-watch.js';
 
 const USAGE = `usage: npm run chat -- --from <phone> [--name <name>] [--group <id>] [--session <name>] [--waha-port <port>]
 
 Type as a WhatsApp user; chatmem's replies are printed as "bot> ...". In a group, write @bot
-to mention the bot (GROUP_REPLY=mention answers only then). Ctrl-D or Ctrl-C ends.
+to mention the bot (GROUP_REPLY=mention answers only then). /memory shows what the bot
+remembers of the chat; a reply that fails is said ("bot could not answer: ..."). Ctrl-D or
+Ctrl-C ends (Ctrl-D after the last answer, or once it is known to fail).
 Talks to chatmem at CHATMEM_WEBHOOK_URL (default http://127.0.0.1:$PORT${WEBHOOK_PATH}); signs with
 WAHA_WEBHOOK_HMAC_KEY when set. Without WAHA_URL it serves WAHA's send API on :3000 itself,
 which is where chatmem sends replies by default (--waha-port serves it on another port, for a
@@ -56,7 +59,15 @@ async function main(): Promise<void> {
   const webhookUrl = process.env.CHATMEM_WEBHOOK_URL ?? `http://127.0.0.1:${config.port}${WEBHOOK_PATH}`;
   const hmacKey = config.waha.webhookHmacKey;
   const chatId = options.group ?? options.from;
-  const print = (line: string) => process.stdout.write(`${line}\n`);
+  // Made once everything is set up: lines read before the loop below listens would be lost.
+  let lines: Interface | null = null;
+  // On a terminal a printed line must not run into what the person is typing.
+  const print = (line: string) => {
+    if (process.stdin.isTTY && lines) process.stdout.write('\r\x1b[K');
+    process.stdout.write(`${line}\n`);
+    if (process.stdin.isTTY) lines?.prompt(true);
+  };
+  const watch = watchChat({ address: config.temporal.address, namespace: config.temporal.namespace, session: options.session, chatId });
 
   let lastSentAt = 0;
   let lastReplyAt = 0;
@@ -72,7 +83,7 @@ async function main(): Promise<void> {
       onSent: (sent) => {
         if (sent.chatId !== chatId) return;
         lastReplyAt = Date.now();
-        print(`bot> ${sent.text}`);
+        print(`bot> ${asTyped(sent.text)}`);
       },
     }).catch((error) => {
       throw new Error(`cannot serve WAHA's API on :${port} for chatmem's replies (${String(error)}); is another simulator or WAHA running there?`);
@@ -80,12 +91,35 @@ async function main(): Promise<void> {
   } else {
     print(`replies go to your WAHA at ${process.env.WAHA_URL}, not to this terminal`);
   }
-  print(`chatting as ${options.name ?? options.from} in ${chatId} through ${webhookUrl}${options.group ? ' (write @bot to mention the bot)' : ''}`);
+  print(`chatting as ${options.name ?? options.from} in ${chatId} through ${webhookUrl}${options.group ? ' (write @bot to mention the bot)' : ''}; /memory shows what the bot remembers`);
 
-  const lines = createInterface({ input: process.stdin, terminal: process.stdin.isTTY });
+  // A reply that does not come is said, with why, once the chat's workflow knows it is failing.
+  const before = await watch.state();
+  const unansweredBefore = before?.unanswered ?? 0;
+  const repliesBefore = before?.repliesSent ?? 0;
+  let said: string | null = null;
+  const failing = async (): Promise<boolean> => {
+    const state = await watch.state();
+    const line = state && failureLine(state, unansweredBefore);
+    if (line && line !== said) print((said = line));
+    return line !== null;
+  };
+  const checks = setInterval(() => {
+    if (lastSentAt > lastReplyAt && Date.now() - lastSentAt > 3_000) void failing();
+  }, 2_000);
+
+  lines = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY, prompt: 'you> ' });
+  if (process.stdin.isTTY) lines.prompt();
   for await (const line of lines) {
     const text = line.trim();
-    if (!text) continue;
+    if (text === '/memory') {
+      for (const remembered of (await watch.reachable()) ? memoryLines(await watch.memory()) : [`! /memory asks chatmem's Temporal at ${config.temporal.address}, which does not answer (set TEMPORAL_ADDRESS)`]) print(remembered);
+      continue;
+    }
+    if (!text) {
+      if (process.stdin.isTTY) lines.prompt();
+      continue;
+    }
     const mentioned = options.group !== null && /@bot\b/i.test(text);
     const event = wahaMessageEvent({
       session: options.session,
@@ -94,19 +128,39 @@ async function main(): Promise<void> {
       fromMe: false,
       ...(options.group ? { participant: options.from } : {}),
       ...(options.name ? { senderName: options.name } : {}),
-      text: mentioned ? text.replace(/@bot\b/gi, `@${ME.id.split('@')[0]}`) : text,
+      text: mentioned ? text.replace(/@bot\b/gi, `@${ME_NUMBER}`) : text,
       ...(mentioned ? { mentions: [ME.id] } : {}),
     });
     const answer = await postWebhook(webhookUrl, event, hmacKey).catch((error: unknown) => ({ status: 0, text: String(error) }));
     if (answer.status === 0) print(`! chatmem is not reachable at ${webhookUrl}: ${answer.text} (is npm start running?)`);
     else if (answer.status >= 300) print(`! chatmem answered ${answer.status}: ${answer.text}`);
-    else if (!options.group || mentioned) lastSentAt = Date.now();
+    else if (!options.group || mentioned) {
+      lastSentAt = Date.now();
+      said = null;
+    }
+    if (process.stdin.isTTY) lines.prompt();
   }
+  clearInterval(checks);
 
-  // Input ended (Ctrl-D or a closed pipe): wait for the answer to what was sent last.
+  // Input ended (Ctrl-D or a closed pipe): wait for the answer to what was sent last, unless it is failing.
   const deadline = Date.now() + 60_000;
-  while (waha && lastReplyAt < lastSentAt && Date.now() < deadline) await new Promise((wait) => setTimeout(wait, 100));
+  while (lastSentAt > lastReplyAt && Date.now() < deadline) {
+    if (await failing()) break;
+    // Replies that go to a real WAHA are not seen here: the chat's workflow says when it answered.
+    if (!waha) {
+      const state = await watch.state();
+      if (!state || (state.queueLength === 0 && state.repliesSent > repliesBefore)) break;
+    }
+    await new Promise((wait) => setTimeout(wait, 300));
+  }
   await waha?.close();
+  await watch.close();
+}
+
+/** The bot's number as a person reads it in the simulator: `@bot`. */
+const ME_NUMBER = ME.id.split('@')[0]!;
+function asTyped(text: string): string {
+  return text.replaceAll(`@${ME_NUMBER}`, '@bot');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

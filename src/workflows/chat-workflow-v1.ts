@@ -30,7 +30,7 @@ export async function chatWorkflowV1(input: ChatWorkflowInput, { state, erasures
   const lastInteraction = new LastInteractionAttribute();
 
   for (;;) {
-    setCurrentDetails(chatDetails(state.view()));
+    setCurrentDetails(chatDetails(state.view(), state.memory().knowledge));
     await condition(() => state.hasPending() || erasures.waiting() || workflowInfo().continueAsNewSuggested);
     if (workflowInfo().continueAsNewSuggested) break;
 
@@ -161,7 +161,7 @@ class BackgroundLearning {
     return (error: unknown) => {
       const reason = describeError(error);
       this.state.recordLearningFailure({ activity, messageId: message.messageId, reason });
-      setCurrentDetails(chatDetails(this.state.view()));
+      setCurrentDetails(chatDetails(this.state.view(), this.state.memory().knowledge));
       log.warn(`${activity} gave up; the message stays in short-term memory`, { messageId: message.messageId, error: reason });
     };
   }

@@ -46,7 +46,7 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
   const settings = new OperatorSettings();
 
   for (;;) {
-    setCurrentDetails(chatDetails(state.view()));
+    setCurrentDetails(chatDetails(state.view(), state.memory().knowledge));
     await condition(() => state.hasPending() || state.hasRetries() || erasures.waiting() || workflowInfo().continueAsNewSuggested);
     if (workflowInfo().continueAsNewSuggested) break;
 
@@ -108,7 +108,7 @@ async function storeArrivals(state: ChatState, learning: BatchedLearning, settin
 /** The user messages still to answer, and what a failed first try at their reply leaves to the reply step. */
 interface Stored {
   toAnswer: InboundMessage[];
-  firstTry?: Pick<AnswerOptions, 'claimToken' | 'notBefore'>;
+  firstTry?: Pick<AnswerOptions, 'claimToken' | 'notBefore' | 'failure'>;
 }
 
 /**
@@ -149,7 +149,7 @@ async function storeQueued(state: ChatState, learning: BatchedLearning, settings
   if (!atOnce) return { toAnswer };
   // The model or WAHA said the request itself is wrong: asking again would get the same answer.
   if (atOnce.refused && toAnswer.length) await keepUnanswered(state, toAnswer, atOnce.claimToken, 'refused', `refused: ${atOnce.refused}`);
-  if (!atOnce.done) return atOnce.refused ? { toAnswer: [] } : { toAnswer, firstTry: { claimToken: atOnce.claimToken, notBefore: Date.now() + atOnce.retryAfterMs } };
+  if (!atOnce.done) return atOnce.refused ? { toAnswer: [] } : { toAnswer, firstTry: { claimToken: atOnce.claimToken, notBefore: Date.now() + atOnce.retryAfterMs, failure: atOnce.failure } };
   if (atOnce.done.reply) await recordDelivered(state, atOnce.done.reply);
   return { toAnswer: [] };
 }
@@ -160,6 +160,8 @@ interface TriedAtOnce {
   refused?: string;
   /** How long the reply step waits before its first attempt: what the failure asked for (Retry-After), else Temporal's first backoff. */
   retryAfterMs: number;
+  /** Why it failed, shown while the reply step retries. */
+  failure?: string;
 }
 
 /**
@@ -173,7 +175,7 @@ async function storeAndReplyOnce(request: StoreAndReplyRequest, summary: string)
   } catch (error) {
     if (isRefusal(error)) return { done: null, refused: describeError(error), retryAfterMs: 0 };
     log.warn('storing and answering in one step failed; the reply step takes over', { messageId: request.reply.answering.at(-1)!.messageId, error: describeError(error) });
-    return { done: null, retryAfterMs: retryAfterOf(error) ?? FIRST_BACKOFF_MS };
+    return { done: null, retryAfterMs: retryAfterOf(error) ?? FIRST_BACKOFF_MS, failure: describeError(error) };
   }
 }
 
@@ -225,7 +227,7 @@ async function withMediaAsText(message: InboundMessage): Promise<InboundMessage>
  * message reached chatmem (or after an operator's retry); then, or when the model or WAHA
  * refuses the request, the batch is kept as unanswered for `chatmem retry`.
  */
-async function answer(state: ChatState, batch: InboundMessage[], settings: ChatSettings, { again, claimToken, notBefore }: AnswerOptions = {}): Promise<void> {
+async function answer(state: ChatState, batch: InboundMessage[], settings: ChatSettings, { again, claimToken, notBefore, failure }: AnswerOptions = {}): Promise<void> {
   const last = batch[batch.length - 1]!;
   const request = replyRequestFor(batch, again?.claimToken ?? claimToken ?? uuid4());
   const summary = replySummary(batch);
@@ -236,8 +238,8 @@ async function answer(state: ChatState, batch: InboundMessage[], settings: ChatS
   const giveUp = (reason: UnansweredReason, detail: string) => keepUnanswered(state, batch, request.claimToken, reason, detail);
   if (Date.now() >= deadlineMs) return giveUp('too_old', `older than REPLY_DEADLINE when its turn came`);
 
-  state.startWaiting(batch.length, Date.now());
-  setCurrentDetails(chatDetails(state.view()));
+  state.startWaiting(batch.length, Date.now(), failure);
+  setCurrentDetails(chatDetails(state.view(), state.memory().knowledge));
   try {
     // After a failed first try, the reply step waits as a retry would.
     if (notBefore !== undefined && notBefore > Date.now()) await sleep(notBefore - Date.now());
@@ -257,6 +259,8 @@ interface AnswerOptions {
   claimToken?: string;
   /** After a failed first try: not before this (ms since the epoch). */
   notBefore?: number;
+  /** After a failed first try: why it failed. */
+  failure?: string;
 }
 
 /** How the reply step reads on the Web UI's timeline. */
@@ -352,7 +356,7 @@ class BatchedLearning {
       this.inFlight = 0;
       this.flush();
       this.showBacklog();
-      setCurrentDetails(chatDetails(this.state.view()));
+      setCurrentDetails(chatDetails(this.state.view(), this.state.memory().knowledge));
     });
   }
 

@@ -79,6 +79,9 @@ describe('the reply path', () => {
     expect(learned.learningFailures).toBe(0);
     const memory = await stack.client.workflow.getHandle(chatWorkflowId('default', chat)).query('memory');
     expect((memory as { knowledge: Record<string, string[]> }).knowledge[chat]).toEqual(expect.arrayContaining(['name: helena', 'city: porto']));
+    // What the bot knows of the person is in the chat's details on the Web UI, not only behind a query.
+    const shown = (await stack.client.workflow.getHandle(chatWorkflowId('default', chat)).query('__temporal_workflow_metadata')) as { currentDetails: string };
+    expect(shown.currentDetails).toMatch(/\*\*Knows:\*\* (name: helena; city: porto|city: porto; name: helena)/);
 
     // Nine messages, far fewer learning steps: the ones that waited went together.
     const events = await historyOf(chat);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
@@ -67,6 +67,8 @@ describe('the chatmem CLI', () => {
     const { code, output } = await chatmem('inspect', '+55 11 91111-0001');
     expect(code).toBe(0);
     expect(output).toContain(`chat ${ANA} (session default)`);
+    // The bot's own echoes are dropped as WAHA delivers them: the count says so.
+    expect(output).toMatch(/messages: \d+ seen, \d+ replies, 0 failed, [1-9]\d* echoes and redeliveries dropped/);
     expect(output).toMatch(/summary: Conversation so far/);
     for (const fact of ['name: ana', 'city: recife', 'favorite fruit: mango']) expect(output).toContain(`${ANA}: ${fact}`);
     expect(output).toMatch(/Ana: I live in Recife\./);
@@ -118,6 +120,12 @@ describe('the chatmem CLI', () => {
     expect(exported.code, exported.output).toBe(0);
     expect(exported.output).toMatch(new RegExp(`wrote \\d+ events of chat:default:${BRUNO} to ${file}`));
 
+    // Without --out, into the data folder, which git ignores, not wherever the shell stands.
+    const dataDir = mkdtempSync(`${tmpdir()}/chatmem-data-`);
+    const byDefault = await stack.chatmemWith({ CHATMEM_DATA_DIR: dataDir }, 'history', 'export', BRUNO);
+    expect(byDefault.code, byDefault.output).toBe(0);
+    expect(existsSync(`${dataDir}/histories/chat_default_${BRUNO.replace('@', '_')}.history.json`)).toBe(true);
+
     const replayed = await chatmem('replay', file);
     expect(replayed.code, replayed.output).toBe(0);
     expect(replayed.output).toContain('replay cleanly');
@@ -129,6 +137,31 @@ describe('the chatmem CLI', () => {
     const rejected = await chatmem('replay', `${dir}/tampered.json`);
     expect(rejected.code).toBe(1);
     expect(rejected.output).toMatch(/[Nn]ondetermin/);
+  });
+
+  it('says, with exit code 1, that a chat it never had is not there, whatever the command', async () => {
+    const nobody = '5511900000000';
+    for (const command of [['inspect'], ['retry'], ['history', 'export']]) {
+      const { code, output } = await chatmem(...command, nobody);
+      expect(code, command.join(' ')).toBe(1);
+      expect(output, command.join(' ')).toMatch(/^no such chat in session default: chat:default:5511900000000@c\.us has never written/m);
+    }
+    const erased = await chatmem('erase', nobody);
+    expect(erased.code).toBe(1);
+    expect(erased.output).toContain('nothing of 5511900000000@c.us in session default: no such chat, and no message of theirs in a group');
+  });
+
+  it('explains a usage mistake in one line, with exit code 2, and a history file it cannot read in one line', async () => {
+    const bogus = await chatmem('inspect', BRUNO, '--bogus');
+    expect(bogus.code).toBe(2);
+    expect(bogus.output.split('\n')[0]).toBe('unknown option: --bogus');
+    const missing = await chatmem('replay', '/nonexistent/ana.json');
+    expect(missing).toEqual({ code: 1, output: 'replay: no such file: /nonexistent/ana.json' });
+    const notJson = `${mkdtempSync(`${tmpdir()}/chatmem-history-`)}/notes.json`;
+    writeFileSync(notJson, 'these are my notes');
+    const bad = await chatmem('replay', notJson);
+    expect(bad.code).toBe(1);
+    expect(bad.output).toMatch(new RegExp(`^replay: ${notJson} is not a workflow history as chatmem history export writes it \\(`));
   });
 
   it('refuses what is not a chat, changing nothing', async () => {

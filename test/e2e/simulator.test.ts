@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bareEnv, runEntry } from '../support/child-process.js';
 import { eventually } from '../support/http.js';
@@ -14,8 +17,8 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 /** `npm run chat` against the stack, its WAHA being the stack's WAHA stand-in. */
-async function simulate(args: string[], lines: string[]) {
-  const simulator = runEntry('src/simulator/chat.ts', args, bareEnv({ CHATMEM_WEBHOOK_URL: stack.webhookUrl, WAHA_URL: stack.waha.url, WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY }));
+async function simulate(args: string[], lines: string[], env: Record<string, string> = {}) {
+  const simulator = runEntry('src/simulator/chat.ts', args, bareEnv({ CHATMEM_WEBHOOK_URL: stack.webhookUrl, WAHA_URL: stack.waha.url, WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY, ...env }));
   simulator.child.stdin.end(lines.map((line) => `${line}\n`).join(''));
   expect(await simulator.exited).toBe(0);
   return simulator.lines;
@@ -42,6 +45,40 @@ describe('the terminal simulator', () => {
     }, 'both lines and the reply stored');
     expect(rows.map((row) => row.role)).toEqual(['user', 'user', 'assistant']);
     expect(stack.waha.sent.filter((call) => call.chatId === GROUP)).toHaveLength(1);
+  });
+
+  it('/memory shows what the bot remembers of the chat', async () => {
+    const eva = '5511933330001@c.us';
+    await eventually(async () => (await stack.chatMemory('default', eva)).knowledge[eva]?.includes('name: eva'), "Eva's name learned");
+    const output = await simulate(['--from', '5511933330001'], ['/memory'], { TEMPORAL_ADDRESS: stack.temporal.address });
+    expect(output).toContain('knows:');
+    expect(output).toContain(`  ${eva}: name: eva`);
+  });
+
+  it('says that the bot could not answer, and why, and ends on Ctrl-D instead of waiting for the answer', async () => {
+    stack.openai.down(503);
+    try {
+      const started = Date.now();
+      const output = await simulate(['--from', '5511933330003'], ['are you there?'], { TEMPORAL_ADDRESS: stack.temporal.address });
+      expect(output.join('\n')).toMatch(/^bot could not answer yet: 1 message\(s\) since \S+ \(the model or WAHA failing: .*503.*; retried until REPLY_DEADLINE\)$/m);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      stack.openai.up();
+    }
+    await eventually(() => stack.waha.sent.some((call) => call.chatId === '5511933330003@c.us'), 'the reply once the model is back');
+  });
+
+  it('says in one line that its WAHA port is taken (another simulator or WAHA there)', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const simulator = runEntry('src/simulator/chat.ts', ['--from', '5511933330004', '--waha-port', String(port)], bareEnv({ CHATMEM_WEBHOOK_URL: stack.webhookUrl }));
+      expect(await simulator.exited).toBe(1);
+      expect(simulator.lines.filter((line) => line.trim())).toEqual([expect.stringMatching(new RegExp(`^cannot serve WAHA's API on :${port} for chatmem's replies \\(.*EADDRINUSE.*\\); is another simulator or WAHA running there\\?$`))]);
+    } finally {
+      taken.close();
+    }
   });
 
   it('without a phone number it explains its usage and sends nothing', async () => {

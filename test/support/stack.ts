@@ -240,9 +240,9 @@ export async function startStack(options: StackOptions) {
     await eventually(() => waha.sent.some((call) => isReplyTo(call.text, text)), `the reply to "${text}"`, timeoutMs);
   }
 
-  /** `chatmem …` as an operator runs it, against this stack's Temporal: its exit code and output. */
-  async function operatorCli(...args: string[]) {
-    const cli = runEntry('bin/chatmem.mjs', args, bareEnv({ TEMPORAL_ADDRESS: temporal.address }));
+  /** `chatmem …` as an operator runs it, against this stack's Temporal, with `env` besides: its exit code and output. */
+  async function operatorCli(env: Record<string, string>, ...args: string[]) {
+    const cli = runEntry('bin/chatmem.mjs', args, bareEnv({ TEMPORAL_ADDRESS: temporal.address, ...env }));
     const code = await cli.exited;
     return { code, output: cli.lines.join('\n') };
   }
@@ -292,7 +292,8 @@ export async function startStack(options: StackOptions) {
     chatMemory,
     metricsText,
     replyTo,
-    chatmem: operatorCli,
+    chatmem: (...args: string[]) => operatorCli({}, ...args),
+    chatmemWith: operatorCli,
     rows,
     async stop() {
       await waha.close();

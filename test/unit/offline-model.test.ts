@@ -23,6 +23,16 @@ describe('the offline model learns facts', () => {
     ]);
   });
 
+  it('from the phrasings people use: "now" at the end, "e eu", a mention of the bot in a group', () => {
+    expect(operationsFor('I live in Lisbon now')).toEqual([{ op: 'add', fact: 'city: lisbon' }]);
+    expect(operationsFor('Meu nome é Ana e eu moro em São Paulo')).toEqual([
+      { op: 'add', fact: 'name: ana' },
+      { op: 'add', fact: 'city: são paulo' },
+    ]);
+    expect(operationsFor('I live in Porto @10000000000')).toEqual([{ op: 'add', fact: 'city: porto' }]);
+    expect(operationsFor('@10000000000 my name is Rui')).toEqual([{ op: 'add', fact: 'name: rui' }]);
+  });
+
   it('keeps a value that itself holds "and" whole', () => {
     expect(operationsFor('My favorite food is rice and beans.')).toEqual([{ op: 'add', fact: 'favorite food: rice and beans' }]);
   });

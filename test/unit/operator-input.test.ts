@@ -9,6 +9,8 @@ describe('chat names on the command line', () => {
     expect(parseChatTarget('+55 (11) 98888-7777')).toEqual({ kind: 'contact', chatId: '5511988887777@c.us' });
     expect(parseChatTarget('99887766554433@lid')).toEqual({ kind: 'contact', chatId: '99887766554433@lid' });
     expect(parseChatTarget('120363012345678901@g.us')).toEqual({ kind: 'group', chatId: '120363012345678901@g.us' });
+    // As the simulator's --group takes it.
+    expect(parseChatTarget('120363012345678901')).toEqual({ kind: 'group', chatId: '120363012345678901@g.us' });
   });
 
   it('refuses what is not a chat, saying what is expected', () => {
@@ -37,6 +39,8 @@ describe('chatmem commands', () => {
     expect(() => parseOperatorCommand(['forget', '5511988887777'])).toThrow('unknown command: forget 5511988887777');
     expect(() => parseOperatorCommand(['inspect', '5511988887777', '--session', 'a b'])).toThrow("--session: 'a b' is not a WAHA session name");
     expect(() => parseOperatorCommand(['replay'])).toThrow('replay takes one history file');
+    expect(() => parseOperatorCommand(['history'])).toThrow('history takes export: chatmem history export <chat> [--out <file>]');
+    expect(() => parseOperatorCommand(['inspect', '5511988887777', '--bogus'])).toThrow(/^unknown option: --bogus$/);
   });
 });
 
