@@ -81,6 +81,9 @@ type Env = Record<string, string | undefined>;
  * Reads and validates the environment in one place. Every bad value is reported, one line
  * each, so an operator fixes them all in one go.
  */
+/** What stands where no API key is needed (offline mode, the local embedder, a keyless endpoint). */
+export const NO_API_KEY = 'not-needed';
+
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
@@ -113,7 +116,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: read.duration('SHUTDOWN_TIMEOUT', 20_000),
     offline: !openaiKey && !openaiBaseUrl,
     openai: {
-      apiKey: openaiKey ?? 'not-needed',
+      apiKey: openaiKey ?? NO_API_KEY,
       baseUrl: openaiBaseUrl,
       chatModel: read.string('CHAT_MODEL') ?? 'gpt-4o-mini',
       timeoutMs: read.integer('OPENAI_TIMEOUT_MS', 60_000, 1_000, 600_000),
@@ -183,7 +186,7 @@ function readEmbeddings(read: EnvReader, chat: { openaiKey: string | null; opena
     const dimensions = read.integer('EMBEDDING_DIMENSIONS', LOCAL_EMBEDDING_DIMENSIONS, 8, 8192);
     if (model !== null && model !== LOCAL_EMBEDDING_MODEL) read.problem(`EMBEDDING_MODEL: the local provider runs ${LOCAL_EMBEDDING_MODEL} only; set EMBEDDING_PROVIDER=openai for '${model}'`);
     if (dimensions !== LOCAL_EMBEDDING_DIMENSIONS) read.problem(`EMBEDDING_DIMENSIONS: ${LOCAL_EMBEDDING_MODEL} gives ${LOCAL_EMBEDDING_DIMENSIONS} dimensions, not ${dimensions}`);
-    return { provider, model: LOCAL_EMBEDDING_MODEL, dimensions: LOCAL_EMBEDDING_DIMENSIONS, baseUrl: null, apiKey: 'not-needed', localThreads };
+    return { provider, model: LOCAL_EMBEDDING_MODEL, dimensions: LOCAL_EMBEDDING_DIMENSIONS, baseUrl: null, apiKey: NO_API_KEY, localThreads };
   }
   if (!apiKey && !baseUrl && !chat.openaiBaseUrl) read.problem('EMBEDDING_PROVIDER: openai needs EMBEDDING_API_KEY (or OPENAI_API_KEY) or EMBEDDING_BASE_URL');
   return {
@@ -191,7 +194,7 @@ function readEmbeddings(read: EnvReader, chat: { openaiKey: string | null; opena
     model: read.string('EMBEDDING_MODEL') ?? 'text-embedding-3-small',
     dimensions: read.integer('EMBEDDING_DIMENSIONS', 1536, 8, 8192),
     baseUrl: baseUrl ?? chat.openaiBaseUrl,
-    apiKey: apiKey ?? 'not-needed',
+    apiKey: apiKey ?? NO_API_KEY,
     localThreads,
   };
 }

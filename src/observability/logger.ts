@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { Config } from '../config.js';
+import { NO_API_KEY, type Config } from '../config.js';
 
 export type { Logger } from 'pino';
 
@@ -28,7 +28,7 @@ export function createLogger(options: { secrets: readonly (string | null | undef
           'headers.authorization',
         ],
         // A setting that is not set has nothing to hide: "[redacted]" there would only mislead.
-        censor: (value: unknown) => (value === null || value === undefined || value === '' ? value : '[redacted]'),
+        censor: (value: unknown) => (value === null || value === undefined || value === '' || value === NO_API_KEY ? value : '[redacted]'),
       },
       hooks: { streamWrite: scrub },
     },
@@ -78,5 +78,5 @@ export function secretsOf(config: Config): string[] {
       return '';
     }
   })();
-  return [config.openai.apiKey === 'not-needed' ? '' : config.openai.apiKey, config.waha.apiKey ?? '', config.waha.webhookHmacKey ?? '', config.vectors.qdrantApiKey ?? '', password].filter(Boolean);
+  return [config.openai.apiKey === NO_API_KEY ? '' : config.openai.apiKey, config.waha.apiKey ?? '', config.waha.webhookHmacKey ?? '', config.vectors.qdrantApiKey ?? '', password].filter(Boolean);
 }

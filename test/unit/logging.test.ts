@@ -53,6 +53,7 @@ describe('logs on a terminal', () => {
     const logged = JSON.parse(lines[0]!).config;
     expect(logged.waha.apiKey).toBe('[redacted]');
     expect(logged.waha.webhookHmacKey).toBeNull();
+    expect(logged.openai.apiKey).toBe('not-needed');
     expect(lines[0]).not.toContain('waha-secret-1234');
   });
 
