@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { exitWithReason, readCommandLine, UsageError } from '../command-line.js';
 import { loadConfig } from '../config.js';
 import { WORKFLOWS_PATH } from '../workflows/workflow-code.js';
 import { parseChatTarget, type ChatTarget } from './chat-target.js';
@@ -24,8 +24,6 @@ const USAGE = `usage: chatmem <command> [--session <name>]
 Connects to TEMPORAL_ADDRESS (default: the embedded dev server, 127.0.0.1:7233) and
 TEMPORAL_NAMESPACE; --session is the WAHA session (default: default).`;
 
-class UsageError extends Error {}
-
 /** What the operator asked for, read from the command line; nothing is contacted yet. */
 export type OperatorCommand =
   | { name: 'replay'; file: string }
@@ -33,7 +31,12 @@ export type OperatorCommand =
   | { name: 'history export'; session: string; target: ChatTarget; out: string | null };
 
 export function parseOperatorCommand(argv: string[]): OperatorCommand {
-  const { values, positionals } = readArgs(argv);
+  const { values, positionals } = readCommandLine({
+    args: argv,
+    options: { session: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
+    allowPositionals: true,
+    strict: true,
+  });
   const [command, ...rest] = positionals;
   if (values.help || !command) throw new UsageError('');
   if (command === 'replay') {
@@ -51,16 +54,6 @@ export function parseOperatorCommand(argv: string[]): OperatorCommand {
   if (command === 'history' && rest[0] === 'export') return { name: 'history export', session, target: chat(rest.slice(1)), out: values.out ?? null };
   if (command === 'history') throw new UsageError(`history takes export: chatmem history export <chat> [--out <file>]`);
   throw new UsageError(`unknown command: ${positionals.join(' ')}`);
-}
-
-/** The command line's words; an option chatmem does not know is a usage error like any other. */
-function readArgs(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: { session: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    const option = /'(-[^']*)'/.exec(String(error))?.[1];
-    throw new UsageError(option ? `unknown option: ${option}` : (error as Error).message);
-  }
 }
 
 export async function runChatmem(argv: string[], print: (line: string) => void = console.log): Promise<void> {
@@ -97,12 +90,5 @@ export async function runChatmem(argv: string[], print: (line: string) => void =
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runChatmem(process.argv.slice(2)).catch((error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(error.message ? `${error.message}\n\n${USAGE}` : USAGE);
-      process.exit(error.message ? 2 : 0);
-    }
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  runChatmem(process.argv.slice(2)).catch(exitWithReason(USAGE));
 }

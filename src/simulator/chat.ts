@@ -1,6 +1,6 @@
 import { createInterface, type Interface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { exitWithReason, readCommandLine, UsageError } from '../command-line.js';
 import { loadConfig } from '../config.js';
 import { isWellFormedGroupId } from '../domain/whatsapp-ids.js';
 import { WEBHOOK_PATH } from '../webhook/app.js';
@@ -33,7 +33,7 @@ interface ChatOptions {
 }
 
 export function parseChatArgs(argv: string[]): ChatOptions {
-  const { values } = parseArgs({
+  const { values } = readCommandLine({
     args: argv,
     options: { from: { type: 'string' }, name: { type: 'string' }, group: { type: 'string' }, session: { type: 'string' }, 'waha-port': { type: 'string' }, help: { type: 'boolean' } },
     strict: true,
@@ -50,8 +50,6 @@ export function parseChatArgs(argv: string[]): ChatOptions {
   if (wahaPort !== null && !(Number.isInteger(wahaPort) && wahaPort > 0 && wahaPort < 65536)) throw new UsageError(`--waha-port: '${values['waha-port']}' is not a port`);
   return { from: `${digits}@c.us`, name: values.name ?? null, group, session: values.session ?? 'default', wahaPort };
 }
-
-class UsageError extends Error {}
 
 async function main(): Promise<void> {
   const options = parseChatArgs(process.argv.slice(2));
@@ -164,14 +162,5 @@ function asTyped(text: string): string {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch(exitWithReason);
-}
-
-function exitWithReason(error: unknown): never {
-  if (error instanceof UsageError) {
-    console.error(error.message ? `${error.message}\n\n${USAGE}` : USAGE);
-    process.exit(error.message ? 2 : 0);
-  }
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+  main().catch(exitWithReason(USAGE));
 }

@@ -61,5 +61,6 @@ describe('simulator arguments', () => {
     expect(() => parseChatArgs(['--from', 'ana'])).toThrow(/--from: 'ana' is not a phone number/);
     expect(() => parseChatArgs(['--from', '5511988887777', '--group', 'friends'])).toThrow(/--group: 'friends' is not a group id/);
     expect(() => parseChatArgs(['--from', '5511988887777', '--waha-port', 'x'])).toThrow(/--waha-port: 'x' is not a port/);
+    expect(() => parseChatArgs(['--from', '5511988887777', '--bogus'])).toThrow(/^unknown option: --bogus$/);
   });
 });
