@@ -7,6 +7,11 @@ export function openPostgresDatabase(connectionString: string, max = 10): Databa
   // An idle client that loses its connection must not take the process down; the next
   // query gets a fresh one and the activity retries.
   pool.on('error', () => undefined);
+  // A client can still hear from its server after the pool let go of it (released with an
+  // error, its own listener gone): PostgreSQL's "terminating connection" (57P01) on restart
+  // then had no listener and ended the process (seen once in CI's restart run). Every client
+  // keeps a listener for its whole life; the failures still reach the query that met them.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return {
     kind: 'postgres',
     query: async (sql, params) => pool.query(sql, params as unknown[]) as Promise<{ rows: any[] }>,
