@@ -77,16 +77,16 @@ export const DEFAULT_SYSTEM_PROMPT =
 
 type Env = Record<string, string | undefined>;
 
-/**
- * Reads and validates the environment in one place. Every bad value is reported, one line
- * each, so an operator fixes them all in one go.
- */
 /** What stands where no API key is needed (offline mode, the local embedder, a keyless endpoint). */
 export const NO_API_KEY = 'not-needed';
 
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
+/**
+ * Reads and validates the environment in one place. Every bad value is reported, one line
+ * each, so an operator fixes them all in one go.
+ */
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const read = new EnvReader(env, problems);

@@ -7,6 +7,7 @@ import type { ErasedCounts } from '../activities/index.js';
 import { learningFailureLine, rejectionLine, unansweredLine, waitingLine } from '../domain/chat-details.js';
 import { chatWorkflowId } from '../domain/chat-workflow-id.js';
 import { eraseUpdate, memoryQuery, retryUnansweredUpdate, stateQuery } from '../workflows/chat-workflow.js';
+import { GRPC_STATUS, grpcErrorsIn } from '../temporal/grpc-status.js';
 import { CHAT_ID } from '../workflows/search-attributes.js';
 import type { ChatTarget } from './chat-target.js';
 
@@ -60,6 +61,8 @@ const STORES: [Exclude<keyof ErasedCounts, 'otherIds'>, string][] = [
 export async function eraseTarget({ client, session, print }: Operator, target: ChatTarget): Promise<ErasedCounts> {
   const total: ErasedCounts = { chats: 0, messages: 0, summaries: 0, memories: 0, facts: 0 };
   let untouchedGroups = 0;
+  // Chats named that have no workflow: a target that matched nothing at all is an error.
+  const missing = new Set<string>();
   // The person's other ids (lid ↔ phone form) that the stores know, erased in turn.
   const people = [target.chatId];
   const eraseIn = async (chatId: string, contactId: string | null) => {
@@ -75,7 +78,6 @@ export async function eraseTarget({ client, session, print }: Operator, target: 
       missing.add(chatId);
     }
   };
-  const missing = new Set<string>();
 
   print(`erasing ${target.chatId} (session ${session})`);
   if (target.kind !== 'contact') await eraseIn(target.chatId, null);
@@ -109,7 +111,7 @@ export async function exportHistory({ client, session, print }: Operator, target
     .fetchHistory()
     .catch((error: unknown) => {
       // Temporal answers NOT_FOUND here where the other calls throw WorkflowNotFoundError.
-      if (grpcCode(error) === NOT_FOUND) throw new WorkflowNotFoundError(`no workflow ${workflowId}`, workflowId, undefined);
+      if ([...grpcErrorsIn(error)].some((cause) => cause.code === GRPC_STATUS.NOT_FOUND)) throw new WorkflowNotFoundError(`no workflow ${workflowId}`, workflowId, undefined);
       throw error;
     });
   const file = out ?? join(historiesDir, `${workflowId.replace(/[^\w.-]+/g, '_')}.history.json`);
@@ -117,13 +119,6 @@ export async function exportHistory({ client, session, print }: Operator, target
   await writeFile(file, historyToJSON(history));
   print(`wrote ${history.events?.length ?? 0} events of ${workflowId} to ${file}`);
   return file;
-}
-
-const NOT_FOUND = 5;
-
-function grpcCode(error: unknown): number | undefined {
-  const withCode = (value: unknown) => (typeof (value as { code?: unknown } | null)?.code === 'number' ? (value as { code: number }).code : undefined);
-  return withCode(error) ?? withCode((error as { cause?: unknown } | null)?.cause);
 }
 
 /** A history file as `history export` writes it, or an error that says what is wrong with it. */

@@ -118,8 +118,10 @@ export interface ChatStateView {
   /** User messages given up on without a reply (kept for `chatmem retry`), and the latest with its reason. */
   unanswered: number;
   lastUnanswered: UnansweredLine | null;
-  /** Messages whose reply is being retried now (the model or WAHA failing), and since when (ISO), else null. */
-  /** `failure`: why the first try failed, when the workflow saw it (the reply step's own retries are not seen). */
+  /**
+   * Messages whose reply is being retried now (the model or WAHA failing), and since when (ISO), else null;
+   * `failure`: why the first try failed, when the workflow saw it (the reply step's own retries are not seen).
+   */
   waiting: { messages: number; since: string; failure?: string } | null;
   /** Unanswered messages an operator asked to answer again, not yet handled. */
   retrying: number;

@@ -1,9 +1,10 @@
-import { isGrpcServiceError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { chatTitle } from '../domain/chat-details.js';
 import { chatWorkflowId } from '../domain/chat-workflow-id.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import { chatWorkflow, inboundSignal } from '../workflows/chat-workflow.js';
 import { CHAT_ID, IS_GROUP, LAST_INTERACTION, WAHA_SESSION } from '../workflows/search-attributes.js';
+import { GRPC_STATUS, grpcErrorsIn } from '../temporal/grpc-status.js';
 
 /**
  * Hands a message to its chat's workflow; resolves only once Temporal has accepted it.
@@ -27,15 +28,10 @@ export class DeliveryRefused extends Error {
  * payload over its size limit) or a string that is not valid UTF-8, which its gRPC layer
  * reports as INTERNAL. Everything else (unavailable, deadline, overload) is worth a retry.
  */
-// gRPC status codes (grpc/status.proto), named here rather than through a direct @grpc/grpc-js dependency.
-const INVALID_ARGUMENT = 3;
-const INTERNAL = 13;
-
 function refusalOf(error: unknown): string | null {
-  for (let cause = error; cause instanceof Error; cause = cause.cause) {
-    if (!isGrpcServiceError(cause)) continue;
-    if (cause.code === INVALID_ARGUMENT) return cause.details || cause.message;
-    if (cause.code === INTERNAL && /utf-?8/i.test(cause.details || cause.message)) return cause.details || cause.message;
+  for (const cause of grpcErrorsIn(error)) {
+    if (cause.code === GRPC_STATUS.INVALID_ARGUMENT) return cause.details || cause.message;
+    if (cause.code === GRPC_STATUS.INTERNAL && /utf-?8/i.test(cause.details || cause.message)) return cause.details || cause.message;
   }
   return null;
 }
