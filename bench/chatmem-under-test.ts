@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { chatWorkflowId } from '../src/domain/chat-workflow-id.js';
-import { wahaWebhookHeaders } from '../src/webhook/hmac.js';
+import { postWebhook } from '../src/simulator/webhook-poster.js';
 import { stateQuery } from '../src/workflows/chat-workflow.js';
 import { startOpenAiStandIn } from '../test/support/openai-standin.js';
 import { createTestDatabase, ensurePostgresRunning } from '../test/support/postgres.js';
@@ -80,15 +80,9 @@ export async function startChatmem(options: ChatmemOptions = {}) {
     db,
     /** The PIDs of chatmem's processes (webhook + worker, extra workers) and of the Temporal server. */
     processes: () => ({ chatmem: [main.pid, ...workers.map((worker) => worker.pid)], temporal: temporalServerPids() }),
+    /** The webhook's answer to a delivery (0: not reachable). */
     async post(event: unknown): Promise<number> {
-      const raw = JSON.stringify(event);
-      try {
-        const response = await fetch(webhookUrl, { method: 'POST', headers: wahaWebhookHeaders(HMAC_KEY, raw), body: raw });
-        await response.arrayBuffer();
-        return response.status;
-      } catch {
-        return 0;
-      }
+      return (await postWebhook(webhookUrl, event, HMAC_KEY)).status;
     },
     /** Resolves when WAHA gets the reply carrying `#token`, with the bench clock's time of arrival. */
     replied(token: string): Promise<number> {

@@ -10,12 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { temporalCli } from '../bench/support.js';
 import { chatWorkflowId } from '../src/domain/chat-workflow-id.js';
-import { interpretWahaEvent } from '../src/domain/waha-event.js';
 import { createTemporalSignaler } from '../src/webhook/chat-signaler.js';
 import { eraseUpdate, retryUnansweredUpdate } from '../src/workflows/chat-workflow.js';
 import { OFFLINE_MEDIA_TEXT_MARKER } from '../src/offline/offline-model.js';
 import { editOf, revokeOf, variant } from '../test/support/fixtures.js';
 import { eventually } from '../test/support/http.js';
+import { messageOf } from '../test/support/inbound.js';
 import { ensurePostgresRunning } from '../test/support/postgres.js';
 import { startStack } from '../test/support/stack.js';
 
@@ -29,8 +29,6 @@ const stack = await startStack({
 let sequence = 0;
 type RecordingStack = typeof stack;
 const say = (chat: string, body: string, on: RecordingStack = stack) => on.post(variant('private-text-incoming.json', { chat, waId: `REC${sequence++}`, body }));
-const repliedTo = (body: string, on: RecordingStack = stack) => on.waha.sent.some((call) => call.text.startsWith(`Re: ${body} [`));
-const idle = (chat: string, on: RecordingStack) => eventually(async () => (await on.chatState('default', chat)).queueLength === 0 || undefined, `${chat} idle`);
 
 /** Says one message after another until the chat continues as new; returns the run that did. */
 async function talkUntilContinuedAsNew(chat: string, body: (i: number) => string): Promise<string> {
@@ -38,7 +36,7 @@ async function talkUntilContinuedAsNew(chat: string, body: (i: number) => string
   let firstRun: string | undefined;
   for (let i = 0; ; i++) {
     await say(chat, body(i));
-    await eventually(() => repliedTo(body(i)), `long reply ${i}`);
+    await stack.replyTo(body(i));
     firstRun ??= (await handle.describe()).runId;
     if ((await handle.describe()).runId !== firstRun) return firstRun;
     if (i > 100) throw new Error('no continue-as-new');
@@ -49,7 +47,7 @@ const only = new Set(process.argv.slice(2));
 const wanted = (name: string) => only.size === 0 || only.has(name);
 
 async function save(name: string, chat: string, runId?: string, on: RecordingStack = stack) {
-  await idle(chat, on);
+  await on.idle(chat);
   const history = await on.client.workflow.getHandle(chatWorkflowId('default', chat), runId).fetchHistory();
   await writeFile(`${OUT}${name}.json`, historyToJSON(history));
   console.log(`${name}: ${history.events?.length} events`);
@@ -60,7 +58,7 @@ try {
   if (wanted('plain-chat')) {
     const plain = '5521950000001@c.us';
     await say(plain, 'bom dia, vocês têm pão de queijo?');
-    await eventually(() => repliedTo('bom dia, vocês têm pão de queijo?'), 'plain reply');
+    await stack.replyTo('bom dia, vocês têm pão de queijo?');
     await save('plain-chat', plain);
   }
 
@@ -70,7 +68,7 @@ try {
     const firstRun = await talkUntilContinuedAsNew(long, (i) => `mensagem ${i}: meu nome é Carla e quero saber do pedido número ${i}`);
     await save('continued-as-new', long, firstRun);
     await say(long, 'e o pedido chega hoje?');
-    await eventually(() => repliedTo('e o pedido chega hoje?'), 'reply after continue-as-new');
+    await stack.replyTo('e o pedido chega hoje?');
     await save('after-continue-as-new', long);
   }
 
@@ -86,7 +84,7 @@ try {
     // A takeover: a human types on the bot's phone; the next user message is stored, not answered.
     const takeover = '5521950000004@c.us';
     await say(takeover, 'olá');
-    await eventually(() => repliedTo('olá'), 'reply before takeover');
+    await stack.replyTo('olá');
     await stack.post(variant('private-fromme-app.json', { chat: takeover, waId: `REC${sequence++}`, body: 'Aqui é a Lúcia, eu te atendo.' }));
     await say(takeover, 'obrigada, Lúcia');
     await eventually(async () => (await stack.chatState('default', takeover)).messagesSeen === 3 || undefined, 'takeover stored');
@@ -99,7 +97,7 @@ try {
   if (wanted('erased-chat')) {
     const erased = '5521950000005@c.us';
     await say(erased, 'meu nome é Rita e moro em Niterói');
-    await eventually(() => repliedTo('meu nome é Rita e moro em Niterói'), 'reply before the erase');
+    await stack.replyTo('meu nome é Rita e moro em Niterói');
     const handle = stack.client.workflow.getHandle(chatWorkflowId('default', erased));
     const { runId } = await handle.describe();
     await handle.executeUpdate(eraseUpdate, { args: [{ contactId: null }] });
@@ -111,11 +109,10 @@ try {
   // webhook's guard): it is counted as rejected, and the next message is answered.
   if (wanted('rejected-message')) {
     const rejected = '5521950000006@c.us';
-    const outcome = interpretWahaEvent(variant('private-text-incoming.json', { chat: rejected, waId: `REC${sequence++}`, body: 'placeholder' }));
-    if (outcome.kind !== 'message') throw new Error(outcome.reason);
-    await createTemporalSignaler(stack.client, { taskQueue: stack.config.temporal.taskQueue }).deliver({ ...outcome.message, body: 'nul \u0000 inside' });
+    const message = messageOf(variant('private-text-incoming.json', { chat: rejected, waId: `REC${sequence++}`, body: 'placeholder' }));
+    await createTemporalSignaler(stack.client, { taskQueue: stack.config.temporal.taskQueue }).deliver({ ...message, body: 'nul \u0000 inside' });
     await say(rejected, 'ainda estão aí?');
-    await eventually(() => repliedTo('ainda estão aí?'), 'the reply after the rejected message');
+    await stack.replyTo('ainda estão aí?');
     await save('rejected-message', rejected);
   }
 
@@ -125,7 +122,7 @@ try {
   if (wanted('one-task-reply')) {
     const chat = '5521950000007@c.us';
     await say(chat, 'meu nome é Joana e moro em Belém');
-    await eventually(() => repliedTo('meu nome é Joana e moro em Belém'), 'the first one-task reply');
+    await stack.replyTo('meu nome é Joana e moro em Belém');
     await Promise.all(['quero uma torta', 'de limão', 'para amanhã'].map((body) => say(chat, body)));
     await eventually(() => stack.waha.sent.filter((call) => call.chatId === chat).length === 2, 'the reply to the burst');
     await save('one-task-reply', chat);
@@ -143,7 +140,7 @@ try {
     await Promise.all(['boa tarde', 'queria um café', 'e um pão de queijo'].map((body) => say(chat, body)));
     await eventually(() => stack.waha.sent.filter((call) => call.chatId === chat).length === 1, 'the reply to the burst');
     await say(chat, 'obrigado');
-    await eventually(() => repliedTo('obrigado'), 'the reply after the burst');
+    await stack.replyTo('obrigado');
     await save('debounce-by-sleep', chat);
   }
 
@@ -161,7 +158,7 @@ try {
     await eventually(async () => (await stack.chatState('default', chat)).unanswered === 2 || undefined, 'the refused message');
     await handle.executeUpdate(retryUnansweredUpdate);
     // One reply to both, composed from the transcript as it stands (ending with the later question).
-    await eventually(() => repliedTo('pergunta recusada'), 'the reply to the retried messages');
+    await stack.replyTo('pergunta recusada');
     await save('unanswered-and-retried', chat);
   }
 
@@ -178,9 +175,9 @@ try {
       return event;
     };
     await stack.post(media('RECVOICE1', 'voice', true));
-    await eventually(() => repliedTo('[voice] eu moro em Curitiba'), 'the reply to the voice note');
+    await stack.replyTo('[voice] eu moro em Curitiba');
     await stack.post(media('RECIMAGE1', 'image', true));
-    await eventually(() => repliedTo('[image: um bolo de cenoura]'), 'the reply to the image');
+    await stack.replyTo('[image: um bolo de cenoura]');
     await stack.post(media('RECVOICE2', 'voice', false));
     await eventually(() => stack.waha.sent.filter((call) => call.chatId === chat).length === 3, 'the reply to the unread voice note');
     await save('media-as-text', chat);
@@ -204,10 +201,10 @@ try {
     const chat = '5521950000013@c.us';
     const told = variant('private-text-incoming.json', { chat, waId: 'RECTOLD1', body: 'meu nome é Rita e minha cor favorita é azul' });
     await stack.post(told);
-    await eventually(() => repliedTo('meu nome é Rita e minha cor favorita é azul'), 'the reply to the first text');
+    await stack.replyTo('meu nome é Rita e minha cor favorita é azul');
     await stack.post(editOf(told, 'meu nome é Rita e minha cor favorita é verde'));
     await say(chat, 'qual é a minha cor favorita?');
-    await eventually(() => repliedTo('qual é a minha cor favorita?'), 'the reply after the edit');
+    await stack.replyTo('qual é a minha cor favorita?');
     await stack.post(revokeOf(told));
     await eventually(async () => (await stack.deps.ltm.store.count('longterm_memory', { chatId: chat })) === 1 || undefined, 'the deleted message forgotten');
     await save('edited-and-deleted', chat);
@@ -225,12 +222,12 @@ try {
       const chat = '5521950000014@c.us';
       for (const body of ['bom dia, tem bolo de milho?', 'e de fubá?']) {
         await say(chat, body, quick);
-        await eventually(() => repliedTo(body, quick), `the reply to ${body}`);
+        await quick.replyTo(body);
       }
       await learned(chat);
       quick.openai.failNext(503);
       await say(chat, 'tem café também?', quick);
-      await eventually(() => repliedTo('tem café também?', quick), 'the reply after a failed first try');
+      await quick.replyTo('tem café também?');
       await learned(chat);
       quick.openai.failNext(400);
       await say(chat, 'pergunta recusada', quick);

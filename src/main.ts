@@ -4,7 +4,7 @@ import { resolveTemporalCli } from './embedded/temporal-cli.js';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from './embedded/temporal-dev-server.js';
 import { loggerFor } from './observability/logger.js';
 import { startHttp } from './server.js';
-import { WEBHOOK_PATH } from './webhook/app.js';
+import { WEBHOOK_PATH } from './domain/webhook-contract.js';
 import { bootWorker, notDrainedLine, warnOfOutsideServices } from './worker.js';
 
 /**

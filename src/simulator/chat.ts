@@ -3,9 +3,9 @@ import { pathToFileURL } from 'node:url';
 import { exitWithReason, readCommandLine, UsageError } from '../command-line.js';
 import { loadConfig } from '../config.js';
 import { isWellFormedGroupId } from '../domain/whatsapp-ids.js';
-import { WEBHOOK_PATH } from '../webhook/app.js';
-import { startLocalWaha } from './local-waha.js';
-import { wahaMessageEvent, type SimulatedMe } from './waha-events.js';
+import { WEBHOOK_PATH } from '../domain/webhook-contract.js';
+import { wahaMessageEvent, type WahaMe } from './waha-events.js';
+import { startWahaStandIn } from './waha-standin.js';
 import { postWebhook } from './webhook-poster.js';
 import { failureLine, memoryLines, watchChat } from './chat-watch.js';
 
@@ -21,7 +21,7 @@ which is where chatmem sends replies by default (--waha-port serves it on anothe
 chatmem whose WAHA_URL names that port).`;
 
 /** The simulated bot account; any number works, chatmem learns it from each webhook. */
-const ME: SimulatedMe = { id: '10000000000@c.us', pushName: 'chatmem bot' };
+const ME: WahaMe = { id: '10000000000@c.us', pushName: 'chatmem bot' };
 
 interface ChatOptions {
   from: string;
@@ -72,20 +72,17 @@ async function main(): Promise<void> {
   let waha: { close(): Promise<void> } | null = null;
   if (!process.env.WAHA_URL || options.wahaPort !== null) {
     const port = options.wahaPort ?? Number(new URL(config.waha.url).port || 80);
-    waha = await startLocalWaha({
-      port,
-      me: ME,
-      apiKey: config.waha.apiKey,
-      webhookUrl,
-      hmacKey,
-      onSent: (sent) => {
-        if (sent.chatId !== chatId) return;
-        lastReplyAt = Date.now();
-        print(`bot> ${asTyped(sent.text)}`);
-      },
-    }).catch((error) => {
+    const local = await startWahaStandIn({ port, me: ME, engine: 'WEBJS', apiKey: config.waha.apiKey, hmacKey }).catch((error) => {
       throw new Error(`cannot serve WAHA's API on :${port} for chatmem's replies (${String(error)}); is another simulator or WAHA running there?`);
     });
+    // Each reply is echoed back to chatmem, as a real WAHA does (stored once, never answered).
+    local.setWebhookUrl(webhookUrl);
+    local.onSent((sent) => {
+      if (sent.chatId !== chatId) return;
+      lastReplyAt = Date.now();
+      print(`bot> ${asTyped(sent.text)}`);
+    });
+    waha = local;
   } else {
     print(`replies go to your WAHA at ${process.env.WAHA_URL}, not to this terminal`);
   }
@@ -129,7 +126,7 @@ async function main(): Promise<void> {
       text: mentioned ? text.replace(/@bot\b/gi, `@${ME_NUMBER}`) : text,
       ...(mentioned ? { mentions: [ME.id] } : {}),
     });
-    const answer = await postWebhook(webhookUrl, event, hmacKey).catch((error: unknown) => ({ status: 0, text: String(error) }));
+    const answer = await postWebhook(webhookUrl, event, hmacKey);
     if (answer.status === 0) print(`! chatmem is not reachable at ${webhookUrl}: ${answer.text} (is npm start running?)`);
     else if (answer.status >= 300) print(`! chatmem answered ${answer.status}: ${answer.text}`);
     else if (!options.group || mentioned) {

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
 
-/** The bot's own WhatsApp account as the simulated WAHA session reports it. */
-export interface SimulatedMe {
+export type WahaEngine = 'GOWS' | 'WEBJS' | 'NOWEB';
+
+/** The bot's own WhatsApp account as a WAHA session reports it. */
+export interface WahaMe {
   id: string;
   pushName: string;
+  lid?: string;
 }
 
 export interface SimulatedMessage {
   session: string;
-  me: SimulatedMe;
+  me: WahaMe;
   /** The chat: the person's `<phone>@c.us`, or a group's `<id>@g.us`. */
   chatId: string;
   fromMe: boolean;
@@ -35,16 +38,14 @@ export function newWaId(): string {
 export function wahaMessageEvent(message: SimulatedMessage) {
   const waId = message.waId ?? newWaId();
   const id = [String(message.fromMe), message.chatId, waId, ...(message.participant ? [message.participant] : [])].join('_');
-  const now = Date.now();
-  return {
-    id: `evt_${randomBytes(13).toString('hex')}`,
-    timestamp: now,
+  return wahaEvent({
     event: message.fromMe ? 'message.any' : 'message',
     session: message.session,
     me: message.me,
+    engine: 'WEBJS',
     payload: {
       id,
-      timestamp: message.timestamp ?? Math.floor(now / 1000),
+      timestamp: message.timestamp ?? Math.floor(Date.now() / 1000),
       from: message.fromMe ? message.me.id : message.chatId,
       to: message.fromMe ? message.chatId : message.me.id,
       ...(message.participant ? { participant: message.participant } : {}),
@@ -61,7 +62,19 @@ export function wahaMessageEvent(message: SimulatedMessage) {
         mentionedJidList: message.mentions ?? [],
       },
     },
-    engine: 'WEBJS',
-    environment: { engine: 'WEBJS', tier: 'CORE' },
+  });
+}
+
+/** A webhook body around `payload`, with the envelope (event id, time, environment) WAHA puts around every event. */
+export function wahaEvent<P>(event: { event: string; session: string; me: WahaMe; engine: WahaEngine; payload: P }) {
+  return {
+    id: `evt_${randomBytes(13).toString('hex')}`,
+    timestamp: Date.now(),
+    event: event.event,
+    session: event.session,
+    me: event.me,
+    payload: event.payload,
+    environment: { version: '2026.7.1', engine: event.engine, tier: 'CORE', browser: null, platform: 'linux/x64', worker: { id: null } },
+    engine: event.engine,
   };
 }

@@ -1,8 +1,16 @@
-import { wahaWebhookHeaders } from '../webhook/hmac.js';
+import { wahaWebhookHeaders } from '../domain/webhook-contract.js';
 
-/** Posts a body to chatmem's webhook as WAHA does: JSON, signed when there is an HMAC key. */
-export async function postWebhook(url: string, body: unknown, hmacKey: string | null): Promise<{ status: number; text: string }> {
-  const raw = JSON.stringify(body);
-  const response = await fetch(url, { method: 'POST', headers: wahaWebhookHeaders(hmacKey, raw), body: raw });
-  return { status: response.status, text: await response.text() };
+/**
+ * Posts a body to chatmem's webhook as WAHA does: JSON (a string is sent as it is), signed
+ * when there is an HMAC key, with any `headers` besides. A webhook that cannot be reached
+ * is status 0, with the error as the text.
+ */
+export async function postWebhook(url: string, body: unknown, hmacKey: string | null, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  try {
+    const response = await fetch(url, { method: 'POST', headers: { ...wahaWebhookHeaders(hmacKey, raw), ...headers }, body: raw });
+    return { status: response.status, text: await response.text() };
+  } catch (error) {
+    return { status: 0, text: String(error) };
+  }
 }

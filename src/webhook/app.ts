@@ -2,6 +2,7 @@ import Koa from 'koa';
 import getRawBody from 'raw-body';
 import { describeError } from '../domain/describe-error.js';
 import { interpretWahaEvent } from '../domain/waha-event.js';
+import { WEBHOOK_PATH } from '../domain/webhook-contract.js';
 import type { Metrics } from '../observability/metrics.js';
 import { opsRoutes } from '../observability/ops-routes.js';
 import type { Readiness } from '../observability/readiness.js';
@@ -20,7 +21,6 @@ export interface WebhookAppOptions {
   readiness?: () => Promise<Readiness>;
 }
 
-export const WEBHOOK_PATH = '/webhooks/waha';
 /** WAHA's own retry pace (2 s apart), said explicitly for other senders. */
 const RETRY_AFTER_SECONDS = '2';
 

@@ -4,7 +4,6 @@ import { createMediaReader } from '../../src/clients/media-reader.js';
 import { createEmbedder } from '../../src/clients/embedder.js';
 import { createLlmClient } from '../../src/clients/llm-client.js';
 import { createWahaClient } from '../../src/clients/waha-client.js';
-import { interpretWahaEvent } from '../../src/domain/waha-event.js';
 import { openPostgresDatabase } from '../../src/stores/sql/postgres-database.js';
 import { SendPace } from '../../src/stores/sql/send-pace.js';
 import { StmRepository } from '../../src/stores/sql/stm-repository.js';
@@ -13,6 +12,7 @@ import { openPgliteVectorStore } from '../../src/stores/vector/pglite.js';
 import type { VectorStore } from '../../src/stores/vector/vector-store.js';
 import { retryActivity, runActivity, TEST_ACTIVITY_SETTINGS, TEST_PACING } from '../support/activities.js';
 import { fixture } from '../support/fixtures.js';
+import { messageOf } from '../support/inbound.js';
 import { startOpenAiStandIn, type OpenAiStandIn } from '../support/openai-standin.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startWahaStandIn, type WahaStandIn } from '../support/waha-standin.js';
@@ -55,7 +55,7 @@ afterAll(async () => {
   await vectors?.close();
 });
 
-const message = (interpretWahaEvent(fixture('private-text-incoming.json')) as any).message;
+const message = messageOf(fixture('private-text-incoming.json'));
 const chat = {
   session: 'default',
   chatId: message.chatId,

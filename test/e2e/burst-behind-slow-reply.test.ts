@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 /**
@@ -21,18 +21,18 @@ describe('a burst behind a slow reply', () => {
     const chat = '5521933330003@c.us';
     const gate = stack.openai.hold((lastUser) => lastUser === 'primeira, a lenta');
     await stack.say(chat, 'primeira, a lenta');
-    await eventually(() => stack.openai.replyPrompts().some((r) => r.messages.at(-1)?.content === 'primeira, a lenta'), 'the slow reply to start');
+    await vi.waitUntil(() => stack.openai.replyPrompts().some((r) => r.messages.at(-1)?.content === 'primeira, a lenta'), WAIT_MS);
     const bodies = Array.from({ length: 150 }, (_, i) => `fila ${i}`);
     for (let start = 0; start < bodies.length; start += 25) await Promise.all(bodies.slice(start, start + 25).map((body) => stack.say(chat, body)));
     gate.release();
-    await eventually(() => bodies.every((body) => stack.waha.sent.some((call) => call.text.startsWith(`Re: ${body} [`))), 'every queued message answered', 90_000);
+    await vi.waitUntil(() => bodies.every((body) => stack.repliesTo(body).length > 0), 90_000);
 
     const stored = await stack.rows<{ content: string }>(
       "SELECT m.content FROM messages m JOIN sessions s ON s.id = m.session_id WHERE s.chat_id = $1 AND m.role = 'user'",
       [chat],
     );
     expect(stored.map((row) => row.content).sort()).toEqual(['primeira, a lenta', ...bodies].sort());
-    for (const body of bodies) expect(stack.waha.sent.filter((call) => call.text.startsWith(`Re: ${body} [`)), body).toHaveLength(1);
+    for (const body of bodies) expect(stack.repliesTo(body), body).toHaveLength(1);
     // A force-closed task throws the slow reply's work away, and it is where the silent chats began.
     const history = (await stack.client.workflow.getHandle(chatWorkflowId('default', chat)).fetchHistory()).events ?? [];
     expect(history.filter((event) => event.workflowTaskFailedEventAttributes).map((event) => event.workflowTaskFailedEventAttributes!.cause)).toEqual([]);

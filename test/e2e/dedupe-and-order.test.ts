@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { fixture, variant } from '../support/fixtures.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 let stack: Stack;
@@ -10,26 +10,18 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
-async function idle(chatId: string) {
-  return eventually(async () => {
-    const state = await stack.chatState('default', chatId);
-    return state.queueLength === 0 ? state : undefined;
-  }, `${chatId} to be idle`);
-}
-
-const repliesTo = (body: string) => stack.waha.sent.filter((call) => call.text.startsWith(`Re: ${body} [`));
 
 describe('deduplication', () => {
   it('one message delivered three times (twice at once, once later) is stored once and answered once', async () => {
     const event = variant('private-text-incoming-noweb.json', { waId: 'AAAA0001', body: 'entrega hoje?' });
     const first = await Promise.all([stack.post(event), stack.post(event)]);
     expect(first.map((answer) => answer.status)).toEqual([202, 202]);
-    await eventually(() => repliesTo('entrega hoje?').length === 1, 'the reply');
+    await vi.waitUntil(() => stack.repliesTo('entrega hoje?').length === 1, WAIT_MS);
     expect((await stack.post(event)).status).toBe(202);
-    await idle('5521966665555@c.us');
+    await stack.idle('5521966665555@c.us');
 
     expect(await stack.rows("SELECT role FROM messages WHERE wa_id = 'AAAA0001'")).toEqual([{ role: 'user' }]);
-    expect(repliesTo('entrega hoje?')).toHaveLength(1);
+    expect(stack.repliesTo('entrega hoje?')).toHaveLength(1);
   });
 
   it('the same message as @c.us and as @lid, without a phone form to join them, is stored once and answered once', async () => {
@@ -40,12 +32,12 @@ describe('deduplication', () => {
     expect(answers.map((answer) => answer.body.workflowId).sort()).toEqual(
       [chatWorkflowId('default', '4455667788990011@lid'), chatWorkflowId('default', '5521988887777@c.us')].sort(),
     );
-    await eventually(() => repliesTo('tem pão de queijo?').length === 1, 'the reply');
-    await idle('5521988887777@c.us');
-    await idle('4455667788990011@lid');
+    await vi.waitUntil(() => stack.repliesTo('tem pão de queijo?').length === 1, WAIT_MS);
+    await stack.idle('5521988887777@c.us');
+    await stack.idle('4455667788990011@lid');
 
     expect(await stack.rows("SELECT role FROM messages WHERE wa_id = 'TWIN0001'")).toEqual([{ role: 'user' }]);
-    expect(repliesTo('tem pão de queijo?')).toHaveLength(1);
+    expect(stack.repliesTo('tem pão de queijo?')).toHaveLength(1);
   });
 
   it('the same message as @c.us and as @lid with the phone form known goes to one chat', async () => {
@@ -53,11 +45,11 @@ describe('deduplication', () => {
     const asLid = variant('lid-sender.json', { waId: 'TWIN0002', body: 'e no Leblon?' });
     const answers = await Promise.all([stack.post(asLid), stack.post(asPhone)]);
     expect(new Set(answers.map((answer) => answer.body.workflowId))).toEqual(new Set([chatWorkflowId('default', '5521944443333@c.us')]));
-    await eventually(() => repliesTo('e no Leblon?').length === 1, 'the reply');
-    const state = await idle('5521944443333@c.us');
+    await vi.waitUntil(() => stack.repliesTo('e no Leblon?').length === 1, WAIT_MS);
+    const state = await stack.idle('5521944443333@c.us');
     expect(state.duplicatesDropped).toBeGreaterThanOrEqual(1);
     expect(await stack.rows("SELECT role FROM messages WHERE wa_id = 'TWIN0002'")).toEqual([{ role: 'user' }]);
-    expect(repliesTo('e no Leblon?')).toHaveLength(1);
+    expect(stack.repliesTo('e no Leblon?')).toHaveLength(1);
   });
 });
 
@@ -69,7 +61,7 @@ describe('ordering and concurrency', () => {
       bodies.map((body, i) => stack.post(variant('private-text-incoming.json', { chat, waId: `ORDER${i}`, body }))),
     );
     expect(answers.every((answer) => answer.status === 202)).toBe(true);
-    await eventually(() => bodies.every((body) => repliesTo(body).length === 1), 'all 20 replies', 60_000);
+    await vi.waitUntil(() => bodies.every((body) => stack.repliesTo(body).length === 1), 60_000);
 
     // Arrival order is the order Temporal recorded the signals in.
     const history = await stack.client.workflow.getHandle(chatWorkflowId('default', chat)).fetchHistory();
@@ -105,10 +97,10 @@ describe('ordering and concurrency', () => {
     await Promise.all(
       chats.slice(1).map((chat, i) => stack.post(variant('private-text-incoming.json', { chat, waId: `PAR${i + 1}`, body: `sou o chat ${i + 1}` }))),
     );
-    await eventually(() => chats.slice(1).every((chat) => stack.waha.sent.some((call) => call.chatId === chat)), 'nine replies while one chat waits');
+    await vi.waitUntil(() => chats.slice(1).every((chat) => stack.waha.sent.some((call) => call.chatId === chat)), WAIT_MS);
     expect(stack.waha.sent.some((call) => call.chatId === chats[0])).toBe(false);
     gate.release();
-    await eventually(() => stack.waha.sent.some((call) => call.chatId === chats[0]), 'the slow chat’s reply');
+    await vi.waitUntil(() => stack.waha.sent.some((call) => call.chatId === chats[0]), WAIT_MS);
   });
 });
 
@@ -119,21 +111,21 @@ describe('the echo of a reply sent to an @lid chat', () => {
     // lands in the @lid chat's workflow, and is stored there before our sendText call returns.
     stack.waha.echoBeforeAnswer(async (call) => {
       const waId = call.sentId.split('_')[2];
-      await eventually(async () => (await stack.rows('SELECT 1 FROM messages WHERE wa_id = $1', [waId])).length === 1, 'the echo stored elsewhere');
+      await vi.waitUntil(async () => (await stack.rows('SELECT 1 FROM messages WHERE wa_id = $1', [waId])).length === 1, WAIT_MS);
     });
     try {
       expect((await stack.post(event)).status).toBe(202);
-      const sent = await eventually(() => repliesTo('vocês abrem domingo?')[0], 'the reply');
+      const sent = await vi.waitUntil(() => stack.repliesTo('vocês abrem domingo?')[0], WAIT_MS);
       expect(sent.chatId).toBe('27182818284590@lid');
       const waId = sent.sentId.split('_')[2];
-      await eventually(async () => {
+      await vi.waitUntil(async () => {
         const rows = await stack.rows('SELECT s.chat_id, m.in_reply_to FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.wa_id = $1', [waId]);
         return rows.length === 1 && rows[0].chat_id === '5521944443333@c.us' ? rows : undefined;
-      }, 'one copy of the reply, in the person’s chat');
+      }, WAIT_MS);
       const [reply] = await stack.rows('SELECT role, in_reply_to, content FROM messages WHERE wa_id = $1', [waId]);
       expect(reply).toEqual({ role: 'assistant', in_reply_to: event.payload.id, content: sent.text });
       expect(await stack.rows("SELECT 1 FROM sessions WHERE chat_id = '27182818284590@lid'")).toEqual([]);
-      expect(repliesTo('vocês abrem domingo?')).toHaveLength(1);
+      expect(stack.repliesTo('vocês abrem domingo?')).toHaveLength(1);
     } finally {
       stack.waha.echoBeforeAnswer(null);
     }

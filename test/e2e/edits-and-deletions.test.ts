@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { editOf, revokeOf, variant } from '../support/fixtures.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 let stack: Stack;
@@ -37,11 +37,11 @@ describe('an edited message', () => {
   it('replaces what long-term memory and the facts hold, and keeps the original in the transcript', async () => {
     await stack.post(original);
     await stack.replyTo(TOLD);
-    await eventually(async () => (await facts()).join() === 'favorite color: blue,name: beatriz' || undefined, 'the facts of the first text');
+    await vi.waitUntil(async () => (await facts()).join() === 'favorite color: blue,name: beatriz', WAIT_MS);
     expect(await points()).toEqual([TOLD]);
 
     expect((await stack.post(editOf(original, EDITED))).status).toBe(202);
-    await eventually(async () => (await facts()).join() === 'favorite color: green,name: beatriz' || undefined, 'the facts of the edited text');
+    await vi.waitUntil(async () => (await facts()).join() === 'favorite color: green,name: beatriz', WAIT_MS);
     // The same point, now holding the new text: an edit adds no memory beside the old one.
     expect(await points()).toEqual([EDITED]);
     expect(await userRows()).toEqual([{ content: TOLD, edited_content: EDITED, revoked: false }]);
@@ -60,8 +60,8 @@ describe('an edited message', () => {
 
   it('a deletion takes it out of long-term memory, the facts and the prompt; the transcript marks it deleted', async () => {
     expect((await stack.post(revokeOf(original))).status).toBe(202);
-    await eventually(async () => (await points()).join() === 'what is my favorite color?' || undefined, 'its point removed');
-    await eventually(async () => (await facts()).length === 0 || undefined, 'the facts it taught forgotten');
+    await vi.waitUntil(async () => (await points()).join() === 'what is my favorite color?', WAIT_MS);
+    await vi.waitUntil(async () => (await facts()).length === 0, WAIT_MS);
     expect(await userRows()).toEqual([
       { content: TOLD, edited_content: EDITED, revoked: true },
       { content: 'what is my favorite color?', edited_content: null, revoked: false },
@@ -86,7 +86,7 @@ describe('an edited message', () => {
     await stack.post(revokeOf(variant('private-text-incoming.json', { chat: CHAT, waId: 'NEVERSEEN2' })));
     // Changes of one chat are handled in order: once the last is counted, all were handled.
     const counted = (metrics: string) => /chatmem_message_changes_total\{kind="revoked",outcome="unknown_message"\} 1/.test(metrics);
-    await eventually(async () => counted(await stack.metricsText()) || undefined, 'the unknown deletion counted');
+    await vi.waitUntil(async () => counted(await stack.metricsText()), WAIT_MS);
     const metrics = await stack.metricsText();
     expect(metrics).toMatch(/chatmem_message_changes_total\{kind="edited",outcome="unknown_message"\} 1/);
     expect(metrics).toMatch(/chatmem_message_changes_total\{kind="edited",outcome="applied"\} 1/);

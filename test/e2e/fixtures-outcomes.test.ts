@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { fixture } from '../support/fixtures.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 const ANSWERED = [
@@ -50,21 +50,14 @@ describe('every WAHA fixture gives the right outcome', () => {
     for (const name of ANSWERED.map(([name]) => name)) {
       expect((await stack.post(fixture(name))).status, name).toBe(202);
     }
-    await eventually(() => stack.waha.sent.length >= ANSWERED.length && stack.waha.echoStatuses.length >= ANSWERED.length, 'all replies and echoes');
+    await vi.waitUntil(() => stack.waha.sent.length >= ANSWERED.length && stack.waha.echoStatuses.length >= ANSWERED.length, WAIT_MS);
     // After the replies: a message typed on the bot's phone also hands the chat to the human.
     for (const name of STORED_NOT_ANSWERED) {
       expect((await stack.post(fixture(name))).status, name).toBe(202);
     }
-    await eventually(async () => (await stack.rows('SELECT count(*)::int AS n FROM messages'))[0].n === 17 || undefined, '17 stored messages');
+    await vi.waitUntil(async () => (await stack.rows('SELECT count(*)::int AS n FROM messages'))[0].n === 17, WAIT_MS);
     // Settle: the last echoes are handled and nothing more is sent.
-    await eventually(async () => {
-      const states = await Promise.all(
-        ['5521988887777@c.us', '5521977776666@c.us', '5521966665555@c.us', '5521944443333@c.us', '120363099988877766@g.us'].map((chat) =>
-          stack.chatState('default', chat),
-        ),
-      );
-      return states.every((s) => s.queueLength === 0) || undefined;
-    }, 'all chats to be idle');
+    for (const chat of ['5521988887777@c.us', '5521977776666@c.us', '5521966665555@c.us', '5521944443333@c.us', '120363099988877766@g.us']) await stack.idle(chat);
 
     expect(stack.waha.sent).toHaveLength(ANSWERED.length);
     for (const [name, replyChat, replyTo] of ANSWERED) {

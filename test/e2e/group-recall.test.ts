@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 // Issue 8: in a long group chat no prompt held the earlier message that answers the question.
@@ -53,11 +53,11 @@ describe.each(configurations)('recall in a long group chat: %s', (_name, env, sk
       for (let i = (half * TURNS) / 2; i < ((half + 1) * TURNS) / 2; i++) {
         await say(i % 2 ? ANA : BRUNO, i % 2 ? 'Ana' : 'Bruno', `turn ${i}: we talked about the weather in Recife and the football match of sunday`);
       }
-      await eventually(async () => (await count('SELECT count(*)::int AS n FROM summaries')) >= half + 1 || undefined, `summary ${half + 1}`, 120_000);
+      await vi.waitUntil(async () => (await count('SELECT count(*)::int AS n FROM summaries')) >= half + 1, 120_000);
     }
-    await eventually(async () => (await count("SELECT count(*)::int AS n FROM messages WHERE role = 'user'")) === TURNS + 1 || undefined, 'every turn stored', 180_000);
+    await vi.waitUntil(async () => (await count("SELECT count(*)::int AS n FROM messages WHERE role = 'user'")) === TURNS + 1, 180_000);
     // What background learning reported as done is there, and stays there across a restart.
-    await eventually(async () => (await stack.deps.ltm.store.count('longterm_memory', { chatId: GROUP })) === TURNS + 1 || undefined, 'every turn embedded', 120_000);
+    await vi.waitUntil(async () => (await stack.deps.ltm.store.count('longterm_memory', { chatId: GROUP })) === TURNS + 1, 120_000);
 
     await stack.restartChatmem();
     expect(await stack.deps.ltm.store.count('longterm_memory', { chatId: GROUP })).toBe(TURNS + 1);

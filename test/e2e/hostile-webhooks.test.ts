@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inspectChat } from '../../src/cli/operator-commands.js';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import type { InboundMessage } from '../../src/domain/inbound-message.js';
@@ -10,7 +10,8 @@ import { close, listen } from '../../src/webhook/server.js';
 import { stateQuery } from '../../src/workflows/chat-workflow.js';
 import { variant } from '../support/fixtures.js';
 import { poisonedFixtures } from '../support/hostile-bodies.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
+import { messageOf } from '../support/inbound.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 // One hostile body must never block its chat, stall the worker, or be answered with 503
@@ -50,10 +51,10 @@ async function nextMessageIsAnswered(fixture: string): Promise<void> {
 }
 
 async function settled(workflowIds: Iterable<string>): Promise<void> {
-  await eventually(async () => {
+  await vi.waitUntil(async () => {
     const states = await Promise.all([...workflowIds].map((id) => stack.client.workflow.getHandle(id).query(stateQuery)));
     return states.every((state) => state.queueLength === 0) || undefined;
-  }, 'every chat to have handled its messages', 240_000);
+  }, 240_000);
 }
 
 // Each case waits for replies from a stack that other test files load too.
@@ -96,11 +97,11 @@ describe('hostile webhook bodies', { timeout: 180_000 }, () => {
   it('a 1 MB body of one character is stored cut to MAX_MESSAGE_CHARS_STORED with a marker, answered, and the chat goes on', async () => {
     const huge = variant('private-text-incoming-webjs.json', { waId: 'HUGEBODY0001', body: 'x'.repeat(1024 * 1024) });
     expect((await stack.post(huge)).status).toBe(202);
-    await eventually(async () => (await stack.rows("SELECT 1 FROM messages WHERE wa_id = 'HUGEBODY0001'")).length > 0 || undefined, 'the long message stored');
+    await vi.waitUntil(async () => (await stack.rows("SELECT 1 FROM messages WHERE wa_id = 'HUGEBODY0001'")).length > 0, WAIT_MS);
     const [row] = await stack.rows<{ content: string }>("SELECT content FROM messages WHERE wa_id = 'HUGEBODY0001'");
     expect(row!.content.startsWith('x'.repeat(WHATSAPP_MAX_TEXT_CHARS))).toBe(true);
     expect(row!.content.slice(WHATSAPP_MAX_TEXT_CHARS)).toBe(` [… ${(1024 * 1024 - WHATSAPP_MAX_TEXT_CHARS).toLocaleString('en-US')} more characters not kept]`);
-    await eventually(() => stack.waha.sent.some((call) => call.text.startsWith('Re: xxxxxxxx')), 'the reply to the long message', 60_000);
+    await vi.waitUntil(() => stack.waha.sent.some((call) => call.text.startsWith('Re: xxxxxxxx')), 60_000);
     await nextMessageIsAnswered('private-text-incoming-webjs.json');
   });
 
@@ -126,9 +127,7 @@ describe('hostile webhook bodies', { timeout: 180_000 }, () => {
 
   it('a message the database refuses, past the door, is counted and shown with its reason, and the chat goes on', async () => {
     // As a worker whose webhook predates the guard would hand it over: NUL in the text.
-    const outcome = interpretWahaEvent(variant('private-text-incoming-noweb.json', { waId: 'POISONED0001', body: 'clean for now' }));
-    if (outcome.kind !== 'message') throw new Error(outcome.reason);
-    const poisoned = { ...outcome.message, body: 'nul \u0000 inside' };
+    const poisoned = { ...messageOf(variant('private-text-incoming-noweb.json', { waId: 'POISONED0001', body: 'clean for now' })), body: 'nul \u0000 inside' };
     await createTemporalSignaler(stack.client, { taskQueue: stack.config.temporal.taskQueue }).deliver(poisoned);
     await nextMessageIsAnswered('private-text-incoming-noweb.json');
 
@@ -148,15 +147,14 @@ describe('hostile webhook bodies', { timeout: 180_000 }, () => {
   });
 
   it('what Temporal refuses for good is a 400 with Temporal’s reason, never a 503', async () => {
-    const outcome = interpretWahaEvent(variant('private-text-incoming.json', { waId: 'REFUSED0001' }));
-    if (outcome.kind !== 'message') throw new Error(outcome.reason);
+    const message = messageOf(variant('private-text-incoming.json', { waId: 'REFUSED0001' }));
     const signaler = createTemporalSignaler(stack.client, { taskQueue: stack.config.temporal.taskQueue });
     // Past the door's caps: a workflow id over Temporal's 1,000 bytes, a string that is not UTF-8.
-    await expect(signaler.deliver({ ...outcome.message, session: 's'.repeat(2000) })).rejects.toBeInstanceOf(DeliveryRefused);
-    await expect(signaler.deliver({ ...outcome.message, session: 'bad\ud800' })).rejects.toBeInstanceOf(DeliveryRefused);
+    await expect(signaler.deliver({ ...message, session: 's'.repeat(2000) })).rejects.toBeInstanceOf(DeliveryRefused);
+    await expect(signaler.deliver({ ...message, session: 'bad\ud800' })).rejects.toBeInstanceOf(DeliveryRefused);
 
     // The webhook in front of a signaler that oversteps the limit answers 400 with the reason.
-    const oversized = { deliver: (message: typeof outcome.message) => signaler.deliver({ ...message, session: message.session.repeat(200) }) };
+    const oversized = { deliver: (message: InboundMessage) => signaler.deliver({ ...message, session: message.session.repeat(200) }) };
     const app = createWebhookApp({ signaler: oversized, hmacKey: null, bodyLimitBytes: 1024 * 1024, maxMessageChars: WHATSAPP_MAX_TEXT_CHARS });
     const { server, url } = await listen(app, 0);
     try {

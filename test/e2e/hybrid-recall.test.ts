@@ -1,6 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { recallEarlierMessages } from '../../src/activities/recall-earlier-messages.js';
 import { createLocalEmbedder, LOCAL_EMBEDDING_DIMENSIONS, LOCAL_EMBEDDING_MODEL } from '../../src/clients/local-embedder.js';
 import type { RecallMode } from '../../src/domain/recall.js';
@@ -10,7 +10,7 @@ import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
 import { StmRepository } from '../../src/stores/sql/stm-repository.js';
 import { LongTermMemory } from '../../src/stores/vector/long-term-memory.js';
 import { openVectorStore } from '../../src/stores/vector/open-vector-store.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { inboundMessage, TEST_ME } from '../support/inbound.js';
 import { SQL_ENGINES, type OpenedDatabase } from '../support/sql-engines.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
@@ -176,7 +176,7 @@ describe('the pipeline with the local model', () => {
     };
     await say(PET);
     for (const filler of FILLERS) await say(filler);
-    await eventually(async () => (await stack.deps.ltm.store.count('longterm_memory', { chatId: ANA })) === 1 + FILLERS.length || undefined, 'every message embedded', 60_000);
+    await vi.waitUntil(async () => (await stack.deps.ltm.store.count('longterm_memory', { chatId: ANA })) === 1 + FILLERS.length, 60_000);
 
     await say(PET_QUESTION);
     const prompt = stack.openai.replyPrompts().find((request) => request.messages.at(-1)?.content.includes(PET_QUESTION))!;

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { SUMMARY_PROMPT_MARKER } from '../../src/domain/summary.js';
 import { fixture, variant } from '../support/fixtures.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 let stack: Stack;
@@ -22,7 +22,7 @@ async function converse(from: number, to: number, text: (i: number) => string, c
     const group = Array.from({ length: Math.min(20, to - start + 1) }, (_, k) => start + k);
     await Promise.all(group.map((i) => post(i, text(i), chat)));
   }
-  await eventually(() => Array.from({ length: to - from + 1 }, (_, k) => text(from + k)).every((body) => repliesTo(body).length === 1), `replies ${from}..${to}`, 240_000);
+  await vi.waitUntil(() => Array.from({ length: to - from + 1 }, (_, k) => text(from + k)).every((body) => repliesTo(body).length === 1), 240_000);
 }
 
 async function factsOf(ltmId: string): Promise<string[]> {
@@ -37,11 +37,11 @@ describe('long-term memory across summaries', () => {
     const firstRun = (await handle.describe()).runId;
     await converse(3, 3, () => 'my name is Beatriz and my favorite color is blue.');
     // Both facts are learned now, so the later change must replace one, not add beside it.
-    await eventually(async () => (await factsOf(CHAT)).join() === 'favorite color: blue,name: beatriz' || undefined, 'both facts of message 3');
+    await vi.waitUntil(async () => (await factsOf(CHAT)).join() === 'favorite color: blue,name: beatriz', WAIT_MS);
     await converse(4, 150, filler);
     await converse(151, 151, () => 'by the way, my favorite color is now green.');
     await converse(152, 299, filler);
-    await eventually(async () => (await factsOf(CHAT)).includes('favorite color: green') || undefined, 'the changed fact to be learned');
+    await vi.waitUntil(async () => (await factsOf(CHAT)).includes('favorite color: green'), WAIT_MS);
     await converse(300, 300, () => 'what is my name, and what is my favorite color?');
 
     const summaries = await stack.rows<{ n: number }>('SELECT count(*)::int AS n FROM summaries');
@@ -66,14 +66,14 @@ describe('long-term memory across summaries', () => {
 
   it('the bot’s own messages never reach the vector store', async () => {
     await stack.post(fixture('private-fromme-app.json'));
-    await eventually(async () => (await stack.rows("SELECT 1 FROM messages WHERE wa_id = '3A55AA66BB77CC88DD99'")).length === 1 || undefined, 'the phone message stored');
-    await eventually(async () => (await stack.chatState('default', CHAT)).queueLength === 0 || undefined, 'idle');
+    await vi.waitUntil(async () => (await stack.rows("SELECT 1 FROM messages WHERE wa_id = '3A55AA66BB77CC88DD99'")).length === 1, WAIT_MS);
+    await stack.idle(CHAT);
     const points = await stack.deps.ltm.store.list('longterm_memory', { chatId: CHAT });
     const userMessages = await stack.rows<{ waha_message_id: string }>(
       "SELECT m.waha_message_id FROM messages m JOIN sessions s ON s.id = m.session_id WHERE s.chat_id = $1 AND m.role = 'user'",
       [CHAT],
     );
-    await eventually(async () => (await stack.deps.ltm.store.count('longterm_memory', { chatId: CHAT })) === userMessages.length || undefined, 'every user message embedded');
+    await vi.waitUntil(async () => (await stack.deps.ltm.store.count('longterm_memory', { chatId: CHAT })) === userMessages.length, WAIT_MS);
     const embedded = new Set((await stack.deps.ltm.store.list('longterm_memory', { chatId: CHAT })).map((p) => String(p.payload.messageId)));
     expect(embedded).toEqual(new Set(userMessages.map((row) => row.waha_message_id)));
     expect(points.every((point) => point.payload.actorId !== '5521900000001@c.us')).toBe(true);
@@ -93,14 +93,14 @@ describe('a burst while a summary is being made', () => {
     for (let i = 0; !summaryAsked(); i++) {
       if (i > 200) throw new Error('no summary was asked for');
       await post(i, before(i), chat);
-      await eventually(() => repliesTo(before(i)).length === 1 || summaryAsked(), `reply ${i} or the summary`);
+      await vi.waitUntil(() => repliesTo(before(i)).length === 1 || summaryAsked(), WAIT_MS);
     }
     const runBefore = (await handle.describe()).runId;
     const burst = Array.from({ length: 30 }, (_, k) => `rajada ${String(k).padStart(2, '0')}`);
     await Promise.all(burst.map((body, k) => post(1000 + k, body, chat)));
-    await eventually(async () => (await stack.chatState('default', chat)).queueLength >= 30 || undefined, 'the burst queued behind the summary');
+    await vi.waitUntil(async () => (await stack.chatState('default', chat)).queueLength >= 30, WAIT_MS);
     gate.release();
-    await eventually(() => burst.every((body) => repliesTo(body).length === 1), 'the whole burst answered', 60_000);
+    await vi.waitUntil(() => burst.every((body) => repliesTo(body).length === 1), 60_000);
 
     expect((await handle.describe()).runId).not.toBe(runBefore);
     const stored = await stack.rows<{ content: string }>(

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixture } from '../support/fixtures.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 /**
@@ -25,7 +25,7 @@ async function storedUserLines(chat: string): Promise<string[]> {
 }
 
 /** The reply prompt the model got for the user message with this text. */
-const promptFor = (text: string) => eventually(() => stack.openai.replyPrompts().find((r) => r.messages.at(-1)?.content === text), `the reply prompt to "${text}"`);
+const promptFor = (text: string) => vi.waitUntil(() => stack.openai.replyPrompts().find((r) => r.messages.at(-1)?.content === text), WAIT_MS);
 
 describe('media in memory', () => {
   it('stores a voice note as its transcript, learns from it, and a later question recalls it', async () => {
@@ -35,11 +35,11 @@ describe('media in memory', () => {
     stack.waha.serveMediaOf(event, spoken, 'OggS\0\x02');
 
     expect((await stack.post(event)).status).toBe(202);
-    await eventually(async () => (await storedUserLines(chat)).length === 1, 'the voice note stored');
+    await vi.waitUntil(async () => (await storedUserLines(chat)).length === 1, WAIT_MS);
     expect(await storedUserLines(chat)).toEqual([`[voice] ${spoken}`]);
     expect(stack.openai.transcriptions).toEqual([expect.objectContaining({ model: 'whisper-test' })]);
     // What was said is embedded into long-term memory like typed text.
-    await eventually(() => stack.openai.embeddingRequests.some((request) => request.input.some((text) => text.includes(spoken))), 'the transcript embedded');
+    await vi.waitUntil(() => stack.openai.embeddingRequests.some((request) => request.input.some((text) => text.includes(spoken))), WAIT_MS);
 
     await stack.say(chat, 'quando é meu aniversário?');
     const prompt = await promptFor('quando é meu aniversário?');
@@ -70,7 +70,7 @@ describe('media in memory', () => {
     const before = stack.openai.transcriptions.length;
     // WAHA keeps downloaded files for minutes: this one is no longer served.
     expect((await stack.post(event)).status).toBe(202);
-    await eventually(async () => (await storedUserLines(chat)).length === 1, 'the voice note stored');
+    await vi.waitUntil(async () => (await storedUserLines(chat)).length === 1, WAIT_MS);
     const [line] = await storedUserLines(chat);
     expect(line).toMatch(/^\[voice: could not be read \(.*404/);
     expect(stack.openai.transcriptions.length).toBe(before);
@@ -83,10 +83,10 @@ describe('media in memory', () => {
     for (const name of ['location-shared.json', 'contact-card.json', 'poll-created.json']) {
       const event = fixture(name);
       expect((await stack.post(event)).status, name).toBe(202);
-      const [line] = await eventually(async () => {
+      const [line] = await vi.waitUntil(async () => {
         const rows = await stack.rows<{ content: string }>('SELECT content FROM messages WHERE waha_message_id = $1', [event.payload.id]);
         return rows.length ? rows.map((row) => row.content) : undefined;
-      }, `${name} stored`);
+      }, WAIT_MS);
       expect(line, name).toMatch(/^\[(location|contact|poll): /);
       // The model is asked about it as that line, and the answer is sent.
       await promptFor(line!);

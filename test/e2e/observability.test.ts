@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixture, variant } from '../support/fixtures.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { bareEnv, runEntry } from '../support/child-process.js';
@@ -29,7 +29,7 @@ describe('readiness', () => {
     expect((await down.json()).checks.temporal).toBe('down');
 
     stack.proxy.restore();
-    await eventually(async () => (await fetch(url('/readyz'))).status === 200, 'ready again', 30_000);
+    await vi.waitUntil(async () => (await fetch(url('/readyz'))).status === 200, 30_000);
   });
 
   it('is unready while the database is down, and ready again after', async () => {
@@ -38,7 +38,7 @@ describe('readiness', () => {
     expect(down.status).toBe(503);
     expect((await down.json()).checks).toEqual({ temporal: 'up', database: 'down' });
     stack.dbProxy.restore();
-    await eventually(async () => (await fetch(url('/readyz'))).status === 200, 'ready again', 30_000);
+    await vi.waitUntil(async () => (await fetch(url('/readyz'))).status === 200, 30_000);
   });
 });
 
@@ -46,12 +46,12 @@ describe('metrics and logs', () => {
   it('GET /metrics counts webhook outcomes, times stages and counts model tokens', async () => {
     await stack.post(fixture('message-ack.json'));
     await stack.post(variant('private-text-incoming.json', { waId: 'OBS1', body: 'quanto custa o pão?' }));
-    await eventually(() => stack.waha.sent.length === 1, 'the reply');
+    await vi.waitUntil(() => stack.waha.sent.length === 1, WAIT_MS);
     // sendReply's timer stops when the activity returns, just after WAHA got the message.
-    const text = await eventually(async () => {
+    const text = await vi.waitUntil(async () => {
       const body = await (await fetch(url('/metrics'))).text();
       return /chatmem_stage_seconds_count\{stage="sendReply"/.test(body) ? body : undefined;
-    }, 'the sendReply stage to be timed');
+    }, WAIT_MS);
     expect(text).toMatch(/chatmem_webhook_requests_total\{outcome="accepted"\} [1-9]/);
     expect(text).toMatch(/chatmem_webhook_requests_total\{outcome="ignored"\} 1/);
     for (const stage of ['webhook', 'recordInbound', 'composeReply', 'sendReply']) {
@@ -66,7 +66,7 @@ describe('metrics and logs', () => {
     stack.openai.failNext(401);
     await stack.post(variant('private-text-incoming.json', { waId: 'OBS2', body: 'falha' }));
     await stack.post(variant('private-text-incoming.json', { waId: 'OBS3', body: 'e agora?' }));
-    await eventually(() => stack.waha.sent.length === 2, 'the second reply');
+    await vi.waitUntil(() => stack.waha.sent.length === 2, WAIT_MS);
 
     const lines = capturedLogs.join('');
     expect(lines).toContain('"outcome":"accepted"');

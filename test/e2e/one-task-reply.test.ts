@@ -1,8 +1,8 @@
 import type { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { KNOWLEDGE_PROMPT_MARKER } from '../../src/domain/knowledge.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -38,10 +38,10 @@ describe('the reply path', () => {
       await stack.replyTo(body);
     }
     // The step's marker is written when the task completes, just after WAHA got the reply.
-    const events = await eventually(async () => {
+    const events = await vi.waitUntil(async () => {
       const history = await historyOf(chat);
       return history.filter((event) => localActivityOf(event) === 'storeAndReply').length === 3 ? history : undefined;
-    }, 'the third reply recorded');
+    }, WAIT_MS);
     const signals = events.flatMap((event, index) => (inboundBody(event)?.fromMe === false ? [index] : []));
     expect(signals).toHaveLength(3);
     for (const signal of signals) {
@@ -72,10 +72,10 @@ describe('the reply path', () => {
     expect(currentDetails).toMatch(/\*\*Learning:\*\* \d+ messages waiting/);
 
     gate.release();
-    const learned = await eventually(async () => {
+    const learned = await vi.waitUntil(async () => {
       const state = await stack.chatState('default', chat);
       return state.learningBacklog === 0 ? state : undefined;
-    }, 'learning to catch up');
+    }, WAIT_MS);
     expect(learned.learningFailures).toBe(0);
     const memory = await stack.client.workflow.getHandle(chatWorkflowId('default', chat)).query('memory');
     expect((memory as { knowledge: Record<string, string[]> }).knowledge[chat]).toEqual(expect.arrayContaining(['name: helena', 'city: porto']));
@@ -98,7 +98,7 @@ describe('the reply path', () => {
     await Promise.all(chats.map((chat) => stack.say(chat, asking(chat))));
     const inFlight = () => new Set(stack.openai.replyPrompts().flatMap((prompt) => chats.filter((chat) => JSON.stringify(prompt.messages).includes(asking(chat)))));
     try {
-      await eventually(() => inFlight().size === chats.length, 'every chat’s model call to be in flight at once', 45_000);
+      await vi.waitUntil(() => inFlight().size === chats.length, 45_000);
     } finally {
       slow.release();
     }

@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
 import { eraseUpdate } from '../../src/workflows/chat-workflow.js';
 import { variant } from '../support/fixtures.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 const ANA = '5511911110001@c.us';
@@ -23,7 +23,7 @@ async function say(chatId: string, from: string, senderName: string, text: strin
   const inGroup = chatId.endsWith('@g.us');
   const event = wahaMessageEvent({ session: 'default', me: stack.waha.me, chatId, fromMe: false, senderName, text, ...(inGroup ? { participant: from } : {}) });
   expect((await stack.post(event)).status).toBe(202);
-  await eventually(() => stack.waha.sent.some((call) => call.text.startsWith("Re: ") && call.text.includes(`${text} [`)), `the reply to "${text}"`);
+  await vi.waitUntil(() => stack.waha.sent.some((call) => call.text.startsWith("Re: ") && call.text.includes(`${text} [`)), WAIT_MS);
 }
 
 const memoryOf = (chatId: string) => stack.chatMemory('default', chatId);
@@ -56,11 +56,11 @@ describe('the chatmem CLI', () => {
     await say(GROUP, BRUNO, 'Bruno', 'My favorite color is blue.');
     // Background learning has caught up once the facts show in the memory queries (each chat
     // shows what its own last extraction left: the group learned Ana's allergy last).
-    await eventually(async () => (await memoryOf(ANA)).knowledge[ANA]?.length === 3 || undefined, "Ana's facts in her chat");
-    await eventually(async () => {
+    await vi.waitUntil(async () => (await memoryOf(ANA)).knowledge[ANA]?.length === 3, WAIT_MS);
+    await vi.waitUntil(async () => {
       const { knowledge } = await memoryOf(GROUP);
       return (knowledge[ANA]?.length === 4 && knowledge[BRUNO]?.length === 2) || undefined;
-    }, 'the facts in the group');
+    }, WAIT_MS);
   }, 120_000);
 
   it('inspect shows the state, summary, knowledge and last messages of a chat', async () => {
@@ -188,7 +188,7 @@ describe('one person under two ids', () => {
   const OTHERS = '120363000000000002@g.us';
   const tell = async (event: any) => {
     expect((await stack.post(event)).status).toBe(202);
-    await eventually(() => stack.waha.sent.some((call) => call.text.includes(`${event.payload.body} [`)), `the reply to "${event.payload.body}"`);
+    await vi.waitUntil(() => stack.waha.sent.some((call) => call.text.includes(`${event.payload.body} [`)), WAIT_MS);
   };
   const everything = async () => {
     const ids = [LID, PHONE];
@@ -214,7 +214,7 @@ describe('one person under two ids', () => {
     // First only the lid is known (GOWS without SenderAlt): a chat of its own.
     await tell(variant('private-text-incoming.json', { chat: LID, waId: 'RAFA1', body: 'My name is Rafaela.', other: null }));
     await tell(variant('group-text.json', { chat: OTHERS, participant: LID, waId: 'RAFA2', body: 'My favorite color is purple.', other: null }));
-    await eventually(async () => (await stack.deps.ltm.store.count('user_knowledge', { ltmId: LID })) === 2 || undefined, 'the facts under the lid');
+    await vi.waitUntil(async () => (await stack.deps.ltm.store.count('user_knowledge', { ltmId: LID })) === 2, WAIT_MS);
     // Then NOWEB carries the phone form beside the lid: the phone-form chat, and the link.
     await tell(variant('lid-sender.json', { chat: LID, waId: 'RAFA3', body: 'What is my name?', other: '5511911110003@s.whatsapp.net' }));
     expect(await stack.rows('SELECT lid, phone FROM person_ids')).toEqual([{ lid: LID, phone: PHONE }]);
@@ -222,7 +222,7 @@ describe('one person under two ids', () => {
     expect(prompt.messages[0]!.content).toContain('name: rafaela');
     await tell(variant('group-text.json', { chat: OTHERS, participant: PHONE, waId: 'RAFA4', body: 'I live in Olinda.', other: LID }));
     await tell(variant('group-text.json', { chat: OTHERS, participant: BRUNO, waId: 'BRUNO9', body: 'See you all on Sunday.', other: null }));
-    await eventually(async () => (await everything()).memories === 4 || undefined, 'all four messages in long-term memory');
+    await vi.waitUntil(async () => (await everything()).memories === 4, WAIT_MS);
   });
 
   it('erasing the person by their number leaves nothing under either id, and keeps everyone else', async () => {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { variant } from '../support/fixtures.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 let stack: Stack;
@@ -11,19 +11,13 @@ afterAll(async () => stack?.stop());
 
 const chat = '5521988887777@c.us';
 const post = (waId: string, body: string) => stack.post(variant('private-text-incoming.json', { waId, body }));
-const repliesTo = (body: string) => stack.waha.sent.filter((call) => call.text.startsWith(`Re: ${body} [`));
-const idle = () =>
-  eventually(async () => {
-    const state = await stack.chatState('default', chat);
-    return state.queueLength === 0 ? state : undefined;
-  }, 'the chat to be idle');
 
 describe('when the model or WAHA fail', () => {
   it('retries the model on 429 and 5xx, then answers once', async () => {
     stack.openai.failNext(429);
     stack.openai.failNext(503);
     await post('FAIL0001', 'primeira tentativa');
-    await eventually(() => repliesTo('primeira tentativa').length === 1, 'the reply after two failures', 30_000);
+    await vi.waitUntil(() => stack.repliesTo('primeira tentativa').length === 1, 30_000);
     expect(stack.openai.requests.filter((r) => r.messages.at(-1)?.content === 'primeira tentativa')).toHaveLength(3);
   });
 
@@ -32,25 +26,25 @@ describe('when the model or WAHA fail', () => {
     stack.openai.failNext(400);
     await post('FAIL0002', 'pergunta recusada');
     await post('FAIL0003', 'pergunta seguinte');
-    await eventually(() => repliesTo('pergunta seguinte').length === 1, 'the next message to be answered', 30_000);
-    expect(repliesTo('pergunta recusada')).toHaveLength(0);
+    await vi.waitUntil(() => stack.repliesTo('pergunta seguinte').length === 1, 30_000);
+    expect(stack.repliesTo('pergunta recusada')).toHaveLength(0);
     expect(stack.openai.replyPrompts().length - before).toBe(2);
     expect(await stack.rows("SELECT role FROM messages WHERE wa_id = 'FAIL0002'")).toEqual([{ role: 'user' }]);
-    expect((await idle()).replyFailures).toBe(1);
+    expect((await stack.idle(chat)).replyFailures).toBe(1);
   });
 
   it('retries sendText on a 5xx and sends once; a 4xx is not retried and the reply stays stored', async () => {
     stack.waha.failNext(502);
     await post('FAIL0004', 'manda de novo');
-    await eventually(() => repliesTo('manda de novo').length === 1, 'the reply after a WAHA failure', 30_000);
+    await vi.waitUntil(() => stack.repliesTo('manda de novo').length === 1, 30_000);
     expect(stack.waha.calls.filter((c) => c.path === '/api/sendText' && (c.body as any).text.startsWith('Re: manda de novo'))).toHaveLength(2);
 
     stack.waha.failNext(422);
     await post('FAIL0005', 'não entregue');
-    const state = await eventually(async () => {
+    const state = await vi.waitUntil(async () => {
       const s = await stack.chatState('default', chat);
       return s.replyFailures === 2 ? s : undefined;
-    }, 'the failed delivery to be counted', 30_000);
+    }, 30_000);
     expect(state.queueLength).toBe(0);
     expect(stack.waha.calls.filter((c) => c.path === '/api/sendText' && (c.body as any).text.startsWith('Re: não entregue'))).toHaveLength(1);
     const stored = await stack.rows("SELECT content, wa_id FROM messages WHERE role = 'assistant' AND content LIKE 'Re: não entregue%'");
@@ -60,16 +54,16 @@ describe('when the model or WAHA fail', () => {
   it('a send that reached WAHA but whose answer was lost is found in the chat, recorded, and not sent again', async () => {
     stack.waha.loseNextAnswer();
     await post('FAIL0006', 'resposta perdida');
-    const sent = await eventually(() => {
-      const replies = repliesTo('resposta perdida');
+    const sent = await vi.waitUntil(() => {
+      const replies = stack.repliesTo('resposta perdida');
       return replies.length ? replies : undefined;
-    }, 'the send whose answer is lost');
-    await eventually(async () => {
+    }, WAIT_MS);
+    await vi.waitUntil(async () => {
       const rows = await stack.rows("SELECT wa_id FROM messages WHERE role = 'assistant' AND content LIKE 'Re: resposta perdida%'");
       return rows[0]?.wa_id === sent[0]!.sentId.split('_').at(-1);
-    }, 'the found message to be recorded as the reply');
-    expect(repliesTo('resposta perdida')).toHaveLength(1);
+    }, WAIT_MS);
+    expect(stack.repliesTo('resposta perdida')).toHaveLength(1);
     expect(stack.waha.calls.filter((c) => c.path.endsWith('/messages'))).not.toHaveLength(0);
-    expect((await idle()).replyFailures).toBe(2);
+    expect((await stack.idle(chat)).replyFailures).toBe(2);
   });
 });

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isReplyTo } from '../../src/offline/offline-model.js';
 import { variant } from '../support/fixtures.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 /**
@@ -65,7 +65,7 @@ describe('presence and pacing', () => {
       await quick.say(chat, 'qual o horário de hoje?');
       await quick.replyTo('qual o horário de hoje?');
       const paths = () => quick.waha.calls.filter((call) => PRESENCE_AND_SEND.has(call.path) && (call.body as any).chatId === chat).map((call) => call.path);
-      await eventually(() => paths().length === 2, 'the message marked seen');
+      await vi.waitUntil(() => paths().length === 2, WAIT_MS);
       expect(paths()).toEqual(['/api/sendText', '/api/sendSeen']);
     } finally {
       await quick.stop();
@@ -80,7 +80,7 @@ describe('presence and pacing', () => {
     stack.openai.replyWith((lastUser) => lastUser.includes('me manda o cardápio inteiro'), long);
 
     await stack.say(chat, 'me manda o cardápio inteiro');
-    await eventually(() => stack.waha.sent.filter((call) => call.chatId === chat).map((call) => call.text).join('\n\n') === long || undefined, 'every part of the long reply');
+    await vi.waitUntil(() => stack.waha.sent.filter((call) => call.chatId === chat).map((call) => call.text).join('\n\n') === long, WAIT_MS);
     const sent = stack.waha.sent.filter((call) => call.chatId === chat);
     expect(sent.length).toBeGreaterThan(1);
     for (const part of sent) expect(part.text.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
@@ -88,10 +88,10 @@ describe('presence and pacing', () => {
     expect(callsTo(chat).map((call) => call.path)).toEqual(['/api/sendSeen', ...sent.flatMap(() => ['/api/startTyping', '/api/stopTyping', '/api/sendText'])]);
 
     // Every echo came back and was handled: still one row per part, with its WhatsApp id, and no reply to any of them.
-    await eventually(async () => {
+    await vi.waitUntil(async () => {
       const state = await stack.chatState('default', chat);
       return state.duplicatesDropped >= sent.length || undefined;
-    }, 'the echoes dropped');
+    }, WAIT_MS);
     const rows = await assistantRows(chat);
     expect(rows.map((row) => row.content)).toEqual(sent.map((call) => call.text));
     expect(rows.map((row) => row.wa_id)).toEqual(sent.map((call) => call.sentId.split('_')[2]));
@@ -106,7 +106,7 @@ describe('presence and pacing', () => {
     await Promise.all(chats.map(async (chat) => {
       for (const { text } of texts.filter((t) => t.chat === chat)) expect((await stack.say(chat, text)).status).toBe(202);
     }));
-    await eventually(() => texts.every(({ text }) => stack.waha.sent.some((call) => isReplyTo(call.text, text))) || undefined, 'all 100 replies', 120_000);
+    await vi.waitUntil(() => texts.every(({ text }) => stack.waha.sent.some((call) => isReplyTo(call.text, text))), 120_000);
 
     const sends = stack.waha.sent.slice(before);
     for (const { text } of texts) expect(sends.filter((call) => isReplyTo(call.text, text))).toHaveLength(1);
@@ -128,15 +128,15 @@ describe('presence and pacing', () => {
     const question = variant('group-mention.json', { waId: 'ASKER1', body: '@5521900000001 vocês abrem no domingo?' });
     expect((await stack.post(question)).status).toBe(202);
     const group = question.payload.from;
-    const send = await eventually(() => stack.waha.calls.find((call) => call.path === '/api/sendText' && (call.body as any).chatId === group), 'the group reply');
+    const send = await vi.waitUntil(() => stack.waha.calls.find((call) => call.path === '/api/sendText' && (call.body as any).chatId === group), WAIT_MS);
     const body = send.body as { text: string; reply_to?: string; mentions?: string[] };
     expect(body.text).toMatch(/^@5521955554444 Re: Marcos Dias: @5521900000001 vocês abrem no domingo\? \[/);
     expect(body.mentions).toEqual(['5521955554444@c.us']);
     expect(body.reply_to).toBe(question.payload.id);
     // The transcript holds the reply as sent, and its echo is not answered.
-    await eventually(async () => (await assistantRows(group)).every((row) => row.wa_id) || undefined, 'the reply marked sent');
+    await vi.waitUntil(async () => (await assistantRows(group)).every((row) => row.wa_id), WAIT_MS);
     expect((await assistantRows(group)).map((row) => row.content)).toEqual([body.text]);
-    await eventually(async () => (await stack.chatState('default', group)).queueLength === 0 || undefined, 'the group idle');
+    await stack.idle(group);
     expect(stack.waha.calls.filter((call) => call.path === '/api/sendText' && (call.body as any).chatId === group)).toHaveLength(1);
   });
 });

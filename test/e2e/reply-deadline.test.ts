@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isReplyTo } from '../../src/offline/offline-model.js';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 // A short deadline, so that "the model is down past REPLY_DEADLINE" takes seconds here.
@@ -26,15 +26,15 @@ describe('REPLY_DEADLINE', () => {
     stack.openai.down(503);
     try {
       await stack.say(chat, 'espera por mim');
-      await eventually(() => attemptsFor('espera por mim').length >= 3, 'a third attempt');
+      await vi.waitUntil(() => attemptsFor('espera por mim').length >= 3, WAIT_MS);
     } finally {
       stack.openai.up();
     }
     await stack.replyTo('espera por mim');
-    const state = await eventually(async () => {
+    const state = await vi.waitUntil(async () => {
       const current = await stateOf(chat);
       return current.waiting === null ? current : undefined;
-    }, 'the wait to end');
+    }, WAIT_MS);
     expect(repliesTo('espera por mim')).toHaveLength(1);
     expect(state.unanswered).toBe(0);
   });
@@ -46,16 +46,16 @@ describe('REPLY_DEADLINE', () => {
     let state;
     try {
       await stack.say(chat, 'tarde demais');
-      await eventually(() => attemptsFor('tarde demais').length >= 2, 'a second attempt');
+      await vi.waitUntil(() => attemptsFor('tarde demais').length >= 2, WAIT_MS);
       // The reply holds its workflow task while it retries: queries are answered when that task
       // is renewed (every few seconds), so both are asked at once.
       const [waiting, details] = await Promise.all([stateOf(chat), detailsOf(chat)]);
       expect(waiting.waiting?.messages).toBe(1);
       expect(details).toContain('**Waiting for a reply:** 1 message(s) since');
-      state = await eventually(async () => {
+      state = await vi.waitUntil(async () => {
         const current = await stateOf(chat);
         return current.unanswered === 1 ? current : undefined;
-      }, 'the message to be given up on', (DEADLINE_S + 30) * 1000);
+      }, (DEADLINE_S + 30) * 1000);
     } finally {
       stack.openai.up();
     }
@@ -73,7 +73,7 @@ describe('REPLY_DEADLINE', () => {
     const retried = await stack.chatmem('retry', chat);
     expect(retried).toMatchObject({ code: 0, output: expect.stringContaining('answering 1 unanswered message(s) of 5521966660002@c.us again') });
     await stack.replyTo('tarde demais');
-    await eventually(async () => (await stateOf(chat)).unanswered === 0 && (await stateOf(chat)).retrying === 0, 'the retry to be done');
+    await vi.waitUntil(async () => (await stateOf(chat)).unanswered === 0 && (await stateOf(chat)).retrying === 0, WAIT_MS);
     expect((await stack.chatmem('retry', chat)).output).toContain('has no unanswered messages');
     expect(repliesTo('tarde demais')).toHaveLength(1);
     expect(repliesTo('e agora?')).toHaveLength(1);

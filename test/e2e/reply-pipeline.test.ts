@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { fixture } from '../support/fixtures.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { TEST_SECRETS } from '../support/stack.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 import type { Engine } from '../support/waha-standin.js';
@@ -18,18 +18,18 @@ describe.each<Engine>(['GOWS', 'WEBJS', 'NOWEB'])('a private message, end to end
     const answer = await stack.post(fixture('private-text-incoming.json'));
     expect(answer.status).toBe(202);
 
-    const sent = await eventually(() => stack.waha.sent[0], 'the reply to be sent');
+    const sent = await vi.waitUntil(() => stack.waha.sent[0], WAIT_MS);
     expect(sent).toMatchObject({ session: 'default', chatId: '5521988887777@c.us' });
     expect(sent.text).toContain('Oi! Vocês abrem amanhã cedo?');
     expect(stack.openai.replyPrompts()[0]?.authorization).toBe(`Bearer ${TEST_SECRETS[0]}`);
     expect(stack.openai.replyPrompts()[0]?.model).toBe('test-chat-model');
 
-    await eventually(() => stack.waha.echoStatuses.length === 1, 'the echo to be delivered');
+    await vi.waitUntil(() => stack.waha.echoStatuses.length === 1, WAIT_MS);
     expect(stack.waha.echoStatuses).toEqual([202]);
-    const state = await eventually(async () => {
+    const state = await vi.waitUntil(async () => {
       const s = await stack.chatState('default', '5521988887777@c.us');
       return s.queueLength === 0 && s.repliesSent === 1 && s.duplicatesDropped === 1 ? s : undefined;
-    }, 'the echo to be handled');
+    }, WAIT_MS);
     expect(state).toMatchObject({ messagesSeen: 1, replyFailures: 0, lastInteractionAt: new Date(1780000000 * 1000).toISOString() });
 
     const rows = await stack.rows('SELECT role, content, from_me, wa_id, waha_message_id FROM messages ORDER BY id');

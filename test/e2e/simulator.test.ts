@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bareEnv, runEntry } from '../support/child-process.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 const HMAC_KEY = 'simulator-hmac-5be1';
@@ -28,7 +28,7 @@ describe('the terminal simulator', () => {
   it('posts signed WAHA webhooks that chatmem accepts and answers', async () => {
     const output = await simulate(['--from', '5511933330001', '--name', 'Eva'], ['hi, my name is Eva']);
     expect(output.join('\n')).not.toMatch(/^!/m);
-    const reply = await eventually(() => stack.waha.sent.find((call) => call.chatId === '5511933330001@c.us'), 'the reply');
+    const reply = await vi.waitUntil(() => stack.waha.sent.find((call) => call.chatId === '5511933330001@c.us'), WAIT_MS);
     expect(reply.text).toMatch(/^Re: hi, my name is Eva \[/);
     const [row] = await stack.rows("SELECT sender_name, role FROM messages WHERE content = 'hi, my name is Eva'");
     expect(row).toEqual({ sender_name: 'Eva', role: 'user' });
@@ -36,20 +36,20 @@ describe('the terminal simulator', () => {
 
   it('in a group, the bot answers only the line that mentions it with @bot', async () => {
     await simulate(['--from', '5511933330002', '--name', 'Ivo', '--group', GROUP], ['good morning everyone', '@bot are you open today?']);
-    const reply = await eventually(() => stack.waha.sent.find((call) => call.chatId === GROUP), 'the group reply');
+    const reply = await vi.waitUntil(() => stack.waha.sent.find((call) => call.chatId === GROUP), WAIT_MS);
     expect(reply.text).toContain('are you open today?');
     // Both lines are stored, the reply once (WAHA's echo of it is dropped), and nothing else answered.
-    const rows = await eventually(async () => {
+    const rows = await vi.waitUntil(async () => {
       const found = await stack.rows<{ role: string }>('SELECT m.role FROM messages m JOIN sessions s ON s.id = m.session_id WHERE s.chat_id = $1 ORDER BY m.id', [GROUP]);
       return stack.waha.echoStatuses.length > 0 && found.length === 3 ? found : undefined;
-    }, 'both lines and the reply stored');
+    }, WAIT_MS);
     expect(rows.map((row) => row.role)).toEqual(['user', 'user', 'assistant']);
     expect(stack.waha.sent.filter((call) => call.chatId === GROUP)).toHaveLength(1);
   });
 
   it('/memory shows what the bot remembers of the chat', async () => {
     const eva = '5511933330001@c.us';
-    await eventually(async () => (await stack.chatMemory('default', eva)).knowledge[eva]?.includes('name: eva'), "Eva's name learned");
+    await vi.waitUntil(async () => (await stack.chatMemory('default', eva)).knowledge[eva]?.includes('name: eva'), WAIT_MS);
     const output = await simulate(['--from', '5511933330001'], ['/memory'], { TEMPORAL_ADDRESS: stack.temporal.address });
     expect(output).toContain('knows:');
     expect(output).toContain(`  ${eva}: name: eva`);
@@ -65,7 +65,7 @@ describe('the terminal simulator', () => {
     } finally {
       stack.openai.up();
     }
-    await eventually(() => stack.waha.sent.some((call) => call.chatId === '5511933330003@c.us'), 'the reply once the model is back');
+    await vi.waitUntil(() => stack.waha.sent.some((call) => call.chatId === '5511933330003@c.us'), WAIT_MS);
   });
 
   it('says in one line that its WAHA port is taken (another simulator or WAHA there)', async () => {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixture } from '../support/fixtures.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 let stack: Stack;
@@ -22,8 +22,8 @@ describe('PostgreSQL rows follow the seed mapping', () => {
   it('a private message: session and messages, field by field', async () => {
     const event = fixture('private-text-incoming.json');
     await stack.post(event);
-    const sent = await eventually(() => stack.waha.sent.find((call) => call.chatId === '5521988887777@c.us'), 'the reply');
-    await eventually(async () => (await rowsOfChat('5521988887777@c.us')).every((row) => row.wa_id) || undefined, 'the reply to be marked sent');
+    const sent = await vi.waitUntil(() => stack.waha.sent.find((call) => call.chatId === '5521988887777@c.us'), WAIT_MS);
+    await vi.waitUntil(async () => (await rowsOfChat('5521988887777@c.us')).every((row) => row.wa_id), WAIT_MS);
 
     const [session] = await stack.rows("SELECT * FROM sessions WHERE chat_id = '5521988887777@c.us'");
     expect(session).toMatchObject({
@@ -68,7 +68,7 @@ describe('PostgreSQL rows follow the seed mapping', () => {
   it('a group message: the group is the session, the participant the actor', async () => {
     const event = fixture('group-text.json');
     await stack.post(event);
-    await eventually(() => stack.waha.sent.find((call) => call.chatId === '120363099988877766@g.us'), 'the reply (GROUP_REPLY=always)');
+    await vi.waitUntil(() => stack.waha.sent.find((call) => call.chatId === '120363099988877766@g.us'), WAIT_MS);
 
     const [session] = await stack.rows("SELECT * FROM sessions WHERE chat_id = '120363099988877766@g.us'");
     expect(session).toMatchObject({ waha_session: 'default', user_id: '120363099988877766@g.us', is_group: true, profile_name: null });
@@ -92,7 +92,7 @@ describe('PostgreSQL rows follow the seed mapping', () => {
     stack.waha.serveMediaOf(image, 'um bolo de cenoura');
     await stack.post(image);
     await stack.post(fixture('private-fromme-app.json'));
-    await eventually(async () => (await stack.rows("SELECT 1 FROM messages WHERE wa_id IN ('3A99887766554433CCDD', '3A55AA66BB77CC88DD99')")).length === 2 || undefined, 'both stored');
+    await vi.waitUntil(async () => (await stack.rows("SELECT 1 FROM messages WHERE wa_id IN ('3A99887766554433CCDD', '3A55AA66BB77CC88DD99')")).length === 2, WAIT_MS);
     const [media] = await stack.rows("SELECT * FROM messages WHERE wa_id = '3A99887766554433CCDD'");
     expect(media).toMatchObject({ role: 'user', content: `[image: um bolo de cenoura] ${image.payload.body}`, has_media: true, media_mimetype: 'image/jpeg' });
     const [typed] = await stack.rows("SELECT * FROM messages WHERE wa_id = '3A55AA66BB77CC88DD99'");

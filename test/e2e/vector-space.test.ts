@@ -1,6 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inspectChat } from '../../src/cli/operator-commands.js';
 import { loadConfig } from '../../src/config.js';
 import { openDependencies } from '../../src/dependencies.js';
@@ -8,7 +8,7 @@ import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { stateQuery } from '../../src/workflows/chat-workflow.js';
 import { bareEnv, runEntry } from '../support/child-process.js';
 import { variant } from '../support/fixtures.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
@@ -81,10 +81,10 @@ describe('an embedder that answers with another size', () => {
     expect((await stack.post(event)).status).toBe(202);
     const chatId = '5521977776666@c.us';
     const handle = stack.client.workflow.getHandle(chatWorkflowId('default', chatId));
-    const state = await eventually(async () => {
+    const state = await vi.waitUntil(async () => {
       const view = await handle.query(stateQuery);
       return view.learningFailures > 0 ? view : undefined;
-    }, 'the learning failure to show');
+    }, WAIT_MS);
     expect(state.lastLearningFailure).toMatchObject({ messageId: event.payload.id, reason: expect.stringContaining('returned 32 dimensions; EMBEDDING_DIMENSIONS is 64') });
 
     const { currentDetails } = (await handle.query('__temporal_workflow_metadata')) as { currentDetails: string };

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
 import { stateQuery } from '../../src/workflows/chat-workflow.js';
 import { CHAT_ID, IS_GROUP, LAST_INTERACTION, WAHA_SESSION } from '../../src/workflows/search-attributes.js';
 import { PROJECT_ROOT } from '../support/child-process.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 // Debian's chromium (.ci/run installs it); CHROMIUM_PATH points elsewhere.
@@ -34,7 +34,7 @@ afterAll(async () => {
 
 async function say(chatId: string, senderName: string, text: string) {
   expect((await stack.post(wahaMessageEvent({ session: 'default', me: stack.waha.me, chatId, fromMe: false, senderName, text }))).status).toBe(202);
-  await eventually(() => stack.waha.sent.some((call) => call.chatId === chatId && call.text.startsWith(`Re: ${text} [`)), `the reply to ${senderName}`);
+  await vi.waitUntil(() => stack.repliesTo(text).some((call) => call.chatId === chatId), WAIT_MS);
 }
 
 describe('each chat in the Temporal Web UI', () => {
@@ -65,11 +65,11 @@ describe('each chat in the Temporal Web UI', () => {
     await page.getByText('storeAndReply', { exact: true }).first().waitFor();
     await page.getByText('User Metadata', { exact: true }).click();
     // The UI renders the Markdown summary and details in frames of their own.
-    const shown = await eventually(async () => {
+    const shown = await vi.waitUntil(async () => {
       const texts = await Promise.all(page.frames().map((frame) => frame.locator('body').innerText().catch(() => '')));
       const all = texts.join('\n');
       return all.includes('Carol (5511922220001@c.us)') && all.includes('Last interaction:') ? all : undefined;
-    }, "the chat's summary and details in the UI");
+    }, WAIT_MS);
     expect(shown).toMatch(/Messages: 1 seen, 1 replies/);
     expect(shown).toContain('Bot: answering');
     await page.screenshot({ path: `${ARTIFACTS}/web-ui-chat-details.png`, fullPage: true });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
-import { signWebhookBody } from '../../src/webhook/hmac.js';
+import { signWebhookBody } from '../../src/domain/webhook-contract.js';
 import { fixture, fixtureBytes, variant } from '../support/fixtures.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 const HMAC_KEY = 'test-hmac-key-0042';
@@ -46,7 +46,7 @@ describe('HMAC', () => {
   it('takes the exact bytes WAHA signed', async () => {
     const raw = fixtureBytes('private-text-incoming-webjs.json');
     expect((await postRaw(raw, signed(raw))).status).toBe(202);
-    await eventually(() => stack.waha.sent.some((call) => call.chatId === '5521977776666@c.us'), 'the reply');
+    await vi.waitUntil(() => stack.waha.sent.some((call) => call.chatId === '5521977776666@c.us'), WAIT_MS);
   });
 });
 
@@ -95,12 +95,12 @@ describe('Temporal unreachable', () => {
 
     stack.proxy.restore();
     // WAHA redelivers the same bytes every 2 s; so do we, until one is accepted.
-    const after = await eventually(async () => {
+    const after = await vi.waitUntil(async () => {
       const answer = await postRaw(raw, signed(raw));
       return answer.status === 202 ? answer : undefined;
-    }, 'the redelivery to be accepted', 40_000);
+    }, 40_000);
     expect(after.body.status).toBe('accepted');
-    await eventually(() => stack.waha.sent.some((call) => call.text.includes('chegou minha encomenda?')), 'the reply');
+    await vi.waitUntil(() => stack.waha.sent.some((call) => call.text.includes('chegou minha encomenda?')), WAIT_MS);
     expect(await stack.rows("SELECT role FROM messages WHERE wa_id = 'OUTAGE01'")).toEqual([{ role: 'user' }]);
   });
 });
@@ -126,7 +126,7 @@ describe('a flood of deliveries', () => {
 
     // WAHA delivers each again; now all are taken, once.
     for (const raw of bodies) expect((await stack.deliver(JSON.parse(raw))).status).toBe(202);
-    for (let i = 0; i < 6; i++) await eventually(() => stack.waha.sent.some((call) => call.text.includes(`enxurrada ${i} [`)), `the reply to ${i}`);
+    for (let i = 0; i < 6; i++) await vi.waitUntil(() => stack.waha.sent.some((call) => call.text.includes(`enxurrada ${i} [`)), WAIT_MS);
     expect(await stack.rows("SELECT count(*)::int AS n FROM messages WHERE role = 'user' AND wa_id LIKE 'FLOOD0%'")).toEqual([{ n: 6 }]);
   });
 });

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isReplyTo } from '../../src/offline/offline-model.js';
-import { eventually } from '../support/http.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
@@ -26,18 +25,18 @@ describe('a worker stopped while its work cannot finish', () => {
     const chat = '5521966660001@c.us';
     const gate = stack.openai.hold((lastUser) => lastUser === 'uma pergunta demorada');
     await stack.say(chat, 'uma pergunta demorada');
-    await eventually(() => stack.openai.replyPrompts().some((prompt) => prompt.messages.at(-1)?.content === 'uma pergunta demorada'), 'the reply waiting on the model');
+    await vi.waitUntil(() => stack.openai.replyPrompts().some((prompt) => prompt.messages.at(-1)?.content === 'uma pergunta demorada'), WAIT_MS);
 
     // Exit code 0, not the SIGKILL `interrupt` sends after 60 s: the worker ended by itself.
     expect(await first.interrupt(60_000), first.lines.join('\n')).toBe(0);
     expect(first.lines.join('\n')).toMatch(/stopped with work in flight after SHUTDOWN_TIMEOUT/);
-    expect(stack.waha.sent.filter((call) => isReplyTo(call.text, 'uma pergunta demorada'))).toHaveLength(0);
+    expect(stack.repliesTo('uma pergunta demorada')).toHaveLength(0);
 
     gate.release();
     workers.push(await startWorkerProcess(stack.env));
     await stack.replyTo('uma pergunta demorada', 60_000);
     // A second send would come from the first worker's attempt being retried as well: give it time.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect(stack.waha.sent.filter((call) => isReplyTo(call.text, 'uma pergunta demorada'))).toHaveLength(1);
+    expect(stack.repliesTo('uma pergunta demorada')).toHaveLength(1);
   });
 });

@@ -1,12 +1,12 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { stateQuery } from '../../src/workflows/chat-workflow.js';
 import { bareEnv, runCommand, runEntry } from '../support/child-process.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 
 // `npm start` with nothing configured uses these; the test needs them free, like a new user's machine.
 const DEFAULT_PORTS = { webhook: 8080, temporal: 7233, ui: 8233, waha: 3000 };
@@ -67,10 +67,10 @@ describe('npm start with nothing configured', () => {
     expect(firstReply).toMatch(/^Re: hello, my name is Ana \[(\d+) msgs/);
     // The simulator's WAHA posted the reply's echo back: it is dropped, never answered.
     const connection = await Connection.connect({ address: `127.0.0.1:${DEFAULT_PORTS.temporal}` });
-    const state = await eventually(async () => {
+    const state = await vi.waitUntil(async () => {
       const view = await new Client({ connection }).workflow.getHandle(chatWorkflowId('default', '5511977776666@c.us')).query(stateQuery);
       return view.duplicatesDropped === 1 ? view : undefined;
-    }, 'the echo of the reply');
+    }, WAIT_MS);
     expect(state).toMatchObject({ messagesSeen: 1, repliesSent: 1, queueLength: 0 });
     await connection.close();
 
@@ -95,6 +95,6 @@ describe('npm start with nothing configured', () => {
     const third = startChatmem();
     await third.waitForLine(/up\. WAHA webhook/, 90_000);
     await third.kill();
-    await eventually(async () => !(await portOpen(DEFAULT_PORTS.temporal)), 'the orphaned Temporal server to stop', 15_000);
+    await vi.waitUntil(async () => !(await portOpen(DEFAULT_PORTS.temporal)), 15_000);
   }, 300_000);
 });

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { retryUnansweredUpdate } from '../../src/workflows/chat-workflow.js';
 import { variant } from '../support/fixtures.js';
 import { faultReport, printFaultReport } from '../support/fault-report.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 /**
@@ -46,7 +46,7 @@ describe('the model down for longer than REPLY_DEADLINE', () => {
     stack.openai.up();
     const back = Date.now();
 
-    await eventually(async () => (await faultReport(stack, recent, { waIdPrefix: 'LATE-RECENT' })).unanswered === 0, 'the recent messages answered', 120_000).catch(() => undefined);
+    await vi.waitUntil(async () => (await faultReport(stack, recent, { waIdPrefix: 'LATE-RECENT' })).unanswered === 0, 120_000).catch(() => undefined);
     const drainMs = Date.now() - back;
     const states = await Promise.all(chats.map((chat) => stack.chatState('default', chat)));
     const recentReport = await faultReport(stack, recent, { waIdPrefix: 'LATE-RECENT' });
@@ -67,7 +67,7 @@ describe('the model down for longer than REPLY_DEADLINE', () => {
     // The operator's retry, once the cause is fixed: by the CLI for one chat, by the same update for the others.
     expect((await stack.chatmem('retry', chats[0]!)).code).toBe(0);
     await Promise.all(chats.slice(1).map((chat) => stack.client.workflow.getHandle(chatWorkflowId('default', chat)).executeUpdate(retryUnansweredUpdate)));
-    await eventually(async () => (await faultReport(stack, early, { waIdPrefix: 'LATE-EARLY' })).unanswered === 0, 'the retried messages answered', 120_000).catch(() => undefined);
+    await vi.waitUntil(async () => (await faultReport(stack, early, { waIdPrefix: 'LATE-EARLY' })).unanswered === 0, 120_000).catch(() => undefined);
     await sleep(3_000);
     const retried = await faultReport(stack, early, { waIdPrefix: 'LATE-EARLY' });
     printFaultReport('the early messages after chatmem retry', { ...retried, drainMs: 0 });

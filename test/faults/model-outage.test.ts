@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { variant } from '../support/fixtures.js';
 import { faultReport, printFaultReport } from '../support/fault-report.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 /**
@@ -32,7 +32,7 @@ describe('the model down for a while, then back', () => {
     await new Promise((resolve) => setTimeout(resolve, SIZE.outageMs / 2));
     stack.openai.up();
     const back = Date.now();
-    await eventually(async () => (await faultReport(stack, bodies, { waIdPrefix: 'OUT' })).unanswered === 0, 'every message answered after the outage', 240_000).catch(() => undefined);
+    await vi.waitUntil(async () => (await faultReport(stack, bodies, { waIdPrefix: 'OUT' })).unanswered === 0, 240_000).catch(() => undefined);
     const drainMs = Date.now() - back;
     await new Promise((resolve) => setTimeout(resolve, 3_000));
 

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { variant } from '../support/fixtures.js';
 import { faultReport, printFaultReport } from '../support/fault-report.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startPrivatePostgres } from '../support/private-postgres.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
@@ -44,7 +44,7 @@ describe('PostgreSQL restarted and stopped during a load', () => {
     await postgres.start();
     const deliveries = (await Promise.all([first, second, last])).flat();
     const back = Date.now();
-    await eventually(async () => (await faultReport(stack, bodies, { waIdPrefix: 'PG' })).unanswered === 0, 'every message answered', 180_000).catch(() => undefined);
+    await vi.waitUntil(async () => (await faultReport(stack, bodies, { waIdPrefix: 'PG' })).unanswered === 0, 180_000).catch(() => undefined);
     const drainMs = Date.now() - back;
     await new Promise((resolve) => setTimeout(resolve, 3_000));
 

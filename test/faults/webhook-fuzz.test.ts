@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fuzzedBodies } from '../support/hostile-bodies.js';
-import { eventually } from '../support/http.js';
+import { WAIT_MS } from '../support/http.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 /**
@@ -53,7 +53,7 @@ describe('a fuzzed flood of webhook bodies', () => {
     const validAccepted = answers.filter((answer) => answer.valid && answer.status === 202).map((answer) => answer.waId);
     const storedOf = async (ids: string[]) =>
       (await stack.rows<{ wa_id: string }>('SELECT wa_id FROM messages WHERE wa_id = ANY($1::text[])', [ids])).map((row) => row.wa_id).sort();
-    await eventually(async () => (await storedOf(validAccepted)).length === validAccepted.length, 'every valid message accepted to be stored', 600_000).catch(() => undefined);
+    await vi.waitUntil(async () => (await storedOf(validAccepted)).length === validAccepted.length, 600_000).catch(() => undefined);
     expect(await storedOf(validAccepted)).toEqual([...validAccepted].sort());
     expect(await storedOf(answers.filter((answer) => answer.status >= 400 && answer.status < 500).map((answer) => answer.waId))).toEqual([]);
 

@@ -1,4 +1,3 @@
-import { isReplyTo } from '../../src/offline/offline-model.js';
 import type { Stack } from './stack.js';
 
 /** What a fault run did to the messages it sent: the figures every fault test prints and asserts. */
@@ -17,7 +16,7 @@ export interface FaultReport {
 
 /** Counts, from the database and the WAHA stand-in, what became of messages with these bodies (WhatsApp ids starting `waIdPrefix`). */
 export async function faultReport(stack: Stack, bodies: string[], options: { waIdPrefix: string }): Promise<FaultReport> {
-  const replies = bodies.map((body) => stack.waha.sent.filter((call) => isReplyTo(call.text, body)).length);
+  const replies = bodies.map((body) => stack.repliesTo(body).length);
   const { stored, distinct } = (await stack.rows<{ stored: number; distinct: number }>(
     "SELECT count(*)::int AS stored, count(DISTINCT wa_id)::int AS distinct FROM messages WHERE role = 'user' AND wa_id LIKE $1",
     [`${options.waIdPrefix}%`],

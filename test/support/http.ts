@@ -1,7 +1,15 @@
 export { sendJson, serve, type Handler } from '../../src/offline/local-http.js';
 
-/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+/** How long a test waits for something chatmem does by itself (a reply, a stored row, an idle chat). */
+export const WAIT_MS = 30_000;
+
+/**
+ * Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`.
+ * Tests wait with vitest's `vi.waitUntil`; this is for the kit's own waits (`stack.idle`,
+ * `stack.replyTo`), which the benches and the history recorder use outside a vitest run, where
+ * `vi` cannot work (it needs a vitest worker's state).
+ */
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = WAIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -15,7 +15,7 @@ export function inboundMessage(
   options: { from?: string; fromMe?: boolean; waId?: string; senderName?: string; timestamp?: number } = {},
 ): InboundMessage {
   const inGroup = chatId.endsWith('@g.us');
-  const outcome = interpretWahaEvent(
+  return messageOf(
     wahaMessageEvent({
       session: 'default',
       me: TEST_ME,
@@ -28,6 +28,11 @@ export function inboundMessage(
       ...(options.timestamp ? { timestamp: options.timestamp } : {}),
     }),
   );
+}
+
+/** The message a webhook body (a fixture, a variant of one) hands on, read by the webhook's own code. */
+export function messageOf(event: unknown): InboundMessage {
+  const outcome = interpretWahaEvent(event);
   if (outcome.kind !== 'message') throw new Error(`not a message: ${JSON.stringify(outcome)}`);
   return outcome.message;
 }

@@ -14,8 +14,8 @@ import { createLogger, secretsOf } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { PinoTemporalLogger } from '../../src/observability/temporal-logger.js';
 import { startHttp } from '../../src/server.js';
-import { WEBHOOK_PATH } from '../../src/webhook/app.js';
-import { wahaWebhookHeaders } from '../../src/webhook/hmac.js';
+import { WEBHOOK_PATH } from '../../src/domain/webhook-contract.js';
+import { postWebhook } from '../../src/simulator/webhook-poster.js';
 import { memoryQuery, stateQuery } from '../../src/workflows/chat-workflow.js';
 import { createChatWorker } from '../../src/worker.js';
 import { bareEnv, runEntry } from './child-process.js';
@@ -197,13 +197,9 @@ export async function startStack(options: StackOptions) {
 
   /** Posts a body to the webhook as WAHA does (signed when the stack has an HMAC key). */
   async function post(body: unknown, headers: Record<string, string> = {}) {
-    const raw = typeof body === 'string' ? body : JSON.stringify(body);
-    const response = await fetch(webhookUrl(), {
-      method: 'POST',
-      headers: { ...wahaWebhookHeaders(hmacKey, raw), ...headers },
-      body: raw,
-    });
-    return { status: response.status, body: (await response.json().catch(() => null)) as any };
+    const answer = await postWebhook(webhookUrl(), body, hmacKey, headers);
+    if (answer.status === 0) throw new Error(answer.text);
+    return { status: answer.status, body: parsedOrNull(answer.text) };
   }
 
   /** Posts as WAHA delivers: a delivery that was not accepted is tried again, 2 s apart, up to 15 times. */
@@ -235,9 +231,22 @@ export async function startStack(options: StackOptions) {
     return (await fetch(webhookUrl().replace(WEBHOOK_PATH, '/metrics'))).text();
   }
 
+  /** Every sendText of the bot's answer to a message with this (short) text, as the offline model words it. */
+  function repliesTo(text: string) {
+    return waha.sent.filter((call) => isReplyTo(call.text, text));
+  }
+
   /** Waits until WAHA got the bot's answer to a message with this (short) text. */
   async function replyTo(text: string, timeoutMs = 30_000) {
-    await eventually(() => waha.sent.some((call) => isReplyTo(call.text, text)), `the reply to "${text}"`, timeoutMs);
+    await eventually(() => repliesTo(text).length > 0, `the reply to "${text}"`, timeoutMs);
+  }
+
+  /** Waits until the chat's workflow has nothing queued, and returns its state then. */
+  function idle(chatId: string, timeoutMs = 30_000) {
+    return eventually(async () => {
+      const state = await chatState('default', chatId);
+      return state.queueLength === 0 ? state : undefined;
+    }, `${chatId} idle`, timeoutMs);
   }
 
   /** `chatmem …` as an operator runs it, against this stack's Temporal, with `env` besides: its exit code and output. */
@@ -291,7 +300,9 @@ export async function startStack(options: StackOptions) {
     chatState,
     chatMemory,
     metricsText,
+    repliesTo,
     replyTo,
+    idle,
     chatmem: (...args: string[]) => operatorCli({}, ...args),
     chatmemWith: operatorCli,
     rows,
@@ -308,6 +319,14 @@ export async function startStack(options: StackOptions) {
 }
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+function parsedOrNull(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
 
 /** A TCP port free on 127.0.0.1 right now. */
 export function freePort(): Promise<number> {

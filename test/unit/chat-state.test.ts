@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ChatState, DEDUPE_WINDOW } from '../../src/domain/chat-state.js';
 import type { InboundMessage } from '../../src/domain/inbound-message.js';
+import { inboundMessage } from '../support/inbound.js';
 
+/** A user's message in a private chat whose text is its WhatsApp id, as the webhook hands it on. */
 function message(waId: string, overrides: Partial<InboundMessage> = {}): InboundMessage {
-  return {
-    session: 'default', meId: 'me@c.us', meLid: null, chatId: 'a@c.us', replyChatId: 'a@c.us', isGroupChat: false,
-    actorId: 'a@c.us', contactId: 'a@c.us', fromMe: false, source: 'app', messageId: `false_a@c.us_${waId}`, waId,
-    body: waId, hasMedia: false, mediaMimetype: null, timestamp: 100, ltmId: 'a@c.us', senderName: null,
-    mentionsMe: false, engine: 'GOWS', eventId: null, ...overrides,
-  };
+  return { ...inboundMessage('a@c.us', waId, { waId, timestamp: 100 }), ...overrides };
 }
 
 describe('ChatState', () => {

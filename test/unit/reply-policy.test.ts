@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { interpretWahaEvent } from '../../src/domain/waha-event.js';
 import { decideReply, type GroupReplyMode } from '../../src/domain/reply-policy.js';
 import { fixture, variant } from '../support/fixtures.js';
+import { messageOf } from '../support/inbound.js';
 
-const messageOf = (event: unknown) => (interpretWahaEvent(event) as any).message;
 const decide = (event: unknown, groupReply: GroupReplyMode = 'mention') => decideReply(messageOf(event), { groupReply }).answer;
 
 describe('which stored messages get an answer', () => {
