@@ -44,7 +44,7 @@ for (let i = 0; i < LENGTH; i++) {
 const growth: (string | number)[][] = [];
 const started = performance.now();
 try {
-  let fullHistory = promptTokens([{ content: stack.config.systemPrompt }]);
+  let fullHistory = promptTokens([{ content: stack.config.context.systemPrompt }]);
   for (let i = 0; i < LENGTH; i += 10) {
     const group = script.slice(i, i + 10);
     for (const body of group) await say(body); // in order: arrival order is the script's

@@ -67,7 +67,7 @@ const stack = await startStack({
     ...(values['top-k'] ? { LTM_TOP_K: values['top-k'] } : {}),
   },
 });
-const settings = stack.deps.settings as { recall: RecallMode };
+const settings = stack.deps.settings.context;
 const promptTokens = (messages: { content: string }[]) => messages.reduce((sum, m) => sum + 4 + countTokens(m.content), 0);
 const participant = (conversation: Conversation, speaker: string) => `55119${conversation.id.padStart(3, '0')}000${conversation.speakers.indexOf(speaker) + 1}@c.us`;
 const groupOf = (conversation: Conversation, mode: RecallMode) => `1203630000${conversation.id.padStart(4, '0')}${RECALL_MODES.indexOf(mode)}@g.us`;
@@ -175,7 +175,7 @@ printTable(
     row.map((cell) => (typeof cell === 'number' ? `${cell.toFixed(2)}×` : cell)),
   ),
 );
-console.log(`\n${outcomes.length / RECALL_MODES.length} questions × ${RECALL_MODES.length} modes in ${elapsed()}, LTM_TOP_K=${stack.config.ltmTopK}; targets: evidence (any) ≥ 85% at p95 ≤ 3,000 prompt tokens`);
+console.log(`\n${outcomes.length / RECALL_MODES.length} questions × ${RECALL_MODES.length} modes in ${elapsed()}, LTM_TOP_K=${stack.config.context.ltmTopK}; targets: evidence (any) ≥ 85% at p95 ≤ 3,000 prompt tokens`);
 if (values.misses) {
   for (const miss of outcomes.filter((o) => !o.any && o.evidence.length > 0)) console.log(`MISS ${miss.mode} [${CATEGORIES[miss.category]}] ${miss.question}\n    ${miss.evidence.map((turn) => turn.slice(0, 160)).join('\n    ')}`);
 }

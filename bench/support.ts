@@ -1,13 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { resolveTemporalCli } from '../src/embedded/temporal-cli.js';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-
-/** The Temporal CLI path, installing it into .tools/ when missing. */
-export function temporalCli(): string {
-  const lines = execFileSync('bash', [`${ROOT}scripts/install-temporal-cli.sh`], { encoding: 'utf8' }).trim().split('\n');
-  return lines[lines.length - 1]!;
-}
+/** The Temporal CLI chatmem would run, installed into .tools/ when there is none. */
+export const temporalCli = (): string => resolveTemporalCli();
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;

@@ -64,7 +64,8 @@ export async function openDependencies(config: Config, metrics?: Metrics): Promi
     stm: new StmRepository(db),
     metrics,
     llm: llmBehindCircuit(withTokenMetrics(createLlmClient({ ...openai, model: config.openai.chatModel }), metrics), circuits),
-    ltm: new LongTermMemory(vectors, embedder),
+    ltm: new LongTermMemory(vectors),
+    embedder,
     media: {
       reader: createMediaReader({ ...openai, transcribeModel: config.media.transcribeModel, visionModel: config.media.visionModel }),
       maxBytes: config.media.maxBytes,
@@ -72,20 +73,7 @@ export async function openDependencies(config: Config, metrics?: Metrics): Promi
     pacing: config.pacing,
     sendPace: new SendPace(db),
     waha: wahaBehindCircuit(createWahaClient({ baseUrl: config.waha.url, apiKey: config.waha.apiKey }), circuits),
-    settings: {
-      groupReply: config.groupReply,
-      stmWindow: config.stmWindow,
-      systemPrompt: config.systemPrompt,
-      debounceMs: config.debounceMs,
-      takeoverPauseMs: config.takeoverPauseMs,
-      replyDeadlineMs: config.replyDeadlineMs,
-      summaryTokenLimit: config.summary.tokenLimit,
-      summaryModel: config.summary.model,
-      contextTokenBudget: config.contextTokenBudget,
-      ltmTopK: config.ltmTopK,
-      recall: config.recall,
-      knowledgeTopK: config.knowledgeTopK,
-    },
+    settings: { chat: config.chat, context: config.context },
     async close() {
       await embedder.close?.();
       await vectors.close();

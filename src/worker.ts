@@ -6,7 +6,7 @@ import { outsideServiceWarnings } from './clients/outside-reachability.js';
 import { loadConfig, type Config } from './config.js';
 import { openDependencies } from './dependencies.js';
 import { loggerFor, type Logger } from './observability/logger.js';
-import { createMetrics, timeActivities, type Metrics } from './observability/metrics.js';
+import { activityTiming, createMetrics, type Metrics } from './observability/metrics.js';
 import { opsRoutes } from './observability/ops-routes.js';
 import { readinessCheck } from './observability/readiness.js';
 import { PinoTemporalLogger } from './observability/temporal-logger.js';
@@ -32,7 +32,8 @@ export function createChatWorker(options: ChatWorkerOptions): Promise<Worker> {
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: options.metrics ? timeActivities(createActivities(options.deps), options.metrics) : createActivities(options.deps),
+    activities: createActivities(options.deps),
+    ...(options.metrics ? { interceptors: { activity: [activityTiming(options.metrics)] } } : {}),
     ...workflowCode(options.workflowBundle),
     // A reply runs as local activities inside its chat's workflow task, so a task slot is held
     // for as long as the model takes: the SDK's 40 slots would cap a slow model at 40 chats

@@ -4,13 +4,12 @@ import type { InboundMessage, MessageChange } from '../domain/inbound-message.js
 import { KNOWLEDGE_SYSTEM_PROMPT, parseKnowledgeAnswer, planKnowledgeChanges } from '../domain/knowledge.js';
 import { lineText } from '../domain/prompt.js';
 import { SUMMARY_SYSTEM_PROMPT, summaryRequest } from '../domain/summary.js';
-import type { LongTermMemory } from '../stores/vector/long-term-memory.js';
+import { rememberMessages, type EmbeddingDeps } from './embedding.js';
 import type { MemoryDeps } from './memory-activities.js';
 import { callOutside } from './outside-call.js';
 
-export interface LearningDeps extends MemoryDeps {
+export interface LearningDeps extends MemoryDeps, EmbeddingDeps {
   llm: LlmClient;
-  ltm: LongTermMemory;
 }
 
 /** A user message as fact extraction reads it. */
@@ -20,7 +19,8 @@ type Said = Pick<InboundMessage, 'messageId' | 'body' | 'timestamp'>;
 const SUMMARY_BATCH = 400;
 
 /** Memory work off the reply's critical path: embeddings, fact extraction, summaries. */
-export function createLearningActivities({ stm, llm, ltm, settings }: LearningDeps) {
+export function createLearningActivities(deps: LearningDeps) {
+  const { stm, llm, ltm, embedder, settings } = deps;
   async function learnFromSpeaker(contactId: string, said: Said[]): Promise<{ added: number; removed: number; facts: string[] }> {
     const existing = await ltm.facts(contactId);
     const request = said.length === 1 ? { storedFacts: existing, message: said[0]!.body } : { storedFacts: existing, messages: said.map((message) => message.body) };
@@ -30,13 +30,14 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
           { role: 'system', content: KNOWLEDGE_SYSTEM_PROMPT },
           { role: 'user', content: JSON.stringify(request) },
         ],
-        { model: settings.summaryModel, json: true },
+        { model: settings.context.summaryModel, json: true },
       ),
     );
     const operations = parseKnowledgeAnswer(text) ?? [];
     const plan = planKnowledgeChanges(existing, operations);
     const source = said[said.length - 1]!;
-    await callOutside(() => ltm.applyKnowledge(contactId, plan, { messageId: source.messageId, timestamp: source.timestamp, messageIds: said.map((message) => message.messageId) }));
+    const vectors = plan.add.length ? await callOutside(() => embedder.embed(plan.add)) : [];
+    await callOutside(() => ltm.applyKnowledge(contactId, plan, vectors, { messageId: source.messageId, timestamp: source.timestamp, messageIds: said.map((message) => message.messageId) }));
     const kept = existing.filter((fact) => !plan.remove.includes(fact.id)).map((fact) => fact.fact);
     return { added: plan.add.length, removed: plan.remove.length, facts: [...kept, ...plan.add] };
   }
@@ -49,7 +50,7 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
   async function applyChange(change: InboundMessage & { change: MessageChange }): Promise<string[]> {
     const chat = { session: change.session, chatId: change.chatId };
     const edited = change.change.kind === 'edited' && !!change.body;
-    await callOutside(() => (edited ? ltm.rememberAll([change]) : ltm.forgetMessage(change.session, change.waId)));
+    await callOutside(() => (edited ? rememberMessages(deps, [change]) : ltm.forgetMessage(change.session, change.waId)));
     const taughtBy = await callOutside(() => ltm.forgetFactsTaughtBy(change.contactId, [change.messageId]));
     const others = [...new Set(taughtBy.flat())].filter((messageId) => messageId !== change.messageId);
     const relearn: Said[] = [...(await stm.currentUserTexts(chat, others)), ...(edited ? [{ messageId: change.messageId, body: change.body, timestamp: change.timestamp }] : [])];
@@ -74,7 +75,7 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
 
     /** The user message's (or messages') embedding into `longterm_memory`, in one embeddings call. */
     async rememberMessage(messages: InboundMessage | InboundMessage[]): Promise<void> {
-      await callOutside(() => ltm.rememberAll(Array.isArray(messages) ? messages : [messages]));
+      await callOutside(() => rememberMessages(deps, Array.isArray(messages) ? messages : [messages]));
     },
 
     /**
@@ -120,7 +121,7 @@ export function createLearningActivities({ stm, llm, ltm, settings }: LearningDe
             { role: 'system', content: SUMMARY_SYSTEM_PROMPT },
             { role: 'user', content: request_ },
           ],
-          { model: settings.summaryModel },
+          { model: settings.context.summaryModel },
         ),
       );
       const tokens = countTokens(text);

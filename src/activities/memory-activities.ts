@@ -28,13 +28,6 @@ export interface RecordedInbound {
 /** Short database steps: the workflow runs them as local activities. */
 export function createMemoryActivities({ stm, settings, metrics }: MemoryDeps) {
   const stage = stageTimer(metrics);
-  const chatSettingsOf = (): ChatSettings => ({
-    groupReply: settings.groupReply,
-    debounceMs: settings.debounceMs,
-    takeoverPauseMs: settings.takeoverPauseMs,
-    replyDeadlineMs: settings.replyDeadlineMs,
-    summaryTokenLimit: settings.summaryTokenLimit,
-  });
   /** An edit or deletion, appended to the transcript's changes; a message never seen is counted and left. */
   async function recordChange(message: InboundMessage & { change: MessageChange }): Promise<Omit<RecordedInbound, 'settings'>> {
     const changed = await stm.recordChange(message);
@@ -45,7 +38,7 @@ export function createMemoryActivities({ stm, settings, metrics }: MemoryDeps) {
   const activities = {
     /** The operator's settings the workflow acts on; read once per run and again when stale. */
     async chatSettings(): Promise<ChatSettings> {
-      return chatSettingsOf();
+      return settings.chat;
     },
 
     /**
@@ -62,11 +55,11 @@ export function createMemoryActivities({ stm, settings, metrics }: MemoryDeps) {
     },
 
     /**
-     * Stores the message in short-term memory and counts its tokens. Also hands the workflow
-     * the operator's current settings, so a change applies without restarting chats.
+     * Stores the message in short-term memory and counts its tokens. The settings in its result
+     * are for runs begun before the `chatSettings` step (chat-workflow-v1), which read them here.
      */
     async recordInbound(message: InboundMessage, claimToken: string): Promise<RecordedInbound> {
-      const chatSettings = chatSettingsOf();
+      const chatSettings = settings.chat;
       if (message.change) return { ...(await recordChange({ ...message, change: message.change })), settings: chatSettings };
       let fresh: boolean;
       try {

@@ -6,7 +6,7 @@ import { countTokens } from '../clients/tokenizer.js';
 import type { WahaClient } from '../clients/waha-client.js';
 import { assembleContext } from '../domain/context.js';
 import type { SentMessageId } from '../domain/waha-send-result.js';
-import type { LongTermMemory } from '../stores/vector/long-term-memory.js';
+import { embedText, type EmbeddingDeps } from './embedding.js';
 import { stageTimer } from '../observability/metrics.js';
 import type { MemoryDeps } from './memory-activities.js';
 import { callOutside } from './outside-call.js';
@@ -15,10 +15,9 @@ import { createReplyPresence, type PresenceDeps } from './reply-presence.js';
 import { mentioning, splitReply } from '../domain/reply-pacing.js';
 import type { StoredReplyPart } from '../stores/sql/stm-repository.js';
 
-export interface ReplyDeps extends MemoryDeps, PresenceDeps {
+export interface ReplyDeps extends MemoryDeps, PresenceDeps, EmbeddingDeps {
   llm: LlmClient;
   waha: WahaClient;
-  ltm: LongTermMemory;
 }
 
 export interface ComposeReplyRequest {
@@ -57,7 +56,8 @@ export interface SendReplyRequest {
  * `composeReply` and `sendReply` are the two activities runs begun before it still call.
  */
 export function createReplyActivities(deps: ReplyDeps) {
-  const { stm, llm, waha, ltm, settings, metrics, pacing } = deps;
+  const { stm, llm, waha, ltm, embedder, metrics, pacing } = deps;
+  const settings = deps.settings.context;
   const stage = stageTimer(metrics);
   const presence = createReplyPresence(deps);
 
@@ -68,7 +68,7 @@ export function createReplyActivities(deps: ReplyDeps) {
     const [window, { summary }, queryVector, otherIds] = await Promise.all([
       stm.lastMessages(chat, settings.stmWindow, request.answering.at(-1)?.messageId),
       stm.currentSummary(chat),
-      query.trim() ? ltm.embedQuery(query) : Promise.resolve(null),
+      query.trim() ? embedText(embedder, query) : Promise.resolve(null),
       stm.otherIdsOf(request.session, request.ltmIds),
     ]);
     const inPrompt = new Set(window.map((line) => line.messageId).filter((id): id is string => !!id));

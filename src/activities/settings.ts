@@ -1,8 +1,8 @@
 import type { ChatSettings } from '../domain/chat-settings.js';
 import type { RecallMode } from '../domain/recall.js';
 
-/** What the activities need from the configuration. */
-export interface ActivitySettings extends ChatSettings {
+/** What goes into the model's prompt: the `context` section of the configuration. */
+export interface ContextSettings {
   stmWindow: number;
   systemPrompt: string;
   contextTokenBudget: number;
@@ -11,4 +11,10 @@ export interface ActivitySettings extends ChatSettings {
   recall: RecallMode;
   knowledgeTopK: number;
   summaryModel: string;
+}
+
+/** What the activities need from the configuration: its `chat` and `context` sections as they are. */
+export interface ActivitySettings {
+  chat: ChatSettings;
+  context: ContextSettings;
 }

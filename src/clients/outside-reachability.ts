@@ -22,7 +22,7 @@ export async function outsideServiceWarnings(config: Config): Promise<string[]> 
     const base = config.openai.baseUrl ?? OPENAI_DEFAULT_BASE_URL;
     checks.push(
       check(`the model at ${base}`, new URL(`${base.replace(/\/+$/, '')}/models`), { authorization: `Bearer ${config.openai.apiKey}` }, {
-        away: `replies wait and are retried until it answers, for up to REPLY_DEADLINE (${Math.round(config.replyDeadlineMs / 60_000)} min)`,
+        away: `replies wait and are retried until it answers, for up to REPLY_DEADLINE (${Math.round(config.chat.replyDeadlineMs / 60_000)} min)`,
         key: 'OPENAI_API_KEY',
       }),
     );

@@ -43,7 +43,7 @@ export interface InboundMessage {
    * phone-form `contactId` (or, where no phone form is known, absent). Absent in older messages.
    */
   contactOtherId?: string;
-  /** Anchor of long-term memory: the person in a private chat, the group in a group. */
+  /** Whose memory the chat is: the person in a private chat, the group in a group (the chat's `sessions.user_id`). */
   ltmId: string;
   senderName: string | null;
   /** True when a group message names the bot by its phone id or its lid. */

@@ -26,6 +26,9 @@ export interface SimulatedMessage {
   timestamp?: number;
 }
 
+/** What every text message WAHA shows has, once the server took it: no media, ack 1. */
+export const TEXT_DELIVERED = { hasMedia: false, media: null, ack: 1, ackName: 'SERVER' } as const;
+
 /** A new WhatsApp message id in WEBJS's style. */
 export function newWaId(): string {
   return `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
@@ -52,10 +55,7 @@ export function wahaMessageEvent(message: SimulatedMessage) {
       fromMe: message.fromMe,
       source: message.fromMe ? 'api' : 'app',
       body: message.text,
-      hasMedia: false,
-      media: null,
-      ack: 1,
-      ackName: 'SERVER',
+      ...TEXT_DELIVERED,
       _data: {
         notifyName: message.fromMe ? message.me.pushName : (message.senderName ?? ''),
         body: message.text,

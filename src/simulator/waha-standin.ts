@@ -1,6 +1,6 @@
 import { sendJson, serve } from '../offline/local-http.js';
 import { OFFLINE_MEDIA_TEXT_MARKER } from '../offline/offline-model.js';
-import { newWaId, wahaEvent, type WahaEngine, type WahaMe } from './waha-events.js';
+import { newWaId, TEXT_DELIVERED, wahaEvent, type WahaEngine, type WahaMe } from './waha-events.js';
 import { postWebhook } from './webhook-poster.js';
 
 export type Engine = WahaEngine;
@@ -216,10 +216,7 @@ function echoPayload(engine: Engine, me: WahaMe, request: { chatId: string; text
     fromMe: true,
     source: 'api',
     body: request.text,
-    hasMedia: false,
-    media: null,
-    ack: 1,
-    ackName: 'SERVER',
+    ...TEXT_DELIVERED,
     location: null,
     vCards: [],
   };

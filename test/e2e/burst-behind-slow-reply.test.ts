@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
 /**
  * A reply holds its chat's workflow task while the model answers; what arrives meanwhile waits
@@ -10,11 +10,7 @@ import { startTestStack, type Stack } from '../support/test-stack.js';
  * answering. chatmem's servers (embedded, tests, docker compose) raise that limit
  * (src/temporal/dev-server-args.ts); without it this test fails on the force-closed tasks.
  */
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack();
 
 describe('a burst behind a slow reply', () => {
   it('answers each of 150 messages that arrived while the model was slow once, with no workflow task thrown away', { timeout: 120_000 }, async () => {

@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { resumeSignal } from '../../src/workflows/chat-workflow.js';
 import { variant } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
 // Short windows so the test runs in seconds; production defaults are 2 s and 30 minutes.
 const DEBOUNCE_MS = 1000;
 const TAKEOVER_MS = 4000;
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack({ env: { DEBOUNCE_MS: String(DEBOUNCE_MS), TAKEOVER_PAUSE: `${TAKEOVER_MS}ms` } });
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack({ env: { DEBOUNCE_MS: String(DEBOUNCE_MS), TAKEOVER_PAUSE: `${TAKEOVER_MS}ms` } });
 
 let sequence = 0;
 const typedOnPhone = (chat: string, body: string) => {

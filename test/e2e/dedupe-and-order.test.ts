@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { fixture, variant } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack();
 
 
 describe('deduplication', () => {

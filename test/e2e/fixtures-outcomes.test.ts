@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { fixture } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
 const ANSWERED = [
   // fixture, chat the reply goes to, reply_to expected
@@ -29,11 +29,7 @@ const IGNORED = [
   'session-status-starting.json',
 ];
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack();
 
 describe('every WAHA fixture gives the right outcome', () => {
   it('answers user messages once, stores the bot’s own messages without answering, and ignores the rest', async () => {

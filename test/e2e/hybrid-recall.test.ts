@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { embedText, rememberMessages } from '../../src/activities/embedding.js';
 import { recallEarlierMessages } from '../../src/activities/recall-earlier-messages.js';
 import { createLocalEmbedder, LOCAL_EMBEDDING_DIMENSIONS, LOCAL_EMBEDDING_MODEL } from '../../src/clients/local-embedder.js';
 import type { RecallMode } from '../../src/domain/recall.js';
@@ -71,13 +72,13 @@ describe.each(SQL_ENGINES)('hybrid recall with short-term memory on $name', ({ o
       model: LOCAL_EMBEDDING_MODEL,
       db: opened.db,
     });
-    ltm = new LongTermMemory(vectors, embedder);
+    ltm = new LongTermMemory(vectors);
     // One message a day, each answered, as the pipeline stores and remembers them.
     const said = ['hi, a question about my order', PET, GATE, CITY, ...FILLERS, CAMPED];
     for (const [day, text] of said.entries()) {
       const message = inboundMessage(ANA, text, { timestamp: FIRST_DAY + day * DAY });
       await stm.recordInbound(message, `claim-${day}`);
-      await ltm.remember(message);
+      await rememberMessages({ embedder, ltm }, [message]);
       ids[text] = message.messageId;
       const reply = text === GATE ? GATE_REPLY : `thanks, noted (${day})`;
       await stm.recordReply({ ...chat, text: reply, meId: TEST_ME.id, inReplyTo: message.messageId, claimToken: `reply-${day}`, at: (message.timestamp + 5) * 1000 });
@@ -92,7 +93,7 @@ describe.each(SQL_ENGINES)('hybrid recall with short-term memory on $name', ({ o
     (
       await recallEarlierMessages(
         { stm, ltm },
-        { chat, isGroupChat: false, query, queryVector: await ltm.embedQuery(query), mode, limit: 5, shownMessageIds: new Set(shown) },
+        { chat, isGroupChat: false, query, queryVector: await embedText(embedder, query), mode, limit: 5, shownMessageIds: new Set(shown) },
       )
     ).map((passage) => passage.text);
 
@@ -133,7 +134,7 @@ describe.each(SQL_ENGINES)('hybrid recall with short-term memory on $name', ({ o
     for (const [index, line] of lines.entries()) {
       const message = inboundMessage(GROUP, line.text, { from: line.from, timestamp: FIRST_DAY + index * 60 });
       await stm.recordInbound(message, `group-${index}`);
-      await ltm.remember(message);
+      await rememberMessages({ embedder, ltm }, [message]);
       if (line.answered) {
         await stm.recordReply({ ...group, text: 'I do not know yet', meId: TEST_ME.id, inReplyTo: message.messageId, claimToken: `group-reply-${index}`, at: (message.timestamp + 5) * 1000 });
       }
@@ -143,7 +144,7 @@ describe.each(SQL_ENGINES)('hybrid recall with short-term memory on $name', ({ o
       const passages = (
         await recallEarlierMessages(
           { stm, ltm },
-          { chat: group, isGroupChat: true, query: 'when is the birthday party?', queryVector: await ltm.embedQuery('when is the birthday party?'), mode, limit: 1, shownMessageIds: new Set() },
+          { chat: group, isGroupChat: true, query: 'when is the birthday party?', queryVector: await embedText(embedder, 'when is the birthday party?'), mode, limit: 1, shownMessageIds: new Set() },
         )
       )
         .map((passage) => passage.text)

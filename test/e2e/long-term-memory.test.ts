@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { SUMMARY_PROMPT_MARKER } from '../../src/domain/summary.js';
 import { fixture, variant } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack({ env: { SUMMARY_TOKEN_LIMIT: '1500', STM_WINDOW: '10', CONTEXT_TOKEN_BUDGET: '1500' } });
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack({ env: { SUMMARY_TOKEN_LIMIT: '1500', STM_WINDOW: '10', CONTEXT_TOKEN_BUDGET: '1500' } });
 
 const CHAT = '5521988887777@c.us';
 const post = (i: number, body: string, chat = CHAT) => stack.post(variant('private-text-incoming.json', { chat, waId: `MEM${chat.slice(0, 6)}${i}`, body }));

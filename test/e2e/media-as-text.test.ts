@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fixture } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
 /**
  * Voice notes and images become text in memory: WAHA's file is downloaded (with the API key,
@@ -9,11 +9,7 @@ import { startTestStack, type Stack } from '../support/test-stack.js';
  * OpenAI API, and stored as text that later questions recall. The stand-ins are the offline
  * model's, which reads the text a file carries after `chatmem:text=`.
  */
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack({ env: { TRANSCRIBE_MODEL: 'whisper-test', VISION_MODEL: 'vision-test' } });
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack({ env: { TRANSCRIBE_MODEL: 'whisper-test', VISION_MODEL: 'vision-test' } });
 
 
 async function storedUserLines(chat: string): Promise<string[]> {

@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fixture, variant } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { bareEnv, runEntry } from '../support/child-process.js';
 import { capturedLogs, TEST_SECRETS } from '../support/stack.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
 const HMAC_KEY = 'hmac-secret-7d41c0aa';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack({ env: { WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY } });
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack({ env: { WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY } });
 
 const url = (path: string) => stack.webhookUrl.replace('/webhooks/waha', path);
 

@@ -1,23 +1,19 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
 import { eraseUpdate } from '../../src/workflows/chat-workflow.js';
 import { variant } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
 const ANA = '5511911110001@c.us';
 const BRUNO = '5511911110002@c.us';
 const GROUP = '120363000000000001@g.us';
 
-let stack: Stack;
-beforeAll(async () => {
-  // Small summary limit: Ana's chat gets summaries, which erase must remove too.
-  stack = await startTestStack({ env: { SUMMARY_TOKEN_LIMIT: '60', GROUP_REPLY: 'always' } });
-});
-afterAll(async () => stack?.stop());
+// Small summary limit: Ana's chat gets summaries, which erase must remove too.
+const stack = useTestStack({ env: { SUMMARY_TOKEN_LIMIT: '60', GROUP_REPLY: 'always' } });
 
 async function say(chatId: string, from: string, senderName: string, text: string) {
   const inGroup = chatId.endsWith('@g.us');

@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { variant } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack();
 
 const chat = '5521988887777@c.us';
 const post = (waId: string, body: string) => stack.post(variant('private-text-incoming.json', { waId, body }));

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isReplyTo } from '../../src/offline/offline-model.js';
 import { variant } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { startTestStack, useTestStack } from '../support/test-stack.js';
 
 /**
  * A reply arrives as from a contact: the messages answered are marked seen, "typing…" shows
@@ -15,19 +15,15 @@ const MAX_MESSAGE_CHARS = 700;
 const SEND_RATE_PER_MINUTE = 300;
 const INTERVAL_MS = 60_000 / SEND_RATE_PER_MINUTE;
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack({
-    env: {
-      TYPING_MS_PER_CHAR: String(TYPING_MS_PER_CHAR),
-      TYPING_MAX_MS: String(TYPING_MAX_MS),
-      MAX_MESSAGE_CHARS: String(MAX_MESSAGE_CHARS),
-      SEND_RATE_PER_MINUTE: String(SEND_RATE_PER_MINUTE),
-      GROUP_MENTION_ASKER: 'true',
-    },
-  });
+const stack = useTestStack({
+  env: {
+    TYPING_MS_PER_CHAR: String(TYPING_MS_PER_CHAR),
+    TYPING_MAX_MS: String(TYPING_MAX_MS),
+    MAX_MESSAGE_CHARS: String(MAX_MESSAGE_CHARS),
+    SEND_RATE_PER_MINUTE: String(SEND_RATE_PER_MINUTE),
+    GROUP_MENTION_ASKER: 'true',
+  },
 });
-afterAll(async () => stack?.stop());
 
 const PRESENCE_AND_SEND = new Set(['/api/sendSeen', '/api/startTyping', '/api/stopTyping', '/api/sendText']);
 const callsTo = (chat: string) => stack.waha.calls.filter((call) => PRESENCE_AND_SEND.has(call.path) && (call.body as any).chatId === chat);

@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isReplyTo } from '../../src/offline/offline-model.js';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
 // A short deadline, so that "the model is down past REPLY_DEADLINE" takes seconds here.
 const DEADLINE_S = 30;
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack({ env: { REPLY_DEADLINE: `${DEADLINE_S}s` } });
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack({ env: { REPLY_DEADLINE: `${DEADLINE_S}s` } });
 
 const repliesTo = (text: string) => stack.waha.sent.filter((call) => isReplyTo(call.text, text));
 const attemptsFor = (text: string) => stack.openai.replyPrompts().filter((request) => request.messages.at(-1)?.content === text);

@@ -1,20 +1,16 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bareEnv, runEntry } from '../support/child-process.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
 const HMAC_KEY = 'simulator-hmac-5be1';
 const GROUP = '120363000000000777@g.us';
 
-let stack: Stack;
-beforeAll(async () => {
-  // Signed webhooks only, and groups answered on a mention (the default).
-  stack = await startTestStack({ env: { WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY, DEBOUNCE_MS: '0' } });
-});
-afterAll(async () => stack?.stop());
+// Signed webhooks only, and groups answered on a mention (the default).
+const stack = useTestStack({ env: { WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY, DEBOUNCE_MS: '0' } });
 
 /** `npm run chat` against the stack, its WAHA being the stack's WAHA stand-in. */
 async function simulate(args: string[], lines: string[], env: Record<string, string> = {}) {

@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fixture } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack({ env: { GROUP_REPLY: 'always' } });
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack({ env: { GROUP_REPLY: 'always' } });
 
 const at = (seconds: number) => new Date(seconds * 1000);
 

@@ -1,20 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { signWebhookBody } from '../../src/domain/webhook-contract.js';
 import { fixture, fixtureBytes, variant } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
 const HMAC_KEY = 'test-hmac-key-0042';
 const BODY_LIMIT = 16 * 1024;
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack({
-    env: { WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY, WEBHOOK_BODY_LIMIT_BYTES: String(BODY_LIMIT), WEBHOOK_MAX_IN_FLIGHT: '2', WEBHOOK_MAX_QUEUED: '2' },
-  });
+const stack = useTestStack({
+  env: { WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY, WEBHOOK_BODY_LIMIT_BYTES: String(BODY_LIMIT), WEBHOOK_MAX_IN_FLIGHT: '2', WEBHOOK_MAX_QUEUED: '2' },
 });
-afterAll(async () => stack?.stop());
 
 async function postRaw(raw: string, headers: Record<string, string>) {
   const response = await fetch(stack.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: raw });

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { retryUnansweredUpdate } from '../../src/workflows/chat-workflow.js';
 import { variant } from '../support/fixtures.js';
 import { faultReport, printFaultReport } from '../support/fault-report.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
 /**
  * The model down for longer than REPLY_DEADLINE: what came early in the outage is given up
@@ -15,11 +15,7 @@ import { startTestStack, type Stack } from '../support/test-stack.js';
 const SIZE =
   process.env.FAULTS_SIZE === 'full' ? { outageMs: 5 * 60_000, deadlineMs: 2 * 60_000, chats: 50 } : { outageMs: 30_000, deadlineMs: 20_000, chats: 10 };
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack({ env: { REPLY_DEADLINE: `${SIZE.deadlineMs}ms` } });
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack({ env: { REPLY_DEADLINE: `${SIZE.deadlineMs}ms` } });
 
 const chatOf = (i: number) => `55219555${String(i).padStart(5, '0')}@c.us`;
 const unansweredMetric = async () =>

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { variant } from '../support/fixtures.js';
 import { faultReport, printFaultReport } from '../support/fault-report.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
 /**
  * The model down (503 to every reply) while messages keep arriving, then back: every
@@ -12,11 +12,7 @@ import { startTestStack, type Stack } from '../support/test-stack.js';
 const SIZE = process.env.FAULTS_SIZE === 'full' ? { outageMs: 5 * 60_000, chats: 50 } : { outageMs: 15_000, chats: 20 };
 const PER_CHAT = 2;
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack({ env: { REPLY_DEADLINE: '15m' } });
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack({ env: { REPLY_DEADLINE: '15m' } });
 
 describe('the model down for a while, then back', () => {
   it(`answers each message of ${SIZE.chats} chats once after a ${SIZE.outageMs / 1000} s outage`, { timeout: SIZE.outageMs + 300_000 }, async () => {

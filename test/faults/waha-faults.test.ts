@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { variant } from '../support/fixtures.js';
 import { drainAndReport } from '../support/fault-report.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
 /**
  * WAHA failing in the three ways it does while messages arrive: answering 500 for a while,
@@ -15,11 +15,7 @@ const SIZE =
     ? { downMs: 60_000, hangMs: 25_000, slowMs: 5_000, chats: 30 }
     : { downMs: 10_000, hangMs: 5_000, slowMs: 2_000, chats: 10 };
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack();
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

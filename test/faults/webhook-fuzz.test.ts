@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fuzzedBodies } from '../support/hostile-bodies.js';
 import { WAIT_MS } from '../support/http.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 
 /**
  * Fuzzed webhook bodies (fast-check, over every field of every fixture) with valid messages
@@ -15,11 +15,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 /** Deliveries in flight at once: more than WAHA makes, to press the webhook. */
 const CONCURRENCY = 32;
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startTestStack({ env: { DEBOUNCE_MS: '200' } });
-});
-afterAll(async () => stack?.stop());
+const stack = useTestStack({ env: { DEBOUNCE_MS: '200' } });
 
 describe('a fuzzed flood of webhook bodies', () => {
   it(`${COUNT} bodies, valid ones among them: only 2xx, 4xx or 503 with Retry-After, nothing of a 4xx stored, the service alive after`, { timeout: 900_000 }, async () => {

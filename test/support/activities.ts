@@ -1,25 +1,27 @@
-import type { PacingSettings } from '../../src/domain/reply-pacing.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { ActivitySettings } from '../../src/activities/settings.js';
+import { loadConfig } from '../../src/config.js';
+import type { PacingSettings } from '../../src/domain/reply-pacing.js';
 
-/** Settings for activities run outside a worker: small windows and budgets. */
-export const TEST_ACTIVITY_SETTINGS: ActivitySettings = {
-  groupReply: 'mention',
-  stmWindow: 20,
-  systemPrompt: 'Be brief.',
-  debounceMs: 0,
-  takeoverPauseMs: 60_000,
-  replyDeadlineMs: 60 * 60_000,
-  summaryTokenLimit: 1000,
-  summaryModel: 'small',
-  contextTokenBudget: 2000,
-  ltmTopK: 3,
-  recall: 'hybrid',
-  knowledgeTopK: 3,
-};
+/** Activities run outside a worker, configured as an operator would: small windows and budgets, replies sent at once. */
+const config = loadConfig({
+  SYSTEM_PROMPT: 'Be brief.',
+  DEBOUNCE_MS: '0',
+  TAKEOVER_PAUSE: '60s',
+  SUMMARY_TOKEN_LIMIT: '1000',
+  SUMMARY_MODEL: 'small',
+  CONTEXT_TOKEN_BUDGET: '2000',
+  LTM_TOP_K: '3',
+  KNOWLEDGE_TOP_K: '3',
+  TYPING_MS_PER_CHAR: '0',
+  TYPING_MAX_MS: '0',
+  GROUP_MENTION_ASKER: 'false',
+});
+
+export const TEST_ACTIVITY_SETTINGS: ActivitySettings = { chat: config.chat, context: config.context };
 
 /** Replies sent at once, unsplit up to 1,500 characters, unpaced. */
-export const TEST_PACING: PacingSettings = { typingMsPerChar: 0, typingMaxMs: 0, maxMessageChars: 1500, sendRatePerMinute: 0, mentionAsker: false };
+export const TEST_PACING: PacingSettings = config.pacing;
 
 const env = new MockActivityEnvironment();
 const retryEnv = new MockActivityEnvironment({ attempt: 2 });

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { resolveTemporalCli } from '../../src/embedded/temporal-cli.js';
 import { WORKFLOWS_PATH } from '../../src/workflows/workflow-code.js';
 import { ensurePostgresRunning } from './postgres.js';
 
@@ -21,8 +21,7 @@ declare module 'vitest' {
  * and one workflow bundle that every test worker loads instead of bundling again.
  */
 export default async function setup(project: TestProject): Promise<void> {
-  const installed = execFileSync('bash', [`${ROOT}scripts/install-temporal-cli.sh`], { encoding: 'utf8' }).trim().split('\n');
-  project.provide('temporalCli', installed[installed.length - 1]!);
+  project.provide('temporalCli', resolveTemporalCli());
 
   await ensurePostgresRunning();
 

@@ -10,8 +10,8 @@ describe('configuration from the environment', () => {
       temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'chatmem', embedded: true, uiPort: 8233 },
       databaseUrl: null,
       offline: false,
-      stmWindow: 20,
-      groupReply: 'mention',
+      context: { stmWindow: 20 },
+      chat: { groupReply: 'mention' },
       openai: { baseUrl: null, chatModel: 'gpt-4o-mini' },
       waha: { url: 'http://localhost:3000', apiKey: null, webhookHmacKey: null },
     });
@@ -33,10 +33,10 @@ describe('configuration from the environment', () => {
   });
 
   it('reads durations for TAKEOVER_PAUSE', () => {
-    expect(loadConfig({ OPENAI_API_KEY: 'k' }).takeoverPauseMs).toBe(30 * 60_000);
-    expect(loadConfig({ OPENAI_API_KEY: 'k', TAKEOVER_PAUSE: '90s' }).takeoverPauseMs).toBe(90_000);
-    expect(loadConfig({ OPENAI_API_KEY: 'k', TAKEOVER_PAUSE: '2h' }).takeoverPauseMs).toBe(7_200_000);
-    expect(loadConfig({ OPENAI_API_KEY: 'k', TAKEOVER_PAUSE: '1500' }).takeoverPauseMs).toBe(1500);
+    expect(loadConfig({ OPENAI_API_KEY: 'k' }).chat.takeoverPauseMs).toBe(30 * 60_000);
+    expect(loadConfig({ OPENAI_API_KEY: 'k', TAKEOVER_PAUSE: '90s' }).chat.takeoverPauseMs).toBe(90_000);
+    expect(loadConfig({ OPENAI_API_KEY: 'k', TAKEOVER_PAUSE: '2h' }).chat.takeoverPauseMs).toBe(7_200_000);
+    expect(loadConfig({ OPENAI_API_KEY: 'k', TAKEOVER_PAUSE: '1500' }).chat.takeoverPauseMs).toBe(1500);
     expect(() => loadConfig({ OPENAI_API_KEY: 'k', TAKEOVER_PAUSE: 'half an hour' })).toThrow(/TAKEOVER_PAUSE/);
   });
 
@@ -99,8 +99,8 @@ describe('configuration from the environment', () => {
   });
 
   it('finds earlier messages by words and by meaning unless told otherwise', () => {
-    expect(loadConfig({}).recall).toBe('hybrid');
-    expect(loadConfig({ RECALL: 'vectors' }).recall).toBe('vectors');
+    expect(loadConfig({}).context.recall).toBe('hybrid');
+    expect(loadConfig({ RECALL: 'vectors' }).context.recall).toBe('vectors');
   });
 
   it('uses what is configured instead of the embedded parts', () => {

@@ -110,7 +110,7 @@ export class StmRepository {
       [
         message.session,
         message.chatId,
-        message.isGroupChat ? message.chatId : message.contactId,
+        message.ltmId,
         message.isGroupChat,
         profileName,
         message.timestamp,

@@ -1,4 +1,3 @@
-import type { Embedder } from '../../clients/embedder.js';
 import type { InboundMessage } from '../../domain/inbound-message.js';
 import type { KnowledgePlan, StoredFact } from '../../domain/knowledge.js';
 import { pointIdFor } from '../../domain/point-id.js';
@@ -9,29 +8,20 @@ import type { VectorStore } from './vector-store.js';
 /**
  * Long-term memory over the vector port: every user message in `longterm_memory`, facts
  * about each person in `user_knowledge`. Point ids come from the source, so writes retry safely.
+ * It stores vectors it is given; the activities embed (src/activities/embedding.ts).
  */
 export class LongTermMemory {
-  constructor(
-    readonly store: VectorStore,
-    readonly embedder: Embedder,
-  ) {}
+  constructor(readonly store: VectorStore) {}
 
-  /** Embeds a user message into the chat's memory. The bot's own messages never come here. */
-  async remember(message: InboundMessage): Promise<void> {
-    await this.rememberAll([message]);
-  }
-
-  /** Several user messages, in one embeddings call and one write. */
-  async rememberAll(messages: InboundMessage[]): Promise<void> {
-    if (messages.some((message) => message.fromMe)) throw new Error('the bot’s own messages are not remembered');
-    const withText = messages.filter((message): message is InboundMessage & { body: string } => !!message.body);
-    if (withText.length === 0) return;
-    const vectors = await this.embedder.embed(withText.map((message) => message.body));
+  /** User messages with their text's vectors, in one write. The bot's own messages never come here. */
+  async remember(entries: { message: InboundMessage & { body: string }; vector: number[] }[]): Promise<void> {
+    if (entries.some(({ message }) => message.fromMe)) throw new Error('the bot’s own messages are not remembered');
+    if (entries.length === 0) return;
     await this.store.upsert(
       'longterm_memory',
-      withText.map((message, index) => ({
+      entries.map(({ message, vector }) => ({
         id: pointIdFor('longterm_memory', message.session, message.waId),
-        vector: vectors[index]!,
+        vector,
         payload: {
           chatId: message.chatId,
           actorId: message.actorId,
@@ -43,11 +33,6 @@ export class LongTermMemory {
         },
       })),
     );
-  }
-
-  async embedQuery(text: string): Promise<number[]> {
-    const [vector] = await this.embedder.embed([text]);
-    return vector!;
   }
 
   /** Earlier messages of this chat most similar to `query`, best first, skipping those already in the prompt. */
@@ -115,13 +100,13 @@ export class LongTermMemory {
   }
 
   /**
-   * Applies a reconciled plan: removals first, then additions with ids derived from their
-   * source (the batch's last message; `messageIds`, all of the batch, are kept with each fact).
+   * Applies a reconciled plan: removals first, then additions (`vectors`: one per added fact)
+   * with ids derived from their source (the batch's last message; `messageIds`, all of the
+   * batch, are kept with each fact).
    */
-  async applyKnowledge(ltmId: string, plan: KnowledgePlan, source: { messageId: string; timestamp: number; messageIds?: string[] }): Promise<void> {
+  async applyKnowledge(ltmId: string, plan: KnowledgePlan, vectors: number[][], source: { messageId: string; timestamp: number; messageIds?: string[] }): Promise<void> {
     await this.store.delete('user_knowledge', plan.remove);
     if (plan.add.length === 0) return;
-    const vectors = await this.embedder.embed(plan.add);
     await this.store.upsert(
       'user_knowledge',
       plan.add.map((fact, index) => ({
