@@ -75,9 +75,9 @@ const from = <T>(env: string, schema: z.ZodType<T>) => new Setting(env, schema);
 
 /**
  * Every setting, one line each, in the shape the code reads it (`config.chat.debounceMs`).
- * A new setting is a line here and its use; a setting the chat workflow acts on is a line
- * in `chat` (and a field of ChatSettings, the workflow's contract); one the reply's prompt
- * uses, a line in `context` (and a field of ContextSettings).
+ * A new setting is a line here and its use. The `chat` and `context` sections reach the
+ * activities as they are; a setting the chat workflow acts on also needs its field in
+ * ChatSettings (src/domain/chat-settings.ts), the workflow's side of the contract.
  */
 const SETTINGS = {
   port: from('PORT', wholeNumber(0, 65535).default(8080)),
@@ -160,7 +160,7 @@ const SETTINGS = {
     replyDeadlineMs: from('REPLY_DEADLINE', duration.default(60 * 60_000)),
     summaryTokenLimit: from('SUMMARY_TOKEN_LIMIT', wholeNumber(50, 1_000_000).default(3000)),
   },
-  /** What goes into the model's prompt (ContextSettings). */
+  /** What goes into the model's prompt: the activities read this section as it is. */
   context: {
     stmWindow: from('STM_WINDOW', wholeNumber(1, 1000).default(20)),
     systemPrompt: from('SYSTEM_PROMPT', text.default(DEFAULT_SYSTEM_PROMPT)),

@@ -1,20 +1,9 @@
-import type { ChatSettings } from '../domain/chat-settings.js';
-import type { RecallMode } from '../domain/recall.js';
+import type { Config } from '../config.js';
 
-/** What goes into the model's prompt: the `context` section of the configuration. */
-export interface ContextSettings {
-  stmWindow: number;
-  systemPrompt: string;
-  contextTokenBudget: number;
-  ltmTopK: number;
-  /** Which rankers find earlier messages: full-text search, vectors, or both fused. */
-  recall: RecallMode;
-  knowledgeTopK: number;
-  summaryModel: string;
-}
+/**
+ * What the activities need from the configuration: its `chat` section (the ChatSettings the
+ * workflow acts on) and its `context` section (what goes into the model's prompt), as they are.
+ */
+export type ActivitySettings = Pick<Config, 'chat' | 'context'>;
 
-/** What the activities need from the configuration: its `chat` and `context` sections as they are. */
-export interface ActivitySettings {
-  chat: ChatSettings;
-  context: ContextSettings;
-}
+export type ContextSettings = Config['context'];

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inspectChat } from '../../src/cli/operator-commands.js';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
+import { WEBHOOK_PATH } from '../../src/domain/webhook-contract.js';
 import type { InboundMessage } from '../../src/domain/inbound-message.js';
 import { WHATSAPP_MAX_TEXT_CHARS } from '../../src/domain/safe-text.js';
 import { interpretWahaEvent } from '../../src/domain/waha-event.js';
@@ -10,7 +11,7 @@ import { close, listen } from '../../src/webhook/server.js';
 import { stateQuery } from '../../src/workflows/chat-workflow.js';
 import { variant } from '../support/fixtures.js';
 import { poisonedFixtures } from '../support/hostile-bodies.js';
-import { WAIT_MS } from '../support/http.js';
+import { postWebhook, WAIT_MS } from '../support/http.js';
 import { messageOf } from '../support/inbound.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
@@ -158,9 +159,9 @@ describe('hostile webhook bodies', { timeout: 180_000 }, () => {
     const app = createWebhookApp({ signaler: oversized, hmacKey: null, bodyLimitBytes: 1024 * 1024, maxMessageChars: WHATSAPP_MAX_TEXT_CHARS });
     const { server, url } = await listen(app, 0);
     try {
-      const response = await fetch(`${url}/webhooks/waha`, { method: 'POST', body: JSON.stringify(variant('private-text-incoming.json', { waId: 'REFUSED0002' })) });
-      expect(response.status).toBe(400);
-      expect((await response.json()).error).toMatch(/Temporal refused the message: .*WorkflowId/i);
+      const answer = await postWebhook(`${url}${WEBHOOK_PATH}`, variant('private-text-incoming.json', { waId: 'REFUSED0002' }), null);
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.text).error).toMatch(/Temporal refused the message: .*WorkflowId/i);
     } finally {
       await close(server);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fuzzedBodies } from '../support/hostile-bodies.js';
-import { WAIT_MS } from '../support/http.js';
+import { postWebhook, WAIT_MS } from '../support/http.js';
 import { useTestStack } from '../support/test-stack.js';
 
 /**
@@ -27,13 +27,8 @@ describe('a fuzzed flood of webhook bodies', () => {
       Array.from({ length: CONCURRENCY }, async () => {
         for (let next = queue.shift(); next; next = queue.shift()) {
           const { waId, valid, body } = next;
-          try {
-            const response = await fetch(stack.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-            await response.arrayBuffer();
-            answers.push({ waId, valid, status: response.status, retryAfter: response.headers.get('retry-after') });
-          } catch (error) {
-            answers.push({ waId, valid, status: 0, retryAfter: null, error: String((error as { cause?: unknown }).cause ?? error) });
-          }
+          const { status, retryAfter, text } = await postWebhook(stack.webhookUrl, body, null);
+          answers.push({ waId, valid, status, retryAfter, ...(status === 0 ? { error: text } : {}) });
         }
       }),
     );

@@ -1,4 +1,5 @@
 export { sendJson, serve, type Handler } from '../../src/offline/local-http.js';
+export { postWebhook } from '../../src/simulator/webhook-poster.js';
 
 /** How long a test waits for something chatmem does by itself (a reply, a stored row, an idle chat). */
 export const WAIT_MS = 30_000;

@@ -15,7 +15,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { PinoTemporalLogger } from '../../src/observability/temporal-logger.js';
 import { startHttp } from '../../src/server.js';
 import { WEBHOOK_PATH } from '../../src/domain/webhook-contract.js';
-import { postWebhook } from '../../src/simulator/webhook-poster.js';
+import { postWebhook } from './http.js';
 import { memoryQuery, stateQuery } from '../../src/workflows/chat-workflow.js';
 import { createChatWorker } from '../../src/worker.js';
 import { bareEnv, runEntry } from './child-process.js';
