@@ -169,6 +169,7 @@ const SETTINGS = {
     recall: from('RECALL', oneOf(RECALL_MODES).default('hybrid')),
     knowledgeTopK: from('KNOWLEDGE_TOP_K', wholeNumber(0, 100).default(8)),
     summaryModel: from('SUMMARY_MODEL', text.default('gpt-4o-mini')),
+    replyMaxTokens: from('REPLY_MAX_TOKENS', wholeNumber(1, 1_000_000).nullable().default(null)),
   },
   webhookBodyLimitBytes: from('WEBHOOK_BODY_LIMIT_BYTES', wholeNumber(1024, 100 * 1024 * 1024).default(2 * 1024 * 1024)),
   webhookDeliveries: {

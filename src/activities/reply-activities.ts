@@ -90,7 +90,7 @@ export function createReplyActivities(deps: ReplyDeps) {
       budgetTokens: settings.contextTokenBudget,
       countTokens,
     });
-    const { text } = await callOutside(() => llm.complete(context.messages));
+    const { text } = await callOutside(() => llm.complete(context.messages, { maxTokens: settings.replyMaxTokens }));
     return { text, promptTokens: context.tokens };
   }
 

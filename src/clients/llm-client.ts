@@ -5,7 +5,7 @@ import { HttpStatusError, retryAfterMs } from './http-status-error.js';
 export interface LlmClient {
   complete(
     messages: PromptMessage[],
-    options?: { model?: string; json?: boolean },
+    options?: { model?: string; json?: boolean; maxTokens?: number | null },
   ): Promise<{ text: string; model: string; promptTokens: number | null; completionTokens: number | null }>;
 }
 
@@ -28,6 +28,7 @@ export function createLlmClient(options: { apiKey: string; baseUrl: string | nul
           model,
           messages,
           ...(call.json ? { response_format: { type: 'json_object' as const } } : {}),
+          ...(call.maxTokens ? { max_tokens: call.maxTokens } : {}),
         });
         const text = completion.choices[0]?.message?.content?.trim();
         if (!text) throw new Error(`the model ${model} returned no text`);

@@ -4,6 +4,7 @@ import { sendJson, serve } from './local-http.js';
 export interface CompletionBody {
   model: string;
   messages: ChatMessage[];
+  max_tokens?: number;
 }
 
 export interface EmbeddingsBody {

@@ -7,6 +7,8 @@ export interface CompletionRequest {
   model: string;
   messages: ChatMessage[];
   authorization: string | undefined;
+  /** The most tokens the model may write, when the request says. */
+  maxTokens: number | null;
   /** When it arrived, ms since the epoch. */
   at: number;
 }
@@ -40,7 +42,7 @@ export async function startOpenAiStandIn() {
       return sendJson(response, 404, { error: { message: `no route ${request.method} ${request.url}` } });
     }
     const parsed = JSON.parse(body) as CompletionBody;
-    requests.push({ model: parsed.model, messages: parsed.messages, authorization: request.headers.authorization, at: Date.now() });
+    requests.push({ model: parsed.model, messages: parsed.messages, authorization: request.headers.authorization, maxTokens: parsed.max_tokens ?? null, at: Date.now() });
     const failure = isReplyPrompt(parsed.messages) ? (failures.shift() ?? outage) : undefined;
     if (failure) {
       if (failure.retryAfterSeconds !== null) response.setHeader('retry-after', String(failure.retryAfterSeconds));
