@@ -12,7 +12,7 @@ import { postWebhook } from '../src/simulator/webhook-poster.js';
 import { stateQuery } from '../src/workflows/chat-workflow.js';
 import { startOpenAiStandIn } from '../test/support/openai-standin.js';
 import { createTestDatabase, ensurePostgresRunning } from '../test/support/postgres.js';
-import { freePort, startTemporal } from '../test/support/stack.js';
+import { ANSWER_AT_ONCE, freePort, startTemporal } from '../test/support/stack.js';
 import { startWahaStandIn } from '../test/support/waha-standin.js';
 import { temporalCli } from './support.js';
 
@@ -40,12 +40,8 @@ export async function startChatmem(options: ChatmemOptions = {}) {
     WAHA_URL: waha.url,
     WAHA_API_KEY: WAHA_KEY,
     WAHA_WEBHOOK_HMAC_KEY: HMAC_KEY,
-    // n8n answers each message; so does chatmem without a debounce window.
-    DEBOUNCE_MS: '0',
-    // n8n's flow sends at once, with no "typing…" time; so does chatmem here.
-    TYPING_MS_PER_CHAR: '0',
-    GROUP_MENTION_ASKER: 'false',
-    EMBEDDING_DIMENSIONS: '64',
+    // n8n answers each message at once, with no "typing…" time; so does chatmem here.
+    ...ANSWER_AT_ONCE,
     CHATMEM_DATA_DIR: dataDir,
     VECTOR_DATA_DIR: `${dataDir}/vectors`,
     METRICS_PORT: '0',

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DEADLINE_PASSED } from '../domain/failure-types.js';
 import type { LlmClient } from '../clients/llm-client.js';
 import { countTokens } from '../clients/tokenizer.js';
-import type { WahaClient } from '../clients/waha-client.js';
+import type { SendTextRequest, WahaClient } from '../clients/waha-client.js';
 import { assembleContext } from '../domain/context.js';
 import type { SentMessageId } from '../domain/waha-send-result.js';
 import { embedText, type EmbeddingDeps } from './embedding.js';
@@ -41,14 +41,9 @@ export interface ComposedReply {
   replyTokens: number;
 }
 
-export interface SendReplyRequest {
+/** A sendText of a stored reply (`rowId`). */
+export interface SendReplyRequest extends SendTextRequest {
   rowId: string;
-  session: string;
-  chatId: string;
-  text: string;
-  replyTo?: string;
-  /** Ids the text names (`@<number>`), for WAHA's `mentions`. */
-  mentions?: string[];
 }
 
 /**

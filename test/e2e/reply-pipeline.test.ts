@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { fixture } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
 import { TEST_SECRETS } from '../support/stack.js';
-import { startTestStack, type Stack } from '../support/test-stack.js';
+import { useTestStack } from '../support/test-stack.js';
 import type { Engine } from '../support/waha-standin.js';
 
 // Each engine answers sendText differently; the echo is only recognised if we read its id right.
 describe.each<Engine>(['GOWS', 'WEBJS', 'NOWEB'])('a private message, end to end, with a %s WAHA', (engine) => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startTestStack({ engine });
-  });
-  afterAll(async () => stack?.stop());
+  const stack = useTestStack({ engine });
 
   it('is stored, answered once through WAHA, and the echo is stored once without an answer', async () => {
     const answer = await stack.post(fixture('private-text-incoming.json'));

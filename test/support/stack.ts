@@ -93,6 +93,17 @@ async function startRestartableTemporal(temporalCli: string): Promise<StackTempo
   };
 }
 
+/**
+ * Each message answered as it comes, at once and as the offline model wrote it, with small
+ * vectors: what a test (or a bench) asks for otherwise, it sets itself.
+ */
+export const ANSWER_AT_ONCE = {
+  DEBOUNCE_MS: '0',
+  TYPING_MS_PER_CHAR: '0',
+  GROUP_MENTION_ASKER: 'false',
+  EMBEDDING_DIMENSIONS: '64',
+} as const;
+
 /** The secrets every test stack uses, so tests can look for them in the logs. */
 export const TEST_SECRETS = ['sk-test-0b5e7c1d9a', 'waha-test-key-4f2e91'] as const;
 
@@ -144,12 +155,7 @@ export async function startStack(options: StackOptions) {
     OPENAI_BASE_URL: openai.baseUrl,
     CHAT_MODEL: 'test-chat-model',
     WAHA_URL: waha.url,
-    DEBOUNCE_MS: '0',
-    // Replies go out without "typing…" time unless a test asks for it (as with debounce).
-    TYPING_MS_PER_CHAR: '0',
-    // Group replies start as the offline model wrote them unless a test asks for the asker's mention.
-    GROUP_MENTION_ASKER: 'false',
-    EMBEDDING_DIMENSIONS: '64',
+    ...ANSWER_AT_ONCE,
     VECTOR_DATA_DIR: mkdtempSync(`${tmpdir()}/chatmem-vectors-`),
     ...options.env,
   };
