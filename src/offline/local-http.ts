@@ -6,7 +6,7 @@ export type Handler = (request: IncomingMessage, body: string, response: ServerR
 
 /**
  * A plain HTTP server on loopback (a free port unless `port` is given): the offline model,
- * the simulator's WAHA, and the tests' stand-ins for outside services.
+ * the fake WAHA (simulator, tests, benches), and the tests' OpenAI stand-in.
  */
 export async function serve(handler: Handler, port = 0): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {

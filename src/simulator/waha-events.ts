@@ -36,7 +36,7 @@ export function newWaId(): string {
 
 /**
  * A `message` (or, for the bot's own, `message.any`) webhook body shaped as WAHA's WEBJS
- * engine posts it: what the simulator and its local WAHA send to chatmem.
+ * engine posts it: what the simulator and its fake WAHA (waha-standin.ts) send to chatmem.
  */
 export function wahaMessageEvent(message: SimulatedMessage) {
   const waId = message.waId ?? newWaId();
