@@ -12,6 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { variant } from '../test/support/fixtures.js';
+import { eventually } from '../test/support/http.js';
 import { startChatmem, processFootprint, type Chatmem } from './chatmem-under-test.js';
 import { n8nPeer, type PeerThroughput } from './peer-n8n.js';
 import { percentile, printTable } from './support.js';
@@ -286,13 +287,12 @@ async function waitUntilLearned(chats: string[]): Promise<number> {
 }
 
 /** When `check` first held, or NaN when it did not within `timeoutMs` (the table then shows NaN). */
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > deadline) return NaN;
-    await sleep(250);
-  }
-  return performance.now();
+/** When `check` first held (NaN: not within `timeoutMs`), asked every 250 ms so the asking adds little load. */
+function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  return eventually(check, 'a bench condition', timeoutMs, 250).then(
+    () => performance.now(),
+    () => NaN,
+  );
 }
 
 function withTimeout<T, F>(promise: Promise<T>, ms: number, fallback: F | string): Promise<T | F> {
