@@ -30,7 +30,9 @@ await ensurePostgresRunning();
 const stack = await startStack({ temporalCli: temporalCli(), env: { DEBOUNCE_MS: '0' } });
 let sequence = 0;
 const say = (body: string) => stack.post(variant('private-text-incoming.json', { chat: CHAT, waId: `BM${sequence++}`, body }));
-const replied = (body: string) => stack.waha.sent.some((call) => call.text.startsWith(`Re: ${body.slice(0, 120)} [`));
+/** The offline model quotes the first 120 characters of what it answers. */
+const repliesTo = (body: string) => stack.repliesTo(body.slice(0, 120));
+const replied = (body: string) => repliesTo(body).length > 0;
 const promptFor = (body: string) => stack.openai.replyPrompts().filter((r) => r.messages.at(-1)?.content === body).at(-1)!;
 const promptTokens = (messages: { content: string }[]) => messages.reduce((sum, m) => sum + 4 + countTokens(m.content), 0);
 
@@ -50,7 +52,7 @@ try {
     for (const body of group) await say(body); // in order: arrival order is the script's
     await eventually(() => group.every(replied), `replies ${i}..${i + group.length}`, 120_000);
     for (const body of group) {
-      const reply = stack.waha.sent.find((call) => call.text.startsWith(`Re: ${body.slice(0, 120)} [`))!;
+      const reply = repliesTo(body)[0]!;
       fullHistory += 8 + countTokens(body) + countTokens(reply.text);
     }
     const length = i + group.length;

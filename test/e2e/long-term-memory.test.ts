@@ -9,7 +9,6 @@ const stack = useTestStack({ env: { SUMMARY_TOKEN_LIMIT: '1500', STM_WINDOW: '10
 
 const CHAT = '5521988887777@c.us';
 const post = (i: number, body: string, chat = CHAT) => stack.post(variant('private-text-incoming.json', { chat, waId: `MEM${chat.slice(0, 6)}${i}`, body }));
-const repliesTo = (body: string) => stack.waha.sent.filter((call) => call.text.startsWith(`Re: ${body} [`));
 const filler = (i: number) => `mensagem ${i}: conferindo o pedido número ${i} e o horário da entrega`;
 
 /** Posts messages from..to (inclusive) in groups that arrive together, and waits for every reply. */
@@ -18,7 +17,7 @@ async function converse(from: number, to: number, text: (i: number) => string, c
     const group = Array.from({ length: Math.min(20, to - start + 1) }, (_, k) => start + k);
     await Promise.all(group.map((i) => post(i, text(i), chat)));
   }
-  await vi.waitUntil(() => Array.from({ length: to - from + 1 }, (_, k) => text(from + k)).every((body) => repliesTo(body).length === 1), 240_000);
+  await vi.waitUntil(() => Array.from({ length: to - from + 1 }, (_, k) => text(from + k)).every((body) => stack.repliesTo(body).length === 1), 240_000);
 }
 
 async function factsOf(ltmId: string): Promise<string[]> {
@@ -89,14 +88,14 @@ describe('a burst while a summary is being made', () => {
     for (let i = 0; !summaryAsked(); i++) {
       if (i > 200) throw new Error('no summary was asked for');
       await post(i, before(i), chat);
-      await vi.waitUntil(() => repliesTo(before(i)).length === 1 || summaryAsked(), WAIT_MS);
+      await vi.waitUntil(() => stack.repliesTo(before(i)).length === 1 || summaryAsked(), WAIT_MS);
     }
     const runBefore = (await handle.describe()).runId;
     const burst = Array.from({ length: 30 }, (_, k) => `rajada ${String(k).padStart(2, '0')}`);
     await Promise.all(burst.map((body, k) => post(1000 + k, body, chat)));
     await vi.waitUntil(async () => (await stack.chatState('default', chat)).queueLength >= 30, WAIT_MS);
     gate.release();
-    await vi.waitUntil(() => burst.every((body) => repliesTo(body).length === 1), 60_000);
+    await vi.waitUntil(() => burst.every((body) => stack.repliesTo(body).length === 1), 60_000);
 
     expect((await handle.describe()).runId).not.toBe(runBefore);
     const stored = await stack.rows<{ content: string }>(

@@ -19,7 +19,7 @@ async function say(chatId: string, from: string, senderName: string, text: strin
   const inGroup = chatId.endsWith('@g.us');
   const event = wahaMessageEvent({ session: 'default', me: stack.waha.me, chatId, fromMe: false, senderName, text, ...(inGroup ? { participant: from } : {}) });
   expect((await stack.post(event)).status).toBe(202);
-  await vi.waitUntil(() => stack.waha.sent.some((call) => call.text.startsWith("Re: ") && call.text.includes(`${text} [`)), WAIT_MS);
+  await stack.replyTo(text);
 }
 
 const memoryOf = (chatId: string) => stack.chatMemory('default', chatId);
