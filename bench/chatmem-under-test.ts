@@ -2,7 +2,7 @@
  * chatmem as a user runs it, in processes of its own, against stand-ins for OpenAI and WAHA
  * that run in the bench's process (so a reply's arrival is timed on the bench's clock).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,8 @@ const WAHA_KEY = 'bench-waha-key';
 export interface ChatmemOptions {
   /** `npm start` with nothing configured: its own Temporal dev server and PGlite. */
   embedded?: boolean;
+  /** As the Docker image runs it: `npm run build` first, then node on dist/ with the prebuilt workflow bundle (else tsx on src/, as `npm start`). */
+  prod?: boolean;
   env?: Record<string, string>;
 }
 
@@ -50,7 +52,9 @@ export async function startChatmem(options: ChatmemOptions = {}) {
     ...options.env,
   };
 
-  const main = spawnChatmem('src/main.ts', env);
+  if (options.prod) execFileSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const entry = (name: 'main' | 'worker') => (options.prod ? `dist/${name}.js` : `src/${name}.ts`);
+  const main = spawnChatmem(entry('main'), env);
   const webhookUrl = await main.line(/POST (http[^\s,]+)/);
   waha.setWebhookUrl(webhookUrl);
   const temporalAddress = temporal?.address ?? (await main.line(/starting a Temporal dev server on (\S+)/));
@@ -93,7 +97,7 @@ export async function startChatmem(options: ChatmemOptions = {}) {
     },
     /** Another worker process on the same Temporal and PostgreSQL. */
     async addWorker() {
-      const worker = spawnChatmem('src/worker.ts', env);
+      const worker = spawnChatmem(entry('worker'), env);
       await worker.line(/chatmem worker: polling/);
       workers.push(worker);
     },
@@ -117,7 +121,8 @@ export type Chatmem = Awaited<ReturnType<typeof startChatmem>>;
 function spawnChatmem(entry: string, env: Record<string, string>) {
   // e.g. CHATMEM_BENCH_NODE_ARGS=--cpu-prof to see where chatmem's time goes.
   const nodeArgs = (process.env.CHATMEM_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...loader, entry], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let seen = '';
   const watchers: { pattern: RegExp; resolve: (value: string) => void }[] = [];
   // Keep reading stdout for the whole run: a full pipe would stall its logging.

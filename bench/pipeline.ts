@@ -21,6 +21,7 @@ const { values } = parseArgs({
   options: {
     peer: { type: 'string' },
     embedded: { type: 'boolean', default: false },
+    prod: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     chats: { type: 'string' },
     'big-table': { type: 'boolean', default: false },
@@ -35,7 +36,7 @@ const LATENCY_MESSAGES = scale(200, 40);
 const LOAD = { messages: scale(1000, 200), chats: scale(100, 20) };
 const drainS = Number(values.drain);
 
-const cm = await startChatmem({ embedded: values.embedded });
+const cm = await startChatmem({ embedded: values.embedded, prod: values.prod });
 const peer = values.peer ? n8nPeer : null;
 const rows: { probe: string; measure: string; chatmem: number; n8n?: number; better: 'lower' | 'higher' }[] = [];
 const record = (probe: string, measure: string, better: 'lower' | 'higher', chatmem: number, n8n?: number) => rows.push({ probe, measure, chatmem, n8n, better });
@@ -86,7 +87,7 @@ try {
 } finally {
   // What was measured is printed even when a later probe failed.
   printTable(
-    `chatmem${values.embedded ? ' (embedded Temporal dev server + PGlite)' : ''}${peer ? ' and n8n 1.123.50, same machine, same session' : ''}, learning on`,
+    `chatmem${values.embedded ? ' (embedded Temporal dev server + PGlite)' : ''}${values.prod ? ' (node dist/, prebuilt workflow bundle)' : ''}${peer ? ' and n8n 1.123.50, same machine, same session' : ''}, learning on`,
     ['probe', 'measure', 'chatmem', ...(peer ? ['n8n', 'chatmem vs n8n'] : [])],
     rows.map((row) => [
       row.probe,
