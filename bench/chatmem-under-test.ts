@@ -14,7 +14,7 @@ import { startOpenAiStandIn } from '../test/support/openai-standin.js';
 import { createTestDatabase, ensurePostgresRunning } from '../test/support/postgres.js';
 import { ANSWER_AT_ONCE, freePort, startTemporal } from '../test/support/stack.js';
 import { startWahaStandIn } from '../test/support/waha-standin.js';
-import { temporalCli } from './support.js';
+import { resolveTemporalCli } from '../src/embedded/temporal-cli.js';
 
 const HMAC_KEY = 'bench-hmac-key';
 const WAHA_KEY = 'bench-waha-key';
@@ -29,7 +29,7 @@ export interface ChatmemOptions {
 
 export async function startChatmem(options: ChatmemOptions = {}) {
   await ensurePostgresRunning();
-  const temporal = options.embedded ? null : await startTemporal(temporalCli());
+  const temporal = options.embedded ? null : await startTemporal(resolveTemporalCli());
   const db = options.embedded ? null : await createTestDatabase();
   const openai = await startOpenAiStandIn();
   const waha = await startWahaStandIn({ apiKey: WAHA_KEY, hmacKey: HMAC_KEY });

@@ -14,7 +14,8 @@ import { variant } from '../test/support/fixtures.js';
 import { eventually } from '../test/support/http.js';
 import { ensurePostgresRunning } from '../test/support/postgres.js';
 import { startStack } from '../test/support/stack.js';
-import { printTable, temporalCli } from './support.js';
+import { printTable } from './support.js';
+import { resolveTemporalCli } from '../src/embedded/temporal-cli.js';
 
 const { values } = parseArgs({ options: { length: { type: 'string', default: '5000' } } });
 const LENGTH = Number(values.length);
@@ -27,7 +28,7 @@ const VALUES = ['teal', 'mango', 'casablanca', 'yesterday', 'dune', 'lisbon', 't
   'otter', 'autumn', 'brie', 'ciabatta', 'chess', 'monet', 'queen', 'seven', 'oolong', 'artichoke'];
 
 await ensurePostgresRunning();
-const stack = await startStack({ temporalCli: temporalCli(), env: { DEBOUNCE_MS: '0' } });
+const stack = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '0' } });
 let sequence = 0;
 const say = (body: string) => stack.post(variant('private-text-incoming.json', { chat: CHAT, waId: `BM${sequence++}`, body }));
 /** The offline model quotes the first 120 characters of what it answers. */

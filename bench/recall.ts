@@ -18,7 +18,8 @@ import { wahaMessageEvent } from '../src/simulator/waha-events.js';
 import { eventually } from '../test/support/http.js';
 import { ensurePostgresRunning } from '../test/support/postgres.js';
 import { startStack } from '../test/support/stack.js';
-import { percentile, printTable, temporalCli } from './support.js';
+import { percentile, printTable } from './support.js';
+import { resolveTemporalCli } from '../src/embedded/temporal-cli.js';
 
 const { values } = parseArgs({
   options: {
@@ -57,7 +58,7 @@ function sessionStart(date: string): number {
 
 await ensurePostgresRunning();
 const stack = await startStack({
-  temporalCli: temporalCli(),
+  temporalCli: resolveTemporalCli(),
   env: {
     WAHA_WEBHOOK_HMAC_KEY: 'bench-recall-hmac',
     GROUP_REPLY: 'mention',

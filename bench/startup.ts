@@ -11,9 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { bareEnv, runCommand, runEntry } from '../test/support/child-process.js';
 import { startTemporal } from '../test/support/stack.js';
-import { percentile, printTable, temporalCli } from './support.js';
+import { percentile, printTable } from './support.js';
+import { resolveTemporalCli } from '../src/embedded/temporal-cli.js';
 
-temporalCli(); // installed before the clock starts, as `npm run setup:temporal` would
+resolveTemporalCli(); // installed before the clock starts, as `npm run setup:temporal` would
 const dataDir = mkdtempSync(`${tmpdir()}/chatmem-bench-startup-`);
 const rows: (string | number)[][] = [];
 
@@ -45,7 +46,7 @@ if ((await build.exited) !== 0) throw new Error(`npm run build failed:\n${build.
 const buildMs = performance.now() - built;
 
 const STARTS = 3;
-const temporal = await startTemporal(temporalCli());
+const temporal = await startTemporal(resolveTemporalCli());
 const workerRows: (string | number)[][] = [];
 for (const [how, script] of [
   ['npm run start:worker (tsx; bundles the workflows at start)', 'start:worker'],

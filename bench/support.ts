@@ -1,8 +1,3 @@
-import { resolveTemporalCli } from '../src/embedded/temporal-cli.js';
-
-/** The Temporal CLI chatmem would run, installed into .tools/ when there is none. */
-export const temporalCli = (): string => resolveTemporalCli();
-
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

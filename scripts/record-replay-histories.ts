@@ -8,7 +8,6 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { temporalCli } from '../bench/support.js';
 import { chatWorkflowId } from '../src/domain/chat-workflow-id.js';
 import { createTemporalSignaler } from '../src/webhook/chat-signaler.js';
 import { eraseUpdate, retryUnansweredUpdate } from '../src/workflows/chat-workflow.js';
@@ -18,12 +17,13 @@ import { eventually } from '../test/support/http.js';
 import { messageOf } from '../test/support/inbound.js';
 import { ensurePostgresRunning } from '../test/support/postgres.js';
 import { startStack } from '../test/support/stack.js';
+import { resolveTemporalCli } from '../src/embedded/temporal-cli.js';
 
 const OUT = fileURLToPath(new URL('../test/replay/histories/', import.meta.url));
 
 await ensurePostgresRunning();
 const stack = await startStack({
-  temporalCli: temporalCli(),
+  temporalCli: resolveTemporalCli(),
   env: { DEBOUNCE_MS: '800', TAKEOVER_PAUSE: '1h', SUMMARY_TOKEN_LIMIT: '400', REPLY_DEADLINE: '6s' },
 });
 let sequence = 0;
@@ -215,7 +215,7 @@ try {
   // model that fails (its storing read again, then the reply step after a backoff); then one
   // the model refuses, kept as unanswered without asking again.
   if (wanted('store-and-reply')) {
-    const quick = await startStack({ temporalCli: temporalCli(), env: { DEBOUNCE_MS: '0' } });
+    const quick = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '0' } });
     // Fact extraction calls the model too: the failure must meet the reply.
     const learned = (chat: string) => eventually(async () => (await quick.chatState('default', chat)).learningBacklog === 0 || undefined, 'learning to settle');
     try {

@@ -3,7 +3,6 @@ import { OFFLINE_MEDIA_TEXT_MARKER } from '../offline/offline-model.js';
 import { newWaId, TEXT_DELIVERED, wahaEvent, type WahaEngine, type WahaMe } from './waha-events.js';
 import { postWebhook } from './webhook-poster.js';
 
-export type Engine = WahaEngine;
 
 export interface SendTextCall {
   session: string;
@@ -20,7 +19,7 @@ export interface SendTextCall {
 export interface WahaStandInOptions {
   /** The X-Api-Key every request must carry; null: none asked for (a WAHA without WAHA_API_KEY). */
   apiKey: string | null;
-  engine?: Engine;
+  engine?: WahaEngine;
   me?: WahaMe;
   hmacKey?: string | null;
   /** Where to listen (default: a free port). */
@@ -189,7 +188,7 @@ export async function startWahaStandIn(options: WahaStandInOptions) {
 
 export type WahaStandIn = Awaited<ReturnType<typeof startWahaStandIn>>;
 
-function sendTextAnswer(engine: Engine, chatId: string, waId: string, text: string): unknown {
+function sendTextAnswer(engine: WahaEngine, chatId: string, waId: string, text: string): unknown {
   switch (engine) {
     case 'GOWS':
       return { id: `true_${chatId}_${waId}`, _data: { extendedTextMessage: { text } } };
@@ -209,7 +208,7 @@ function sendTextAnswer(engine: Engine, chatId: string, waId: string, text: stri
 const parseSentId = (sentId: string) => sentId.slice(sentId.lastIndexOf('_') + 1);
 
 /** The sent message as WAHA shows it: in its echo, and in the chat's message list. */
-function echoPayload(engine: Engine, me: WahaMe, request: { chatId: string; text: string }, waId: string) {
+function echoPayload(engine: WahaEngine, me: WahaMe, request: { chatId: string; text: string }, waId: string) {
   const common = {
     id: `true_${request.chatId}_${waId}`,
     timestamp: Math.floor(Date.now() / 1000),

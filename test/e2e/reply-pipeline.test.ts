@@ -4,10 +4,10 @@ import { fixture } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
 import { TEST_SECRETS } from '../support/stack.js';
 import { useTestStack } from '../support/test-stack.js';
-import type { Engine } from '../support/waha-standin.js';
+import type { WahaEngine } from '../../src/simulator/waha-events.js';
 
 // Each engine answers sendText differently; the echo is only recognised if we read its id right.
-describe.each<Engine>(['GOWS', 'WEBJS', 'NOWEB'])('a private message, end to end, with a %s WAHA', (engine) => {
+describe.each<WahaEngine>(['GOWS', 'WEBJS', 'NOWEB'])('a private message, end to end, with a %s WAHA', (engine) => {
   const stack = useTestStack({ engine });
 
   it('is stored, answered once through WAHA, and the echo is stored once without an answer', async () => {

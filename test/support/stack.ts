@@ -24,7 +24,8 @@ import { createTestDatabase } from './postgres.js';
 import { variant } from './fixtures.js';
 import { eventually } from './http.js';
 import { startTcpProxy } from './tcp-proxy.js';
-import { startWahaStandIn, type Engine } from './waha-standin.js';
+import type { WahaEngine } from '../../src/simulator/waha-events.js';
+import { startWahaStandIn } from './waha-standin.js';
 
 /** Log lines (JSON) this process wrote through chatmem's loggers, newest last, for tests to read. */
 export const capturedLogs: string[] = [];
@@ -112,7 +113,7 @@ export interface StackOptions {
   /** A prebuilt workflow bundle; without it the worker bundles the workflows itself. */
   workflowBundlePath?: string;
   env?: Record<string, string>;
-  engine?: Engine;
+  engine?: WahaEngine;
   /** Serve the Temporal Web UI too (at `uiUrl`). */
   webUi?: boolean;
   /** No worker in this process: the test runs worker processes itself (`startWorkerProcess`), e.g. to kill them. */
