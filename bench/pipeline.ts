@@ -79,7 +79,8 @@ try {
   record('footprint', 'chatmem peak RSS, MiB', 'lower', footprint().chatmem.peakMiB);
   record('footprint', 'Temporal server RSS after load, MiB', 'lower', afterLoad.temporal.rssMiB);
 
-  await groupIngestProbe({ groups: 10, perSecond: 100, seconds: scale(10, 3) });
+  await groupIngestProbe({ groups: 10, perSecond: 100, messages: scale(1000, 300), code: 777 });
+  await groupIngestProbe({ groups: 10, perSecond: 'unpaced', messages: scale(2000, 600), code: 778 });
   if (values['big-table']) await bigTableProbe(latency);
   if (values.workers) await workersProbe(Number(values.workers));
   if (values.chats) await liveChatsProbe(Number(values.chats));
@@ -182,28 +183,36 @@ function recordThroughput(probe: string, ours: Throughput, theirs?: PeerThroughp
 }
 
 /**
- * A busy group nobody asks the bot in: `perSecond` messages a second spread over `groups`
- * groups. Stored at the rate it arrives? Learned (embedded, facts) how soon after the last?
+ * A busy group nobody asks the bot in: messages spread over `groups` groups, either paced at
+ * `perSecond` (is it stored at the rate it arrives?) or posted by 50 senders as fast as the
+ * webhook takes them (how many a second can it store?). Learned (embedded, facts) how soon after the last?
  */
-async function groupIngestProbe(options: { groups: number; perSecond: number; seconds: number }) {
-  const groups = Array.from({ length: options.groups }, (_, g) => `120363${String(777_000_000 + g).padStart(12, '0')}@g.us`);
-  const total = options.perSecond * options.seconds;
-  const perGroup = new Map(groups.map((group) => [group, 0]));
+async function groupIngestProbe(options: { groups: number; messages: number; perSecond: number | 'unpaced'; code: number }) {
+  const groups = Array.from({ length: options.groups }, (_, g) => `120363${String(options.code * 1_000_000 + g).padStart(12, '0')}@g.us`);
+  const groupMessage = (i: number) =>
+    variant('group-text.json', { chat: groups[i % groups.length]!, waId: `GROUP${sequence++}X${Date.now()}`, body: `no grupo, mensagem ${i}: eu moro em Recife e gosto de futebol` });
   const start = performance.now();
-  const posts: Promise<number>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / options.perSecond;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    const group = groups[i % groups.length]!;
-    perGroup.set(group, perGroup.get(group)! + 1);
-    const event = variant('group-text.json', { chat: group, waId: `GROUP${sequence++}X${Date.now()}`, body: `no grupo, mensagem ${i}: eu moro em Recife e gosto de futebol` });
-    posts.push(cm.post(event));
+  const statuses: number[] = [];
+  if (options.perSecond === 'unpaced') {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (next < options.messages) statuses.push(await cm.post(groupMessage(next++)));
+      }),
+    );
+  } else {
+    const posts: Promise<number>[] = [];
+    for (let i = 0; i < options.messages; i++) {
+      const wait = start + (i * 1000) / options.perSecond - performance.now();
+      if (wait > 0) await sleep(wait);
+      posts.push(cm.post(groupMessage(i)));
+    }
+    statuses.push(...(await Promise.all(posts)));
   }
-  const failed = (await Promise.all(posts)).filter((status) => status !== 202).length;
+  const failed = statuses.filter((status) => status !== 202).length;
   const lastPost = performance.now();
   // A delivery the webhook refused (503) is WAHA's to retry; what it accepted must all be stored.
-  const accepted = total - failed;
+  const accepted = options.messages - failed;
   let storedAt = NaN;
   const learnedAt = await waitFor(async () => {
     const states = await Promise.all(groups.map((group) => cm.chatState(group).catch(() => null)));
@@ -211,12 +220,12 @@ async function groupIngestProbe(options: { groups: number; perSecond: number; se
     if (Number.isNaN(storedAt) && stored >= accepted) storedAt = performance.now();
     return stored >= accepted && states.every((state) => state !== null && state.learningBacklog === 0 && state.queueLength === 0);
   }, 120_000);
-  const probe = `group ingest: ${options.perSecond} msgs/s over ${options.groups} groups, ${options.seconds} s, no mention`;
+  const pace = options.perSecond === 'unpaced' ? `${options.messages} msgs as fast as 50 senders post` : `${options.perSecond} msgs/s for ${options.messages / options.perSecond} s`;
+  const probe = `group ingest: ${pace}, ${options.groups} groups, no mention`;
   record(probe, 'messages stored per second', 'higher', accepted / ((storedAt - start) / 1000));
   record(probe, 'learned, s after the last message', 'lower', (learnedAt - lastPost) / 1000);
   record(probe, 'webhook failures', 'lower', failed);
 }
-
 /** 1,000,000 messages of 10,000 other chats in the table, then the latency probe again. */
 async function bigTableProbe(emptyTable: number[]) {
   if (!cm.db) throw new Error('--big-table measures PostgreSQL; it does not combine with --embedded');
