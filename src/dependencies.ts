@@ -6,6 +6,7 @@ import { resolveEmbeddingModel } from './embedded/embedding-model.js';
 import { llmBehindCircuit, wahaBehindCircuit, type CircuitEvents } from './clients/circuit-breakers.js';
 import { createMediaReader } from './clients/media-reader.js';
 import { createLlmClient } from './clients/llm-client.js';
+import { OwnSends, withOwnSendsTracked } from './clients/own-sends.js';
 import { createWahaClient } from './clients/waha-client.js';
 import type { Config } from './config.js';
 import { describeError } from './domain/describe-error.js';
@@ -41,7 +42,7 @@ async function openEmbedder(config: Config): Promise<Embedder & { close?(): Prom
 }
 
 /** The I/O the activities need, built from config; databases are migrated on the way. */
-export async function openDependencies(config: Config, metrics?: Metrics): Promise<ActivityDeps & { db: Database; close(): Promise<void> }> {
+export async function openDependencies(config: Config, metrics?: Metrics): Promise<ActivityDeps & { db: Database; ownSends: OwnSends; close(): Promise<void> }> {
   const db = await openDatabase(config);
   await migrate(db).catch(async (error: unknown) => {
     await db.close().catch(() => undefined);
@@ -58,6 +59,7 @@ export async function openDependencies(config: Config, metrics?: Metrics): Promi
     throw error;
   });
   const openai = { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, timeoutMs: config.openai.timeoutMs };
+  const ownSends = new OwnSends();
   const circuits: CircuitEvents = { onChange: (service, open) => metrics?.circuitOpen.set({ service }, open ? 1 : 0) };
   return {
     db,
@@ -72,7 +74,8 @@ export async function openDependencies(config: Config, metrics?: Metrics): Promi
     },
     pacing: config.pacing,
     sendPace: new SendPace(db),
-    waha: wahaBehindCircuit(createWahaClient({ baseUrl: config.waha.url, apiKey: config.waha.apiKey }), circuits),
+    waha: withOwnSendsTracked(wahaBehindCircuit(createWahaClient({ baseUrl: config.waha.url, apiKey: config.waha.apiKey }), circuits), ownSends),
+    ownSends,
     settings: { chat: config.chat, context: config.context },
     async close() {
       await embedder.close?.();

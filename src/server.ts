@@ -5,6 +5,7 @@ import { loadConfig } from './config.js';
 import { loggerFor, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { readinessCheck } from './observability/readiness.js';
+import type { OwnSends } from './clients/own-sends.js';
 import type { SqlClient } from './stores/sql/database.js';
 import { openPostgresDatabase } from './stores/sql/postgres-database.js';
 import { WEBHOOK_PATH } from './domain/webhook-contract.js';
@@ -19,13 +20,18 @@ import { close, listen } from './webhook/server.js';
  */
 export async function startHttp(
   config: Config,
-  observe: { logger: Logger; metrics: Metrics; /** The worker's database, when it runs in this process. */ database?: SqlClient },
+  observe: {
+    logger: Logger;
+    metrics: Metrics;
+    /** The worker's parts, when it runs in this process: its database, and what it sent through WAHA (their echoes stop here). */
+    worker?: { db: SqlClient; ownSends: OwnSends };
+  },
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const connection = Connection.lazy({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   // On its own, the webhook process needs the database only to report readiness: a small
   // pool of its own, or nothing when the worker keeps PGlite.
-  const ownPool = !observe.database && config.databaseUrl ? openPostgresDatabase(config.databaseUrl, 2) : null;
+  const ownPool = !observe.worker && config.databaseUrl ? openPostgresDatabase(config.databaseUrl, 2) : null;
   const app = createWebhookApp({
     signaler: limitDeliveries(createTemporalSignaler(client, { taskQueue: config.temporal.taskQueue }), config.webhookDeliveries),
     hmacKey: config.waha.webhookHmacKey,
@@ -33,7 +39,8 @@ export async function startHttp(
     maxMessageChars: config.maxMessageCharsStored,
     log: (event) => observe.logger.info(event, 'webhook'),
     metrics: observe.metrics,
-    readiness: readinessCheck({ temporal: connection, database: observe.database ?? ownPool }),
+    readiness: readinessCheck({ temporal: connection, database: observe.worker?.db ?? ownPool }),
+    ownSends: observe.worker?.ownSends,
   });
   const { server, url } = await listen(app, config.port);
   return {

@@ -10,7 +10,7 @@ export function createMetrics() {
     registry,
     webhookRequests: new Counter({
       name: 'chatmem_webhook_requests_total',
-      help: 'WAHA webhook deliveries by outcome (accepted, ignored, invalid, unauthorized, rejected, unavailable, busy)',
+      help: 'WAHA webhook deliveries by outcome (accepted, ignored, own_echo: the echo of a message chatmem sent, invalid, unauthorized, rejected, unavailable, busy)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

@@ -6,6 +6,7 @@ import { WEBHOOK_PATH } from '../domain/webhook-contract.js';
 import type { Metrics } from '../observability/metrics.js';
 import { opsRoutes } from '../observability/ops-routes.js';
 import type { Readiness } from '../observability/readiness.js';
+import type { OwnSends } from '../clients/own-sends.js';
 import { DeliveryRefused, type ChatSignaler } from './chat-signaler.js';
 import { DeliveriesBusy } from './delivery-limit.js';
 import { hasValidSignature } from './hmac.js';
@@ -19,6 +20,8 @@ export interface WebhookAppOptions {
   log?: (event: Record<string, unknown>) => void;
   metrics?: Metrics;
   readiness?: () => Promise<Readiness>;
+  /** What the worker in this process sent through WAHA: their echoes are answered here, not signaled. */
+  ownSends?: Pick<OwnSends, 'sentHere'>;
 }
 
 /** WAHA's own retry pace (2 s apart), said explicitly for other senders. */
@@ -96,6 +99,12 @@ export function createWebhookApp(options: WebhookAppOptions): Koa {
     }
 
     const { message } = outcome;
+    if (message.fromMe && !message.change && (await options.ownSends?.sentHere(message.session, message.waId))) {
+      ctx.status = 200;
+      ctx.body = { status: 'ignored', reason: 'the echo of a message chatmem sent' };
+      log({ outcome: 'own_echo', status: 200, chatId: message.chatId, messageId: message.messageId });
+      return;
+    }
     try {
       const { workflowId } = await options.signaler.deliver(message);
       ctx.status = 202;

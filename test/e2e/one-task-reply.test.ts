@@ -27,7 +27,7 @@ const inboundBody = (event: HistoryEvent): { fromMe: boolean; body: string } | n
 };
 
 describe('the reply path', () => {
-  it('costs one workflow task and one local step per answered message: stored, composed and sent inside the task the message woke', async () => {
+  it('costs one signal, one workflow task and one local step per answered message: stored, composed and sent inside the task the message woke, its echo stopped at the webhook', async () => {
     const chat = '5521933330001@c.us';
     for (const body of ['bom dia', 'vocês abrem no domingo?', 'e no feriado?']) {
       await stack.say(chat, body);
@@ -40,6 +40,10 @@ describe('the reply path', () => {
     }, WAIT_MS);
     const signals = events.flatMap((event, index) => (inboundBody(event)?.fromMe === false ? [index] : []));
     expect(signals).toHaveLength(3);
+    // WAHA's echo of each reply was answered by the webhook: no signal, and no task, in the chat for it.
+    await vi.waitUntil(() => stack.waha.echoStatuses.length === stack.waha.sent.length, WAIT_MS);
+    expect(stack.waha.echoStatuses).toEqual(stack.waha.sent.map(() => 200));
+    expect((await historyOf(chat)).filter((event) => inboundBody(event)?.fromMe === true)).toHaveLength(0);
     for (const signal of signals) {
       const reply = events.findIndex((event, index) => index > signal && localActivityOf(event) === 'storeAndReply');
       expect(reply, 'a store-and-reply step after the message').toBeGreaterThan(signal);

@@ -20,6 +20,7 @@ async function say(chatId: string, from: string, senderName: string, text: strin
   const event = wahaMessageEvent({ session: 'default', me: stack.waha.me, chatId, fromMe: false, senderName, text, ...(inGroup ? { participant: from } : {}) });
   expect((await stack.post(event)).status).toBe(202);
   await stack.replyTo(text);
+  return event;
 }
 
 const memoryOf = (chatId: string) => stack.chatMemory('default', chatId);
@@ -45,7 +46,8 @@ async function personRows(contactId: string) {
 describe('the chatmem CLI', () => {
   beforeAll(async () => {
     await say(ANA, ANA, 'Ana', 'Hello, my name is Ana.');
-    await say(ANA, ANA, 'Ana', 'I live in Recife.');
+    // WAHA delivers this one twice.
+    expect((await stack.post(await say(ANA, ANA, 'Ana', 'I live in Recife.'))).status).toBe(202);
     await say(ANA, ANA, 'Ana', 'My favorite fruit is mango, and I would like to order a cake for Saturday.');
     await say(BRUNO, BRUNO, 'Bruno', 'My name is Bruno.');
     await say(GROUP, ANA, 'Ana', 'I am allergic to peanuts.');
@@ -63,7 +65,7 @@ describe('the chatmem CLI', () => {
     const { code, output } = await chatmem('inspect', '+55 11 91111-0001');
     expect(code).toBe(0);
     expect(output).toContain(`chat ${ANA} (session default)`);
-    // The bot's own echoes are dropped as WAHA delivers them: the count says so.
+    // A message WAHA delivered again is dropped: the count says so.
     expect(output).toMatch(/messages: \d+ seen, \d+ replies, 0 failed, [1-9]\d* echoes and redeliveries dropped/);
     expect(output).toMatch(/summary: Conversation so far/);
     for (const fact of ['name: ana', 'city: recife', 'favorite fruit: mango']) expect(output).toContain(`${ANA}: ${fact}`);

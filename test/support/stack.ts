@@ -182,7 +182,7 @@ export async function startStack(options: StackOptions) {
       ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : {}),
     });
     const workerRun = worker.run();
-    const http = await startHttp(config, { logger, metrics });
+    const http = await startHttp(config, { logger, metrics, worker: deps });
     return {
       deps,
       worker,
