@@ -277,7 +277,7 @@ async function liveChatsProbe(chats: number) {
       }
     }),
   );
-  const answered = (await Promise.all(tokens.map((token) => withTimeout(cm.replied(token), 120_000, null).catch(() => null)))).filter((at) => at !== null).length;
+  const answered = (await Promise.all(tokens.map((token) => withTimeout(cm.replied(token), 900_000, null).catch(() => null)))).filter((at) => at !== null).length;
   const seconds = (performance.now() - start) / 1000;
   const after = footprint();
   const latency = await latencyProbe(50, 50, '71');
@@ -287,6 +287,7 @@ async function liveChatsProbe(chats: number) {
   record(probe, 'webhook failures', 'lower', failures);
   record(probe, 'chatmem RSS before / after, MiB', 'lower', before.chatmem.rssMiB);
   record(probe, 'chatmem RSS after, MiB', 'lower', after.chatmem.rssMiB);
+  record(probe, 'chatmem peak RSS, MiB', 'lower', after.chatmem.peakMiB);
   record(probe, 'Temporal server RSS after, MiB', 'lower', after.temporal.rssMiB);
   record(probe, 'then sequential p50 on 50 of those chats, ms', 'lower', percentile(latency, 50));
 }

@@ -107,6 +107,8 @@ const SETTINGS = {
   databasePoolSize: from('DATABASE_POOL_SIZE', wholeNumber(1, 1000).default(20)),
   /** Chats a worker process answers at the same time (each waits on its model call). */
   maxConcurrentReplies: from('MAX_CONCURRENT_REPLIES', wholeNumber(2, 10_000).default(200)),
+  /** Chats whose workflow a worker process keeps in memory between messages (Temporal's sticky cache); the others replay their history when they are next needed. */
+  maxCachedChats: from('MAX_CACHED_CHATS', wholeNumber(2, 1_000_000).default(500)),
   /** How long a stopping worker waits for the work in flight before it stops anyway. */
   shutdownTimeoutMs: from('SHUTDOWN_TIMEOUT', duration.default(20_000)),
   /** No key and no base URL: offline mode, a local deterministic model answers. */
@@ -223,6 +225,10 @@ function readSetting<T>(setting: Setting<T>, env: Env, problems: string[]): T {
 /** The settings whose meaning depends on others: the embedded parts, offline mode, the embeddings provider. */
 function completed(settings: Read<typeof SETTINGS>, problems: string[]) {
   const { temporal, openai, media, vectors } = settings;
+  // A chat being answered stays in memory for its whole reply.
+  if (settings.maxCachedChats < settings.maxConcurrentReplies) {
+    problems.push(`MAX_CACHED_CHATS: ${settings.maxCachedChats} is less than MAX_CONCURRENT_REPLIES (${settings.maxConcurrentReplies}); a chat being answered is kept in memory`);
+  }
   return {
     ...settings,
     temporal: { ...temporal, address: temporal.address ?? `127.0.0.1:${temporal.devPort}`, embedded: temporal.address === null },

@@ -178,7 +178,7 @@ export async function startStack(options: StackOptions) {
       taskQueue,
       deps,
       metrics,
-      maxConcurrentReplies: config.maxConcurrentReplies,
+      capacity: config,
       ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : {}),
     });
     const workerRun = worker.run();

@@ -32,6 +32,12 @@ describe('configuration from the environment', () => {
     }
   });
 
+  it('keeps at least the chats being answered in memory', () => {
+    expect(loadConfig({}).maxCachedChats).toBe(500);
+    expect(loadConfig({ MAX_CACHED_CHATS: '300', MAX_CONCURRENT_REPLIES: '300' }).maxCachedChats).toBe(300);
+    expect(() => loadConfig({ MAX_CACHED_CHATS: '100' })).toThrow('MAX_CACHED_CHATS: 100 is less than MAX_CONCURRENT_REPLIES (200); a chat being answered is kept in memory');
+  });
+
   it('reads durations for TAKEOVER_PAUSE', () => {
     expect(loadConfig({ OPENAI_API_KEY: 'k' }).chat.takeoverPauseMs).toBe(30 * 60_000);
     expect(loadConfig({ OPENAI_API_KEY: 'k', TAKEOVER_PAUSE: '90s' }).chat.takeoverPauseMs).toBe(90_000);
