@@ -86,7 +86,11 @@ describe('presence and pacing', () => {
     // Every echo came back and was known at the webhook as a part chatmem sent: still one row per part, with its WhatsApp id, and no reply to any of them.
     await vi.waitUntil(() => stack.waha.echoStatuses.length === stack.waha.sent.length, WAIT_MS);
     expect(stack.waha.echoStatuses.slice(-sent.length)).toEqual(sent.map(() => 200));
-    const rows = await assistantRows(chat);
+    // The webhook knows a part's id as soon as WAHA answers; its row gets the id just after.
+    const rows = await vi.waitUntil(async () => {
+      const stored = await assistantRows(chat);
+      return stored.every((row) => row.wa_id) ? stored : undefined;
+    }, WAIT_MS);
     expect(rows.map((row) => row.content)).toEqual(sent.map((call) => call.text));
     expect(rows.map((row) => row.wa_id)).toEqual(sent.map((call) => call.sentId.split('_')[2]));
     expect(stack.openai.replyPrompts().filter((prompt) => prompt.messages.at(-1)?.content.startsWith('Parte '))).toHaveLength(0);

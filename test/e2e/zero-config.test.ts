@@ -69,7 +69,11 @@ describe('npm start with nothing configured', () => {
     const metricsUrl = webhookUrl!.replace('/webhooks/waha', '/metrics');
     await vi.waitUntil(async () => (await (await fetch(metricsUrl)).text()).includes('chatmem_webhook_requests_total{outcome="own_echo"} 1'), WAIT_MS);
     const connection = await Connection.connect({ address: `127.0.0.1:${DEFAULT_PORTS.temporal}` });
-    const state = await new Client({ connection }).workflow.getHandle(chatWorkflowId('default', '5511977776666@c.us')).query(stateQuery);
+    // The webhook knows the reply's id as soon as WAHA answers; the chat counts the reply once its step has ended.
+    const state = await vi.waitUntil(async () => {
+      const view = await new Client({ connection }).workflow.getHandle(chatWorkflowId('default', '5511977776666@c.us')).query(stateQuery);
+      return view.repliesSent === 1 ? view : undefined;
+    }, WAIT_MS);
     expect(state).toMatchObject({ messagesSeen: 1, repliesSent: 1, queueLength: 0, duplicatesDropped: 0 });
     await connection.close();
 
