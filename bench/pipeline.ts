@@ -226,6 +226,7 @@ async function groupIngestProbe(options: { groups: number; messages: number; per
   record(probe, 'learned, s after the last message', 'lower', (learnedAt - lastPost) / 1000);
   record(probe, 'webhook failures', 'lower', failed);
 }
+
 /** 1,000,000 messages of 10,000 other chats in the table, then the latency probe again. */
 async function bigTableProbe(emptyTable: number[]) {
   if (!cm.db) throw new Error('--big-table measures PostgreSQL; it does not combine with --embedded');
