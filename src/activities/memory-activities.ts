@@ -49,6 +49,7 @@ export function createMemoryActivities({ stm, settings, metrics }: MemoryDeps) {
       const recorded: Omit<RecordedInbound, 'settings'>[] = [];
       for (const { message, claimToken } of arrivals) {
         const { settings: _settings, ...outcome } = await stage('recordInbound', () => activities.recordInbound(message, claimToken));
+        if (outcome.fresh && message.receivedAt) metrics?.messageWait.observe((Date.now() - message.receivedAt) / 1000);
         recorded.push(outcome);
       }
       return recorded;

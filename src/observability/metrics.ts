@@ -21,6 +21,12 @@ export function createMetrics() {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    messageWait: new Histogram({
+      name: 'chatmem_message_wait_seconds',
+      help: 'How long an accepted message waited between the webhook taking it and its chat storing it: grows when the worker falls behind',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
     messagesRejected: new Counter({
       name: 'chatmem_messages_rejected_total',
       help: 'Accepted messages the database refused for good (not stored, not answered), by SQLSTATE',

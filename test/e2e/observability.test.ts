@@ -56,13 +56,36 @@ describe('metrics and logs', () => {
     expect(text).toMatch(/chatmem_llm_tokens_total\{model="test-chat-model",kind="prompt"\} [1-9]/);
   });
 
+  it('shows how long messages waited for their chat: one queued behind a slow reply waited as long', async () => {
+    const chat = '5521933334444@c.us';
+    const gate = stack.openai.hold((lastUser) => lastUser.includes('primeira pergunta'));
+    const waits = async () => {
+      const body = await (await fetch(url('/metrics'))).text();
+      const bucket = (le: string) => Number(body.match(new RegExp(`chatmem_message_wait_seconds_bucket\\{le="${le}"\\} (\\d+)`))?.[1] ?? NaN);
+      return { count: Number(body.match(/chatmem_message_wait_seconds_count (\d+)/)?.[1] ?? NaN), underOneSecond: bucket('1') };
+    };
+    const before = await waits();
+    await stack.say(chat, 'primeira pergunta');
+    await vi.waitUntil(() => stack.openai.replyPrompts().some((prompt) => prompt.messages.at(-1)?.content.includes('primeira pergunta')), WAIT_MS);
+    await stack.say(chat, 'segunda pergunta');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    gate.release();
+    await stack.replyTo('segunda pergunta');
+    const after = await waits();
+    // Both were stored and timed; the second waited behind the first reply, past a second.
+    expect(after.count - before.count).toBe(2);
+    expect(after.underOneSecond - before.underOneSecond).toBe(1);
+  });
+
   it('logs carry chat and message ids, and never the API keys or the HMAC key', async () => {
     // Provoke the paths that log most: a rejected signature, a failing model, a reply.
+    const sentBefore = stack.waha.sent.length;
     await fetch(stack.webhookUrl, { method: 'POST', headers: { 'x-webhook-hmac': 'f'.repeat(128) }, body: '{}' });
     stack.openai.failNext(401);
     await stack.post(variant('private-text-incoming.json', { waId: 'OBS2', body: 'falha' }));
     await stack.post(variant('private-text-incoming.json', { waId: 'OBS3', body: 'e agora?' }));
-    await vi.waitUntil(() => stack.waha.sent.length === 2, WAIT_MS);
+    // The model refuses the first (401): only the second is answered.
+    await vi.waitUntil(() => stack.waha.sent.length === sentBefore + 1, WAIT_MS);
 
     const lines = capturedLogs.join('');
     expect(lines).toContain('"outcome":"accepted"');
