@@ -33,10 +33,17 @@ export function watchChat(options: { address: string; namespace: string; session
 
 export type ChatWatch = ReturnType<typeof watchChat>;
 
-/** What the simulator says of a reply that does not come: null while nothing is known to fail. */
-export function failureLine(state: ChatStateView, unansweredBefore: number): string | null {
+/** A reply without a failure the chat saw is only said to be failing after this long: it may just be slow. */
+const SLOW_REPLY_MS = 30_000;
+
+/**
+ * What the simulator says of a reply that does not come: null while nothing is known to fail.
+ * A reply being composed shows as waiting too, so waiting alone counts only once it has
+ * lasted past a slow reply (the reply step's own retries are not seen by the chat).
+ */
+export function failureLine(state: ChatStateView, unansweredBefore: number, now = Date.now()): string | null {
   if (state.unanswered > unansweredBefore) return `bot could not answer: ${unansweredLine(state.lastUnanswered)}`;
-  if (state.waiting) return `bot could not answer yet: ${waitingLine(state.waiting)}`;
+  if (state.waiting && (state.waiting.failure || now - Date.parse(state.waiting.since) >= SLOW_REPLY_MS)) return `bot could not answer yet: ${waitingLine(state.waiting)}`;
   return null;
 }
 
