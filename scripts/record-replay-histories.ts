@@ -237,6 +237,33 @@ try {
       await quick.stop();
     }
   }
+
+  // Learning after a pause, in one step (patched 'learning-after-a-pause'): two messages
+  // answered one after the other within LEARNING_PAUSE are learned together by one
+  // learnFromBatch once its timer fires; then the chat talks on until it continues as new from
+  // a summary, learning what waits at once instead of after the pause.
+  if (wanted('learning-after-a-pause')) {
+    const paced = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '0', LEARNING_PAUSE: '5s', SUMMARY_TOKEN_LIMIT: '400' } });
+    try {
+      const chat = '5521950000015@c.us';
+      const handle = paced.client.workflow.getHandle(chatWorkflowId('default', chat));
+      for (const body of ['meu nome é Lia', 'e moro em Natal']) {
+        await say(chat, body, paced);
+        await paced.replyTo(body);
+      }
+      await eventually(async () => (await paced.chatState('default', chat)).learningBacklog === 0 || undefined, 'the pause to end and the two to be learned', 30_000);
+      const firstRun = (await handle.describe()).runId;
+      for (let i = 0; (await handle.describe()).runId === firstRun; i++) {
+        if (i > 100) throw new Error('no continue-as-new');
+        const body = `pedido ${i}: quero saber da entrega número ${i} para a Lia em Natal`;
+        await say(chat, body, paced);
+        await paced.replyTo(body);
+      }
+      await save('learning-after-a-pause', chat, firstRun, paced);
+    } finally {
+      await paced.stop();
+    }
+  }
 } finally {
   await stack.stop();
 }

@@ -1,8 +1,11 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { LlmClient } from '../clients/llm-client.js';
 import { countTokens } from '../clients/tokenizer.js';
 import type { InboundMessage, MessageChange } from '../domain/inbound-message.js';
 import { KNOWLEDGE_SYSTEM_PROMPT, parseKnowledgeAnswer, planKnowledgeChanges } from '../domain/knowledge.js';
+import { describeError } from '../domain/describe-error.js';
 import { lineText } from '../domain/prompt.js';
+import { stageTimer } from '../observability/metrics.js';
 import { SUMMARY_SYSTEM_PROMPT, summaryRequest } from '../domain/summary.js';
 import { rememberMessages, type EmbeddingDeps } from './embedding.js';
 import type { MemoryDeps } from './memory-activities.js';
@@ -15,12 +18,19 @@ export interface LearningDeps extends MemoryDeps, EmbeddingDeps {
 /** A user message as fact extraction reads it. */
 type Said = Pick<InboundMessage, 'messageId' | 'body' | 'timestamp'>;
 
+/** What a batch taught, and each of its two steps that was refused for good (the other's work stands). */
+export interface LearnedBatch {
+  knowledge: Record<string, string[]>;
+  refused: { step: 'rememberMessage' | 'learnFacts'; reason: string }[];
+}
+
 // A summary folds at most this many messages at once, so one call stays bounded.
 const SUMMARY_BATCH = 400;
 
 /** Memory work off the reply's critical path: embeddings, fact extraction, summaries. */
 export function createLearningActivities(deps: LearningDeps) {
   const { stm, llm, ltm, embedder, settings } = deps;
+  const stage = stageTimer(deps.metrics);
   async function learnFromSpeaker(contactId: string, said: Said[]): Promise<{ added: number; removed: number; facts: string[] }> {
     const existing = await ltm.facts(contactId);
     const request = said.length === 1 ? { storedFacts: existing, message: said[0]!.body } : { storedFacts: existing, messages: said.map((message) => message.body) };
@@ -58,6 +68,18 @@ export function createLearningActivities(deps: LearningDeps) {
     return (await ltm.facts(change.contactId)).map((fact) => fact.fact);
   }
 
+  async function learnFactsFromBatch(messages: InboundMessage[]): Promise<{ knowledge: Record<string, string[]> }> {
+    const bySpeaker = new Map<string, InboundMessage[]>();
+    for (const message of messages) {
+      if (message.fromMe || !message.body) continue;
+      bySpeaker.set(message.contactId, [...(bySpeaker.get(message.contactId) ?? []), message]);
+    }
+    const learned = await Promise.all([...bySpeaker].map(async ([contactId, said]) => [contactId, (await learnFromSpeaker(contactId, said)).facts] as const));
+    return { knowledge: Object.fromEntries(learned) };
+  }
+
+  const rememberBatch = (messages: InboundMessage[]) => callOutside(() => rememberMessages(deps, messages));
+
   return {
     /**
      * Edits and deletions of the chat's user messages, in order, after the batch they came
@@ -75,7 +97,7 @@ export function createLearningActivities(deps: LearningDeps) {
 
     /** The user message's (or messages') embedding into `longterm_memory`, in one embeddings call. */
     async rememberMessage(messages: InboundMessage | InboundMessage[]): Promise<void> {
-      await callOutside(() => rememberMessages(deps, Array.isArray(messages) ? messages : [messages]));
+      await rememberBatch(Array.isArray(messages) ? messages : [messages]);
     },
 
     /**
@@ -91,14 +113,30 @@ export function createLearningActivities(deps: LearningDeps) {
      * The same over a batch of a chat's user messages: one model call per person who spoke,
      * with all their messages in order. Returns each speaker's facts as they now stand.
      */
-    async learnFactsFromBatch(messages: InboundMessage[]): Promise<{ knowledge: Record<string, string[]> }> {
-      const bySpeaker = new Map<string, InboundMessage[]>();
-      for (const message of messages) {
-        if (message.fromMe || !message.body) continue;
-        bySpeaker.set(message.contactId, [...(bySpeaker.get(message.contactId) ?? []), message]);
-      }
-      const learned = await Promise.all([...bySpeaker].map(async ([contactId, said]) => [contactId, (await learnFromSpeaker(contactId, said)).facts] as const));
-      return { knowledge: Object.fromEntries(learned) };
+    learnFactsFromBatch,
+
+    /**
+     * A batch of a chat's user messages learned in one step: their embeddings into long-term
+     * memory, and each speaker's facts, side by side. A step the embedder or the model refuses
+     * for good is reported, and the other's work stands; any other failure fails the step, and
+     * its retry does both again (remembering overwrites the same points, and facts already
+     * known are not added twice).
+     */
+    async learnFromBatch(messages: InboundMessage[]): Promise<LearnedBatch> {
+      const [remembered, learned] = await Promise.allSettled([
+        stage('rememberMessage', () => rememberBatch(messages)),
+        stage('learnFacts', () => learnFactsFromBatch(messages)),
+      ]);
+      const failures = [
+        { step: 'rememberMessage' as const, result: remembered },
+        { step: 'learnFacts' as const, result: learned },
+      ].flatMap(({ step, result }) => (result.status === 'rejected' ? [{ step, error: result.reason as unknown }] : []));
+      const retryable = failures.find(({ error }) => !(error instanceof ApplicationFailure && error.nonRetryable));
+      if (retryable) throw retryable.error;
+      return {
+        knowledge: learned.status === 'fulfilled' ? learned.value.knowledge : {},
+        refused: failures.map(({ step, error }) => ({ step, reason: describeError(error) })),
+      };
     },
 
     /**

@@ -18,4 +18,9 @@ export interface ChatSettings extends ReplySettings {
    * settings read by runs of an earlier version.
    */
   replyDeadlineMs?: number;
+  /**
+   * How long what users said waits before it is learned (LEARNING_PAUSE): what a chat says
+   * meanwhile is learned with it, in one step. Absent in settings read by runs of an earlier version.
+   */
+  learningPauseMs?: number;
 }

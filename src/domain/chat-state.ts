@@ -34,7 +34,7 @@ export interface Rejection {
 
 /** Background learning (long-term memory, facts) that gave up on a message: it stays in short-term memory only. */
 export interface LearningFailure {
-  /** `rememberMessage` (long-term memory) or `learnFacts` (knowledge). */
+  /** `rememberMessage` (long-term memory) or `learnFacts` (knowledge), or `learnFromBatch` when the step doing both gave up. */
   activity: string;
   messageId: string;
   reason: string;

@@ -22,6 +22,8 @@ export * from './chat-contract.js';
 const ARRIVALS_PER_STEP = 100;
 /** User messages learned from by one embeddings call and one fact extraction per speaker at most. */
 const LEARNING_BATCH = 100;
+/** LEARNING_PAUSE's default, for settings read by a run of an earlier version that had none. */
+const DEFAULT_LEARNING_PAUSE_MS = 1_000;
 /** How long the operator's settings are used before they are read again (a changed value applies within this). */
 const SETTINGS_MAX_AGE_MS = 60_000;
 /** Under load, LastInteraction moves in steps of at least this much; an idle chat shows the exact time. */
@@ -67,7 +69,7 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
     const { toAnswer, firstTry } = await storeArrivals(state, learning, current);
 
     // 3. What users said goes to long-term memory and knowledge in the background, a batch at a time.
-    learning.flush();
+    learning.flush(current.learningPauseMs ?? DEFAULT_LEARNING_PAUSE_MS);
 
     // 4. Answer the batch, unless a human operator has the chat.
     if (toAnswer.length && !state.isPaused(Date.now())) await answer(state, toAnswer, current, firstTry);
@@ -338,6 +340,13 @@ class BatchedLearning {
   private readonly pending: InboundMessage[] = [];
   private running: Promise<void> | null = null;
   private inFlight = 0;
+  /** Set while something waits for learning to settle: no pause then. */
+  private hurry = false;
+  /** Ends the current pause early. */
+  private wake: (() => void) | null = null;
+  /** Batches start after a pause and are learned in one step (one activity), as this version does. */
+  private oneStep: boolean | undefined;
+  private pauseMs = DEFAULT_LEARNING_PAUSE_MS;
 
   constructor(private readonly state: ChatState) {}
 
@@ -346,12 +355,23 @@ class BatchedLearning {
     this.showBacklog();
   }
 
-  /** Starts the next batch unless one is running; a finished batch starts the next itself. */
-  flush(): void {
+  /**
+   * Starts the next batch unless one is running; a finished batch starts the next itself.
+   * A batch starts after a pause (LEARNING_PAUSE), so what a chat says close together is
+   * learned together and the replies in between do not share the machine with learning.
+   */
+  flush(pauseMs?: number): void {
+    if (pauseMs !== undefined) this.pauseMs = pauseMs;
     if (this.running || this.pending.length === 0) return;
-    const batch = this.pending.splice(0, LEARNING_BATCH);
-    this.inFlight = batch.length;
-    this.running = this.learn(batch).finally(() => {
+    // Runs recorded before this learned each batch at once, in two steps.
+    this.oneStep ??= patched('learning-after-a-pause');
+    this.running = (async () => {
+      if (this.oneStep && !this.hurry && this.pauseMs > 0) await Promise.race([sleep(this.pauseMs), new Promise<void>((resolve) => (this.wake = resolve))]);
+      this.wake = null;
+      const batch = this.pending.splice(0, LEARNING_BATCH);
+      this.inFlight = batch.length;
+      await this.learn(batch);
+    })().finally(() => {
       this.running = null;
       this.inFlight = 0;
       this.flush();
@@ -360,10 +380,13 @@ class BatchedLearning {
     });
   }
 
-  /** Waits until everything added is learned, so nothing is cut off by continue-as-new or an erase. */
+  /** Waits until everything added is learned, without pauses, so nothing is cut off by continue-as-new or an erase. */
   async settled(): Promise<void> {
+    this.hurry = true;
+    this.wake?.();
     this.flush();
     await condition(() => this.running === null && this.pending.length === 0);
+    this.hurry = false;
   }
 
   /** New messages first, in one embeddings call and one extraction per speaker; then edits and deletions, in order. */
@@ -372,7 +395,13 @@ class BatchedLearning {
     const said = changes.length ? batch.filter((message) => !message.change) : batch;
     const what = (messages: InboundMessage[]) => (messages.length === 1 ? `message ${messages[0]!.waId}` : `${messages.length} messages`);
     const known = ({ knowledge }: { knowledge: Record<string, string[]> }) => Object.entries(knowledge).forEach(([contactId, facts]) => this.state.recordKnowledge(contactId, facts));
-    if (said.length) {
+    if (said.length && this.oneStep) {
+      const learned = await outside.learnFromBatch.executeWithOptions({ summary: `learn from ${what(said)}: long-term memory and facts` }, [said]).catch(this.failed('learnFromBatch', said));
+      if (learned) {
+        known(learned);
+        for (const { step, reason } of learned.refused) this.failed(step, said)(reason);
+      }
+    } else if (said.length) {
       await Promise.all([
         outside.rememberMessage.executeWithOptions({ summary: `embed ${what(said)} into long-term memory` }, [said]).then(noop, this.failed('rememberMessage', said)),
         outside.learnFactsFromBatch.executeWithOptions({ summary: `learn facts from ${what(said)}` }, [said]).then(known, this.failed('learnFacts', said)),
@@ -391,7 +420,7 @@ class BatchedLearning {
   /** A step that gave up is shown to operators (state query, Web UI details, chatmem inspect). */
   private failed(activity: string, batch: InboundMessage[]) {
     return (error: unknown) => {
-      const reason = describeError(error);
+      const reason = typeof error === 'string' ? error : describeError(error);
       for (const message of batch) this.state.recordLearningFailure({ activity, messageId: message.messageId, reason });
       log.warn(`${activity} gave up; the messages stay in short-term memory`, { messages: batch.length, messageId: batch[0]!.messageId, error: reason });
     };

@@ -85,7 +85,7 @@ describe('the reply path', () => {
 
     // Nine messages, far fewer learning steps: the ones that waited went together.
     const events = await historyOf(chat);
-    const learningSteps = events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'learnFactsFromBatch').length;
+    const learningSteps = events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'learnFromBatch').length;
     expect(learningSteps).toBeLessThan(5);
     expect(await stack.deps.ltm.store.count('longterm_memory', { chatId: chat })).toBe(9);
   });

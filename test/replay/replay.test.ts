@@ -18,7 +18,7 @@ async function replayAll(options: Parameters<typeof Worker.runReplayHistories>[0
 }
 
 describe('replaying committed workflow histories', () => {
-  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step', () => {
+  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step, learning after a pause', () => {
     expect(histories.map((h) => h.workflowId)).toEqual([
       'after-continue-as-new',
       'continued-as-new',
@@ -27,6 +27,7 @@ describe('replaying committed workflow histories', () => {
       'edited-and-deleted',
       'erased-chat',
       'human-takeover',
+      'learning-after-a-pause',
       'media-as-text',
       'one-task-continued-as-new',
       'one-task-reply',
@@ -113,6 +114,17 @@ describe('replaying committed workflow histories', () => {
     expect(histories.find((h) => h.workflowId === 'store-and-reply')!.history.events!.some((event) => event.timerStartedEventAttributes)).toBe(true);
     expect(localSteps('split-reply')).not.toContain('storeAndReply');
     expect(patches('split-reply').some((patch) => patch.includes('store-and-reply'))).toBe(false);
+    // Recorded after learning began to wait for LEARNING_PAUSE and to take one step: two
+    // messages learned by one step once the pause's timer fired, the rest at once before the
+    // run continued as new; the histories before it learn in two activities.
+    const paced = histories.find((h) => h.workflowId === 'learning-after-a-pause')!.history.events!;
+    const learningSteps = (events: typeof paced) => events.flatMap((event) => (['learnFromBatch', 'rememberMessage', 'learnFactsFromBatch'].includes(event.activityTaskScheduledEventAttributes?.activityType?.name ?? '') ? [event.activityTaskScheduledEventAttributes!.activityType!.name!] : []));
+    expect(patches('learning-after-a-pause').some((patch) => patch.includes('learning-after-a-pause'))).toBe(true);
+    expect(learningSteps(paced)).toEqual(['learnFromBatch', 'learnFromBatch']);
+    const firstBatch = paced.findIndex((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'learnFromBatch');
+    expect(paced.slice(0, firstBatch).some((event) => event.timerFiredEventAttributes)).toBe(true);
+    expect(paced.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    expect(learningSteps(histories.find((h) => h.workflowId === 'one-task-reply')!.history.events!)).not.toContain('learnFromBatch');
   });
 
   it('the current workflow code replays every history', async () => {
