@@ -78,8 +78,8 @@ export async function startChatmem(options: ChatmemOptions = {}) {
     waha,
     client,
     db,
-    /** The PIDs of chatmem's processes (webhook + worker, extra workers) and of the Temporal server. */
-    processes: () => ({ chatmem: [main.pid, ...workers.map((worker) => worker.pid)], temporal: temporalServerPids() }),
+    /** The PIDs of chatmem's processes (webhook + worker, extra workers), of the Temporal server and of PostgreSQL's (none with PGlite). */
+    processes: () => ({ chatmem: [main.pid, ...workers.map((worker) => worker.pid)], temporal: temporalServerPids(), postgres: db ? pidsNamed('postgres') : [] }),
     /** The webhook's answer to a delivery (0: not reachable). */
     async post(event: unknown): Promise<number> {
       return (await postWebhook(webhookUrl, event, HMAC_KEY)).status;
@@ -152,6 +152,19 @@ function spawnChatmem(entry: string, env: Record<string, string>) {
       await exited;
     },
   };
+}
+
+function pidsNamed(name: string): number[] {
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 function temporalServerPids(): number[] {

@@ -50,11 +50,14 @@ try {
   // Sequential latency: the next message goes when the previous reply reached WAHA.
   peer?.start(0);
   await latencyProbe(10, 10, 'warm');
+  const sequentialCpu = cpuSeconds();
   const latency = await latencyProbe(LATENCY_MESSAGES, 20, '10');
+  const sequentialCpuAfter = cpuSeconds();
   const peerLatency = peer?.latency(LATENCY_MESSAGES);
   for (const p of [50, 95, 99] as const) {
     record('sequential webhook → sendText', `p${p}, ms`, 'lower', percentile(latency, p), peerLatency?.replyMs[`p${p}`]);
   }
+  recordCpu('sequential webhook → sendText', sequentialCpu, sequentialCpuAfter, LATENCY_MESSAGES);
 
   // Throughput as WAHA delivers: c concurrent POSTs, each the next message as soon as one is acknowledged.
   for (const concurrency of [20, 50]) {
@@ -108,6 +111,19 @@ function ratio(row: { chatmem: number; n8n?: number; better: 'lower' | 'higher' 
   return row.chatmem === 0 ? (row.n8n === 0 ? 1 : Infinity) : row.n8n / row.chatmem;
 }
 
+/** CPU seconds so far of chatmem's processes, the Temporal server and PostgreSQL (all of its processes). */
+function cpuSeconds() {
+  const { chatmem, temporal, postgres } = cm.processes();
+  return { chatmem: processFootprint(chatmem, temporal).cpuS, temporal: processFootprint(temporal).cpuS, postgres: processFootprint(postgres).cpuS };
+}
+
+/** What each message cost in CPU since `before`: on two cores, CPU rather than waiting is what caps throughput. */
+function recordCpu(probe: string, before: ReturnType<typeof cpuSeconds>, after: ReturnType<typeof cpuSeconds>, messages: number) {
+  record(probe, 'chatmem CPU per message, ms', 'lower', ((after.chatmem - before.chatmem) * 1000) / messages);
+  record(probe, 'Temporal server CPU per message, ms', 'lower', ((after.temporal - before.temporal) * 1000) / messages);
+  if (cm.db) record(probe, 'PostgreSQL CPU per message, ms', 'lower', ((after.postgres - before.postgres) * 1000) / messages);
+}
+
 function footprint() {
   const { chatmem, temporal } = cm.processes();
   return { chatmem: processFootprint(chatmem, temporal), temporal: processFootprint(temporal) };
@@ -130,6 +146,10 @@ async function latencyProbe(messages: number, chats: number, code: string): Prom
 }
 
 interface Throughput {
+  /** What a user pays for: calls to the model (replies and fact extraction) and to the embeddings endpoint, per 100 messages. */
+  callsPer100: { model: number; embeddings: number };
+  /** CPU per message, replies and learning, until learning caught up. */
+  cpuMs: { chatmem: number; temporal: number; postgres: number };
   /** From the last reply until every chat's learning backlog was empty. */
   learnedS: number;
   repliesPerS: number;
@@ -147,6 +167,8 @@ async function throughputProbe(options: { messages: number; chats: number; concu
   const postedAt = new Map<string, number>();
   let failures = 0;
   let next = 0;
+  const cpuBefore = cpuSeconds();
+  const callsBefore = { model: cm.openai.requests.length, embeddings: cm.openai.embeddingRequests.length };
   const first = performance.now();
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
@@ -163,7 +185,11 @@ async function throughputProbe(options: { messages: number; chats: number; concu
   const latencies = plan.flatMap((item, index) => (arrived[index] === null ? [] : [arrived[index]! - postedAt.get(item.token)!])).sort((a, b) => a - b);
   // Learning catches up before the next probe, so each probe starts from an idle chatmem.
   const learned = await waitUntilLearned(plan.map((item) => item.chat));
+  const cpuAfter = cpuSeconds();
+  const perMessageMs = (key: keyof typeof cpuAfter) => ((cpuAfter[key] - cpuBefore[key]) * 1000) / plan.length;
   return {
+    callsPer100: { model: ((cm.openai.requests.length - callsBefore.model) * 100) / plan.length, embeddings: ((cm.openai.embeddingRequests.length - callsBefore.embeddings) * 100) / plan.length },
+    cpuMs: { chatmem: perMessageMs('chatmem'), temporal: perMessageMs('temporal'), postgres: perMessageMs('postgres') },
     learnedS: (learned - last) / 1000,
     repliesPerS: answered.length / ((last - first) / 1000),
     missing: plan.length - answered.length,
@@ -180,6 +206,11 @@ function recordThroughput(probe: string, ours: Throughput, theirs?: PeerThroughp
   record(probe, 'webhook failures', 'lower', ours.webhookFailures, theirs?.webhookFailures);
   record(probe, 'POST → reply p50, ms', 'lower', ours.postToReplyP50, theirs?.postToReplyMs.p50);
   record(probe, 'learning caught up, s after the last reply', 'lower', ours.learnedS);
+  record(probe, 'model calls per 100 messages (replies, facts)', 'lower', ours.callsPer100.model);
+  record(probe, 'embeddings calls per 100 messages', 'lower', ours.callsPer100.embeddings);
+  record(probe, 'chatmem CPU per message, ms', 'lower', ours.cpuMs.chatmem);
+  record(probe, 'Temporal server CPU per message, ms', 'lower', ours.cpuMs.temporal);
+  if (cm.db) record(probe, 'PostgreSQL CPU per message, ms', 'lower', ours.cpuMs.postgres);
 }
 
 /**

@@ -161,7 +161,7 @@ const SETTINGS = {
     takeoverPauseMs: from('TAKEOVER_PAUSE', duration.default(30 * 60_000)),
     replyDeadlineMs: from('REPLY_DEADLINE', duration.default(60 * 60_000)),
     summaryTokenLimit: from('SUMMARY_TOKEN_LIMIT', wholeNumber(50, 1_000_000).default(3000)),
-    learningPauseMs: from('LEARNING_PAUSE', duration.default(1000)),
+    learningPauseMs: from('LEARNING_PAUSE', duration.default(5000)),
   },
   /** What goes into the model's prompt: the activities read this section as it is. */
   context: {

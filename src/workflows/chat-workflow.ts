@@ -23,7 +23,7 @@ const ARRIVALS_PER_STEP = 100;
 /** User messages learned from by one embeddings call and one fact extraction per speaker at most. */
 const LEARNING_BATCH = 100;
 /** LEARNING_PAUSE's default, for settings read by a run of an earlier version that had none. */
-const DEFAULT_LEARNING_PAUSE_MS = 1_000;
+const DEFAULT_LEARNING_PAUSE_MS = 5_000;
 /** How long the operator's settings are used before they are read again (a changed value applies within this). */
 const SETTINGS_MAX_AGE_MS = 60_000;
 /** Under load, LastInteraction moves in steps of at least this much; an idle chat shows the exact time. */

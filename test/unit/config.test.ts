@@ -38,8 +38,8 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ MAX_CACHED_CHATS: '100' })).toThrow('MAX_CACHED_CHATS: 100 is less than MAX_CONCURRENT_REPLIES (200); a chat being answered is kept in memory');
   });
 
-  it('reads LEARNING_PAUSE as a duration: 1 s by default, 0 learns at once', () => {
-    expect(loadConfig({ OPENAI_API_KEY: 'k' }).chat.learningPauseMs).toBe(1000);
+  it('reads LEARNING_PAUSE as a duration: 5 s by default, 0 learns at once', () => {
+    expect(loadConfig({ OPENAI_API_KEY: 'k' }).chat.learningPauseMs).toBe(5000);
     expect(loadConfig({ OPENAI_API_KEY: 'k', LEARNING_PAUSE: '5s' }).chat.learningPauseMs).toBe(5000);
     expect(loadConfig({ OPENAI_API_KEY: 'k', LEARNING_PAUSE: '0' }).chat.learningPauseMs).toBe(0);
     expect(() => loadConfig({ OPENAI_API_KEY: 'k', LEARNING_PAUSE: 'soon' })).toThrow(/LEARNING_PAUSE/);
