@@ -58,10 +58,12 @@ describe('each chat in the Temporal Web UI', () => {
     await page.screenshot({ path: `${ARTIFACTS}/web-ui-filtered-by-chat.png`, fullPage: true });
     expect(await page.getByRole('link', { name: chatWorkflowId('default', DIEGO) }).count()).toBe(0);
 
+    // What Carol said is learned after LEARNING_PAUSE; the page then shows that step too.
+    await vi.waitUntil(async () => (await handle.query(stateQuery)).learningBacklog === 0, WAIT_MS);
     await carolLink.click();
     // Activities carry readable summaries on the timeline; storing and answering, one local step
     // inside the workflow task, shows under its name (this Web UI does not draw local activities' summaries).
-    await page.getByText('learn facts from message').first().waitFor({ timeout: 30_000 });
+    await page.getByText('learn from message').first().waitFor({ timeout: 30_000 });
     await page.getByText('storeAndReply', { exact: true }).first().waitFor();
     await page.getByText('User Metadata', { exact: true }).click();
     // The UI renders the Markdown summary and details in frames of their own.
