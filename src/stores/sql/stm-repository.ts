@@ -2,6 +2,7 @@ import type { InboundMessage, MessageChange } from '../../domain/inbound-message
 import type { TranscriptLine } from '../../domain/prompt.js';
 import type { RecallHit, RecalledLine, SearchTerm } from '../../domain/recall.js';
 import type { Database } from './database.js';
+import { UNIQUE_VIOLATION } from './refused-value.js';
 import type { SentMessageId } from '../../domain/waha-send-result.js';
 import { replyPartClaimTokens } from '../../domain/reply-pacing.js';
 
@@ -510,6 +511,19 @@ export class StmRepository {
    * removed (with the chat row it alone created), so the reply is stored once, in its chat.
    */
   async markReplySent(rowId: string, sent: { messageId: string; waId: string }): Promise<void> {
+    // Almost always no copy was stored first: one statement instead of a transaction of four round trips.
+    try {
+      const { rows } = await this.db.query(
+        `UPDATE messages SET waha_message_id = $2, wa_id = $3 WHERE id = $1
+           AND NOT EXISTS (SELECT 1 FROM messages twin WHERE twin.waha_session = messages.waha_session AND twin.from_me AND twin.wa_id = $3 AND twin.id <> $1)
+         RETURNING id`,
+        [rowId, sent.messageId, sent.waId],
+      );
+      if (rows.length) return;
+    } catch (error) {
+      // The echo's copy was stored between the check and the update: it is removed below.
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    }
     await this.db.transaction(async (tx) => {
       const { rows: twins } = await tx.query<{ session_id: string }>(
         `DELETE FROM messages m USING messages mine
