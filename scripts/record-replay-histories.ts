@@ -264,6 +264,33 @@ try {
       await paced.stop();
     }
   }
+
+  // Continue-as-new with messages still to learn (patched 'learning-carried-over'): the run
+  // hands them to the next one instead of learning them first; the next run learns them at
+  // once while it answers.
+  if (wanted('learning-carried-over') || wanted('learning-carried-in')) {
+    const carrying = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '0', LEARNING_PAUSE: '10m', SUMMARY_TOKEN_LIMIT: '400' } });
+    try {
+      const chat = '5521950000016@c.us';
+      const handle = carrying.client.workflow.getHandle(chatWorkflowId('default', chat));
+      await say(chat, 'meu nome é Caio e moro em Manaus', carrying);
+      await carrying.replyTo('meu nome é Caio e moro em Manaus');
+      const firstRun = (await handle.describe()).runId;
+      for (let i = 0; (await handle.describe()).runId === firstRun; i++) {
+        if (i > 100) throw new Error('no continue-as-new');
+        const body = `pedido ${i}: quero saber da entrega número ${i} para o Caio`;
+        await say(chat, body, carrying);
+        await carrying.replyTo(body);
+      }
+      await say(chat, 'e chega hoje?', carrying);
+      await carrying.replyTo('e chega hoje?');
+      await eventually(async () => (await carrying.deps.ltm.store.count('longterm_memory', { chatId: chat })) > 1 || undefined, 'the carried messages learned');
+      await save('learning-carried-over', chat, firstRun, carrying);
+      await save('learning-carried-in', chat, undefined, carrying);
+    } finally {
+      await carrying.stop();
+    }
+  }
 } finally {
   await stack.stop();
 }

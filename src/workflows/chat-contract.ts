@@ -24,4 +24,6 @@ export interface ChatWorkflowInput {
   chatId: string;
   /** Set when the chat continues as new: what the previous run handed over. */
   carried?: ChatSnapshot;
+  /** User messages the previous run stored and had not yet learned from, oldest first. */
+  learning?: InboundMessage[];
 }

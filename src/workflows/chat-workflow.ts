@@ -22,6 +22,8 @@ export * from './chat-contract.js';
 const ARRIVALS_PER_STEP = 100;
 /** User messages learned from by one embeddings call and one fact extraction per speaker at most. */
 const LEARNING_BATCH = 100;
+/** Text that continue-as-new carries to the next run to learn at most; past it, the oldest are learned first (a run's input stays well under Temporal's payload limits). */
+const CARRIED_LEARNING_CHARS = 200_000;
 /** LEARNING_PAUSE's default, for settings read by a run of an earlier version that had none. */
 const DEFAULT_LEARNING_PAUSE_MS = 5_000;
 /** How long the operator's settings are used before they are read again (a changed value applies within this). */
@@ -44,6 +46,8 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
   if (!patched('one-task-reply')) return chatWorkflowV1(input, chat);
   const { state, erasures } = chat;
   const learning = new BatchedLearning(state);
+  // What the previous run left to learn is learned first, without a pause: it has waited.
+  if (input.learning?.length) learning.carryIn(input.learning);
   const lastInteraction = new LastInteractionAttribute();
   const settings = new OperatorSettings();
 
@@ -79,9 +83,11 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
     if (state.tokensSinceSummary() > current.summaryTokenLimit && (await summarize(state, input))) break;
   }
 
-  await learning.settled();
+  // What still waits to be learned goes to the next run, so the chat answers on at once; runs
+  // recorded before this learned it all first.
+  const unlearned = patched('learning-carried-over') ? await learning.handOver() : (await learning.settled(), []);
   await condition(allHandlersFinished);
-  await continueAsNew<typeof chatWorkflow>({ session: input.session, chatId: input.chatId, carried: state.snapshot() });
+  await continueAsNew<typeof chatWorkflow>({ session: input.session, chatId: input.chatId, carried: state.snapshot(), ...(unlearned.length ? { learning: unlearned } : {}) });
 }
 
 /**
@@ -346,6 +352,8 @@ class BatchedLearning {
   private wake: (() => void) | null = null;
   /** Batches start after a pause and are learned in one step (one activity), as this version does. */
   private oneStep: boolean | undefined;
+  /** Set once what waits is handed to the next run: no batch starts any more. */
+  private handingOver = false;
   private pauseMs = DEFAULT_LEARNING_PAUSE_MS;
 
   constructor(private readonly state: ChatState) {}
@@ -362,12 +370,13 @@ class BatchedLearning {
    */
   flush(pauseMs?: number): void {
     if (pauseMs !== undefined) this.pauseMs = pauseMs;
-    if (this.running || this.pending.length === 0) return;
+    if (this.running || this.pending.length === 0 || this.handingOver) return;
     // Runs recorded before this learned each batch at once, in two steps.
     this.oneStep ??= patched('learning-after-a-pause');
     this.running = (async () => {
       if (this.oneStep && !this.hurry && this.pauseMs > 0) await Promise.race([sleep(this.pauseMs), new Promise<void>((resolve) => (this.wake = resolve))]);
       this.wake = null;
+      if (this.handingOver) return;
       const batch = this.pending.splice(0, LEARNING_BATCH);
       this.inFlight = batch.length;
       await this.learn(batch);
@@ -389,12 +398,40 @@ class BatchedLearning {
     this.hurry = false;
   }
 
+  /** The previous run's unlearned messages, learned at once. */
+  carryIn(messages: InboundMessage[]): void {
+    this.pending.push(...messages);
+    this.showBacklog();
+    const pauseMs = this.pauseMs;
+    this.flush(0);
+    this.pauseMs = pauseMs;
+  }
+
+  /**
+   * Before continue-as-new: starts no more batches, lets the one in flight finish, and
+   * returns what still waits, for the next run. Past what a run's input should carry, the
+   * oldest are learned here first.
+   */
+  async handOver(): Promise<InboundMessage[]> {
+    this.handingOver = true;
+    this.wake?.();
+    await condition(() => this.running === null);
+    while (this.pending.reduce((chars, message) => chars + (message.body?.length ?? 0), 0) > CARRIED_LEARNING_CHARS) {
+      const batch = this.pending.splice(0, LEARNING_BATCH);
+      this.inFlight = batch.length;
+      await this.learn(batch);
+      this.inFlight = 0;
+    }
+    return this.pending.splice(0);
+  }
+
   /** New messages first, in one embeddings call and one extraction per speaker; then edits and deletions, in order. */
   private async learn(batch: InboundMessage[]): Promise<void> {
     const changes = batch.filter((message) => message.change);
     const said = changes.length ? batch.filter((message) => !message.change) : batch;
     const what = (messages: InboundMessage[]) => (messages.length === 1 ? `message ${messages[0]!.waId}` : `${messages.length} messages`);
     const known = ({ knowledge }: { knowledge: Record<string, string[]> }) => Object.entries(knowledge).forEach(([contactId, facts]) => this.state.recordKnowledge(contactId, facts));
+    this.oneStep ??= patched('learning-after-a-pause');
     if (said.length && this.oneStep) {
       const learned = await outside.learnFromBatch.executeWithOptions({ summary: `learn from ${what(said)}: long-term memory and facts` }, [said]).catch(this.failed('learnFromBatch', said));
       if (learned) {

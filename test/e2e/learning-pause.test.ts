@@ -1,17 +1,18 @@
 import type { temporal } from '@temporalio/proto';
 import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
+import { KNOWLEDGE_PROMPT_MARKER } from '../../src/domain/knowledge.js';
 import { WAIT_MS } from '../support/http.js';
 import { useTestStack } from '../support/test-stack.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-// Long enough that the three replies below come well within it, even on a slow machine.
-const stack = useTestStack({ env: { DEBOUNCE_MS: '0', LEARNING_PAUSE: '8s' } });
-
 const learningSteps = (events: HistoryEvent[]) => events.filter((event) => ['learnFromBatch', 'rememberMessage', 'learnFactsFromBatch'].includes(event.activityTaskScheduledEventAttributes?.activityType?.name ?? ''));
 
 describe('learning after LEARNING_PAUSE', () => {
+  // Long enough that the three replies below come well within it, even on a slow machine.
+  const stack = useTestStack({ env: { DEBOUNCE_MS: '0', LEARNING_PAUSE: '8s' } });
+
   it('answers each message at once and learns what the chat said meanwhile in one step, once the pause is over', async () => {
     const chat = '5521933330101@c.us';
     const handle = stack.client.workflow.getHandle(chatWorkflowId('default', chat));
@@ -38,5 +39,54 @@ describe('learning after LEARNING_PAUSE', () => {
     expect(await stack.deps.ltm.store.count('longterm_memory', { chatId: chat })).toBe(3);
     const memory = (await handle.query('memory')) as { knowledge: Record<string, string[]> };
     expect(memory.knowledge[chat]).toEqual(expect.arrayContaining(['name: lia', 'city: natal']));
+  });
+});
+
+describe('continuing as new with messages still to learn', () => {
+  // Nothing is learned before the run ends; a summary comes after a few turns.
+  const stack = useTestStack({ env: { DEBOUNCE_MS: '0', LEARNING_PAUSE: '10m', SUMMARY_TOKEN_LIMIT: '300' } });
+
+  it('hands them to the next run, which answers at once and learns them behind it', async () => {
+    const chat = '5521933330102@c.us';
+    const handle = stack.client.workflow.getHandle(chatWorkflowId('default', chat));
+    // Fact extraction stalls: a run that learned everything before continuing as new would stall with it.
+    const gate = stack.openai.hold((_, messages) => messages[0]?.content.startsWith(KNOWLEDGE_PROMPT_MARKER) ?? false);
+    const said = ['meu nome é Rui'];
+    let firstRun: string;
+    try {
+      await stack.say(chat, said[0]!);
+      await stack.replyTo(said[0]!);
+      firstRun = (await handle.describe()).runId;
+      for (let i = 0; (await handle.describe()).runId === firstRun; i++) {
+        if (i > 60) throw new Error('the chat never continued as new');
+        said.push(`pedido ${i}: quero saber da entrega número ${i}`);
+        await stack.say(chat, said.at(-1)!);
+        await stack.replyTo(said.at(-1)!);
+      }
+      said.push('e o pedido chega hoje?');
+      await stack.say(chat, said.at(-1)!);
+      await stack.replyTo(said.at(-1)!);
+      // Answered while what the first run said still waits, behind the stalled model, in this run.
+      expect((await stack.chatState('default', chat)).learningBacklog).toBeGreaterThan(0);
+    } finally {
+      gate.release();
+    }
+    const first = (await stack.client.workflow.getHandle(chatWorkflowId('default', chat), firstRun).fetchHistory()).events ?? [];
+    expect(learningSteps(first)).toHaveLength(0);
+    // It handed over everything it stored, oldest first.
+    const handedOver = first.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!.input!.payloads![0]!.data!;
+    const carried = (JSON.parse(Buffer.from(handedOver).toString('utf8')) as { learning?: { body: string }[] }).learning?.map((message) => message.body) ?? [];
+    expect(carried.length).toBeGreaterThan(1);
+    expect(carried).toEqual(said.slice(0, carried.length));
+
+    // The next run learns them: nothing lost on the way, and only what was said in it waits, for its own pause.
+    await vi.waitUntil(async () => (await stack.deps.ltm.store.count('longterm_memory', { chatId: chat })) === carried.length, WAIT_MS);
+    const state = await vi.waitUntil(async () => {
+      const view = await stack.chatState('default', chat);
+      return view.learningBacklog === said.length - carried.length ? view : undefined;
+    }, WAIT_MS);
+    expect(state.learningFailures).toBe(0);
+    const memory = (await handle.query('memory')) as { knowledge: Record<string, string[]> };
+    expect(memory.knowledge[chat]).toEqual(expect.arrayContaining(['name: rui']));
   });
 });

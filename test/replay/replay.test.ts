@@ -18,7 +18,7 @@ async function replayAll(options: Parameters<typeof Worker.runReplayHistories>[0
 }
 
 describe('replaying committed workflow histories', () => {
-  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step, learning after a pause', () => {
+  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step, learning after a pause and carried over continue-as-new', () => {
     expect(histories.map((h) => h.workflowId)).toEqual([
       'after-continue-as-new',
       'continued-as-new',
@@ -28,6 +28,8 @@ describe('replaying committed workflow histories', () => {
       'erased-chat',
       'human-takeover',
       'learning-after-a-pause',
+      'learning-carried-in',
+      'learning-carried-over',
       'media-as-text',
       'one-task-continued-as-new',
       'one-task-reply',
@@ -125,6 +127,18 @@ describe('replaying committed workflow histories', () => {
     expect(paced.slice(0, firstBatch).some((event) => event.timerFiredEventAttributes)).toBe(true);
     expect(paced.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
     expect(learningSteps(histories.find((h) => h.workflowId === 'one-task-reply')!.history.events!)).not.toContain('learnFromBatch');
+    // Recorded after continue-as-new began to hand what waits to be learned to the next run:
+    // the run learned nothing and carried its messages; the next learned them first thing.
+    const carriedOver = histories.find((h) => h.workflowId === 'learning-carried-over')!.history.events!;
+    const carriedIn = histories.find((h) => h.workflowId === 'learning-carried-in')!.history.events!;
+    const inputOf = (payloads: { payloads?: { data?: Uint8Array | null }[] | null } | null | undefined) => JSON.parse(Buffer.from(payloads!.payloads![0]!.data!).toString('utf8')) as { learning?: unknown[] };
+    expect(patches('learning-carried-over').some((patch) => patch.includes('learning-carried-over'))).toBe(true);
+    expect(learningSteps(carriedOver)).toEqual([]);
+    const handedOver = inputOf(carriedOver.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!.input).learning ?? [];
+    expect(handedOver.length).toBeGreaterThan(1);
+    expect(inputOf(carriedIn[0]!.workflowExecutionStartedEventAttributes!.input).learning).toHaveLength(handedOver.length);
+    expect(learningSteps(carriedIn)[0]).toBe('learnFromBatch');
+    expect(patches('learning-after-a-pause').some((patch) => patch.includes('learning-carried-over'))).toBe(false);
   });
 
   it('the current workflow code replays every history', async () => {
