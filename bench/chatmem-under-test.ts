@@ -154,12 +154,13 @@ function spawnChatmem(entry: string, env: Record<string, string>) {
   };
 }
 
-function pidsNamed(name: string): number[] {
+/** The processes whose /proc `file` (comm, cmdline) passes `test`. */
+function pidsWhere(file: 'comm' | 'cmdline', test: (content: string) => boolean): number[] {
   return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
+    .filter((name) => /^\d+$/.test(name))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+        return test(readFileSync(`/proc/${pid}/${file}`, 'utf8'));
       } catch {
         return false;
       }
@@ -167,18 +168,8 @@ function pidsNamed(name: string): number[] {
     .map(Number);
 }
 
-function temporalServerPids(): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        return /temporal\S*\0server\0start-dev/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+const pidsNamed = (name: string) => pidsWhere('comm', (comm) => comm.trim() === name);
+const temporalServerPids = () => pidsWhere('cmdline', (cmdline) => /temporal\S*\0server\0start-dev/.test(cmdline));
 
 /** Resident and peak memory (MiB) and CPU seconds of processes, children included (but not those of `except`). */
 export function processFootprint(pids: number[], except: number[] = []): { rssMiB: number; peakMiB: number; cpuS: number } {

@@ -217,7 +217,7 @@ try {
   if (wanted('store-and-reply')) {
     const quick = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '0' } });
     // Fact extraction calls the model too: the failure must meet the reply.
-    const learned = (chat: string) => eventually(async () => (await quick.chatState('default', chat)).learningBacklog === 0 || undefined, 'learning to settle');
+    const learned = (chat: string) => quick.learned(chat);
     try {
       const chat = '5521950000014@c.us';
       for (const body of ['bom dia, tem bolo de milho?', 'e de fubá?']) {
@@ -251,7 +251,7 @@ try {
         await say(chat, body, paced);
         await paced.replyTo(body);
       }
-      await eventually(async () => (await paced.chatState('default', chat)).learningBacklog === 0 || undefined, 'the pause to end and the two to be learned', 30_000);
+      await paced.learned(chat);
       const firstRun = (await handle.describe()).runId;
       for (let i = 0; (await handle.describe()).runId === firstRun; i++) {
         if (i > 100) throw new Error('no continue-as-new');

@@ -25,10 +25,7 @@ describe('learning after LEARNING_PAUSE', () => {
     expect((await stack.chatState('default', chat)).learningBacklog).toBe(3);
     expect(learningSteps((await handle.fetchHistory()).events ?? [])).toHaveLength(0);
 
-    const learned = await vi.waitUntil(async () => {
-      const state = await stack.chatState('default', chat);
-      return state.learningBacklog === 0 ? state : undefined;
-    }, WAIT_MS);
+    const learned = await stack.learned(chat, { timeoutMs: WAIT_MS });
     expect(learned.learningFailures).toBe(0);
     const events = (await handle.fetchHistory()).events ?? [];
     const steps = learningSteps(events);
@@ -81,10 +78,7 @@ describe('continuing as new with messages still to learn', () => {
 
     // The next run learns them: nothing lost on the way, and only what was said in it waits, for its own pause.
     await vi.waitUntil(async () => (await stack.deps.ltm.store.count('longterm_memory', { chatId: chat })) === carried.length, WAIT_MS);
-    const state = await vi.waitUntil(async () => {
-      const view = await stack.chatState('default', chat);
-      return view.learningBacklog === said.length - carried.length ? view : undefined;
-    }, WAIT_MS);
+    const state = await stack.learned(chat, { backlog: said.length - carried.length, timeoutMs: WAIT_MS });
     expect(state.learningFailures).toBe(0);
     const memory = (await handle.query('memory')) as { knowledge: Record<string, string[]> };
     expect(memory.knowledge[chat]).toEqual(expect.arrayContaining(['name: rui']));

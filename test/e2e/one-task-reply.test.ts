@@ -72,10 +72,7 @@ describe('the reply path', () => {
     expect(currentDetails).toMatch(/\*\*Learning:\*\* \d+ messages waiting/);
 
     gate.release();
-    const learned = await vi.waitUntil(async () => {
-      const state = await stack.chatState('default', chat);
-      return state.learningBacklog === 0 ? state : undefined;
-    }, WAIT_MS);
+    const learned = await stack.learned(chat, { timeoutMs: WAIT_MS });
     expect(learned.learningFailures).toBe(0);
     const memory = await stack.client.workflow.getHandle(chatWorkflowId('default', chat)).query('memory');
     expect((memory as { knowledge: Record<string, string[]> }).knowledge[chat]).toEqual(expect.arrayContaining(['name: helena', 'city: porto']));

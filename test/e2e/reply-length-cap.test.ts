@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { WAIT_MS } from '../support/http.js';
 import { useTestStack } from '../support/test-stack.js';
@@ -10,7 +10,7 @@ describe('REPLY_MAX_TOKENS', () => {
     const chat = '5521912340000@c.us';
     await stack.say(chat, 'meu nome é Dora; qual o horário de vocês?');
     await stack.replyTo('meu nome é Dora; qual o horário de vocês?');
-    await vi.waitUntil(async () => (await stack.chatState('default', chat)).learningBacklog === 0, WAIT_MS);
+    await stack.learned(chat, { timeoutMs: WAIT_MS });
     expect(stack.openai.replyPrompts().map((prompt) => prompt.maxTokens)).toEqual([120]);
     // Fact extraction (the summary model's JSON) keeps the model's own limit.
     const others = stack.openai.requests.filter((request) => !stack.openai.replyPrompts().includes(request));

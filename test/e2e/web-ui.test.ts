@@ -59,7 +59,7 @@ describe('each chat in the Temporal Web UI', () => {
     expect(await page.getByRole('link', { name: chatWorkflowId('default', DIEGO) }).count()).toBe(0);
 
     // What Carol said is learned after LEARNING_PAUSE; the page then shows that step too.
-    await vi.waitUntil(async () => (await handle.query(stateQuery)).learningBacklog === 0, WAIT_MS);
+    await stack.learned(CAROL, { timeoutMs: WAIT_MS });
     await carolLink.click();
     // Activities carry readable summaries on the timeline; storing and answering, one local step
     // inside the workflow task, shows under its name (this Web UI does not draw local activities' summaries).

@@ -256,6 +256,14 @@ export async function startStack(options: StackOptions) {
     }, `${chatId} idle`, timeoutMs);
   }
 
+  /** Waits until the chat's learning backlog is down to `backlog` (0: all it stored is learned), and returns its state then. */
+  function learned(chatId: string, { backlog = 0, timeoutMs = 30_000 } = {}) {
+    return eventually(async () => {
+      const state = await chatState('default', chatId);
+      return state.learningBacklog === backlog ? state : undefined;
+    }, `${chatId} learned${backlog ? ` but for ${backlog}` : ''}`, timeoutMs);
+  }
+
   /** `chatmem …` as an operator runs it, against this stack's Temporal, with `env` besides: its exit code and output. */
   async function operatorCli(env: Record<string, string>, ...args: string[]) {
     const cli = runEntry('bin/chatmem.mjs', args, bareEnv({ TEMPORAL_ADDRESS: temporal.address, ...env }));
@@ -305,6 +313,7 @@ export async function startStack(options: StackOptions) {
     deliver,
     say,
     chatState,
+    learned,
     chatMemory,
     metricsText,
     repliesTo,
