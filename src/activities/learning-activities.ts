@@ -133,6 +133,7 @@ export function createLearningActivities(deps: LearningDeps) {
       ].flatMap(({ step, result }) => (result.status === 'rejected' ? [{ step, error: result.reason as unknown }] : []));
       const retryable = failures.find(({ error }) => !(error instanceof ApplicationFailure && error.nonRetryable));
       if (retryable) throw retryable.error;
+      for (const message of messages) if (message.receivedAt) deps.metrics?.learningLag.observe((Date.now() - message.receivedAt) / 1000);
       return {
         knowledge: learned.status === 'fulfilled' ? learned.value.knowledge : {},
         refused: failures.map(({ step, error }) => ({ step, reason: describeError(error) })),

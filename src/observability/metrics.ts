@@ -27,6 +27,12 @@ export function createMetrics() {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers: [registry],
     }),
+    learningLag: new Histogram({
+      name: 'chatmem_learning_lag_seconds',
+      help: 'How long after the webhook took a user message it was learned (long-term memory and facts): LEARNING_PAUSE plus the wait behind earlier batches; grows when learning falls behind',
+      buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+      registers: [registry],
+    }),
     messagesRejected: new Counter({
       name: 'chatmem_messages_rejected_total',
       help: 'Accepted messages the database refused for good (not stored, not answered), by SQLSTATE',

@@ -77,6 +77,25 @@ describe('metrics and logs', () => {
     expect(after.underOneSecond - before.underOneSecond).toBe(1);
   });
 
+  it('shows how long after it came each user message was learned: never sooner than LEARNING_PAUSE', async () => {
+    const chat = '5521933335555@c.us';
+    const lags = async () => {
+      const body = await (await fetch(url('/metrics'))).text();
+      return {
+        count: Number(body.match(/chatmem_learning_lag_seconds_count (\d+)/)?.[1] ?? NaN),
+        underPause: Number(body.match(/chatmem_learning_lag_seconds_bucket\{le="2.5"\} (\d+)/)?.[1] ?? NaN),
+      };
+    };
+    const before = await lags();
+    await stack.say(chat, 'meu nome é Tiago');
+    await stack.replyTo('meu nome é Tiago');
+    await stack.learned(chat, { timeoutMs: WAIT_MS });
+    const after = await lags();
+    // Other chats of this file may be learned meanwhile; each waited the default 5 s pause too.
+    expect(after.count - before.count).toBeGreaterThanOrEqual(1);
+    expect(after.underPause - before.underPause).toBe(0);
+  });
+
   it('logs carry chat and message ids, and never the API keys or the HMAC key', async () => {
     // Provoke the paths that log most: a rejected signature, a failing model, a reply.
     const sentBefore = stack.waha.sent.length;
