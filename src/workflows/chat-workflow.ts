@@ -346,7 +346,7 @@ class BatchedLearning {
   private readonly pending: InboundMessage[] = [];
   private running: Promise<void> | null = null;
   private inFlight = 0;
-  /** Set while something waits for learning to settle: no pause then. */
+  /** Set while something waits for learning to settle, or the previous run's messages start: no pause then. */
   private hurry = false;
   /** Ends the current pause early. */
   private wake: (() => void) | null = null;
@@ -402,9 +402,10 @@ class BatchedLearning {
   carryIn(messages: InboundMessage[]): void {
     this.pending.push(...messages);
     this.showBacklog();
-    const pauseMs = this.pauseMs;
-    this.flush(0);
-    this.pauseMs = pauseMs;
+    // A batch decides on its pause as it starts: this one starts now, and takes none.
+    this.hurry = true;
+    this.flush();
+    this.hurry = false;
   }
 
   /**
