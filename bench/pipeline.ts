@@ -57,7 +57,7 @@ try {
   for (const p of [50, 95, 99] as const) {
     record('sequential webhook → sendText', `p${p}, ms`, 'lower', percentile(latency, p), peerLatency?.replyMs[`p${p}`]);
   }
-  recordCpu('sequential webhook → sendText', sequentialCpu, sequentialCpuAfter, LATENCY_MESSAGES);
+  recordCpu('sequential webhook → sendText', cpuPerMessage(sequentialCpu, sequentialCpuAfter, LATENCY_MESSAGES));
 
   // Throughput as WAHA delivers: c concurrent POSTs, each the next message as soon as one is acknowledged.
   for (const concurrency of [20, 50]) {
@@ -117,11 +117,18 @@ function cpuSeconds() {
   return { chatmem: processFootprint(chatmem, temporal).cpuS, temporal: processFootprint(temporal).cpuS, postgres: processFootprint(postgres).cpuS };
 }
 
-/** What each message cost in CPU since `before`: on two cores, CPU rather than waiting is what caps throughput. */
-function recordCpu(probe: string, before: ReturnType<typeof cpuSeconds>, after: ReturnType<typeof cpuSeconds>, messages: number) {
-  record(probe, 'chatmem CPU per message, ms', 'lower', ((after.chatmem - before.chatmem) * 1000) / messages);
-  record(probe, 'Temporal server CPU per message, ms', 'lower', ((after.temporal - before.temporal) * 1000) / messages);
-  if (cm.db) record(probe, 'PostgreSQL CPU per message, ms', 'lower', ((after.postgres - before.postgres) * 1000) / messages);
+type CpuSeconds = ReturnType<typeof cpuSeconds>;
+
+/** What each of `messages` cost in CPU between `before` and `after`, ms: on two cores, CPU rather than waiting is what caps throughput. */
+function cpuPerMessage(before: CpuSeconds, after: CpuSeconds, messages: number): CpuSeconds {
+  const ms = (key: keyof CpuSeconds) => ((after[key] - before[key]) * 1000) / messages;
+  return { chatmem: ms('chatmem'), temporal: ms('temporal'), postgres: ms('postgres') };
+}
+
+function recordCpu(probe: string, cpuMs: CpuSeconds) {
+  record(probe, 'chatmem CPU per message, ms', 'lower', cpuMs.chatmem);
+  record(probe, 'Temporal server CPU per message, ms', 'lower', cpuMs.temporal);
+  if (cm.db) record(probe, 'PostgreSQL CPU per message, ms', 'lower', cpuMs.postgres);
 }
 
 function footprint() {
@@ -185,11 +192,9 @@ async function throughputProbe(options: { messages: number; chats: number; concu
   const latencies = plan.flatMap((item, index) => (arrived[index] === null ? [] : [arrived[index]! - postedAt.get(item.token)!])).sort((a, b) => a - b);
   // Learning catches up before the next probe, so each probe starts from an idle chatmem.
   const learned = await waitUntilLearned(plan.map((item) => item.chat));
-  const cpuAfter = cpuSeconds();
-  const perMessageMs = (key: keyof typeof cpuAfter) => ((cpuAfter[key] - cpuBefore[key]) * 1000) / plan.length;
   return {
     callsPer100: { model: ((cm.openai.requests.length - callsBefore.model) * 100) / plan.length, embeddings: ((cm.openai.embeddingRequests.length - callsBefore.embeddings) * 100) / plan.length },
-    cpuMs: { chatmem: perMessageMs('chatmem'), temporal: perMessageMs('temporal'), postgres: perMessageMs('postgres') },
+    cpuMs: cpuPerMessage(cpuBefore, cpuSeconds(), plan.length),
     learnedS: (learned - last) / 1000,
     repliesPerS: answered.length / ((last - first) / 1000),
     missing: plan.length - answered.length,
@@ -208,9 +213,7 @@ function recordThroughput(probe: string, ours: Throughput, theirs?: PeerThroughp
   record(probe, 'learning caught up, s after the last reply', 'lower', ours.learnedS);
   record(probe, 'model calls per 100 messages (replies, facts)', 'lower', ours.callsPer100.model);
   record(probe, 'embeddings calls per 100 messages', 'lower', ours.callsPer100.embeddings);
-  record(probe, 'chatmem CPU per message, ms', 'lower', ours.cpuMs.chatmem);
-  record(probe, 'Temporal server CPU per message, ms', 'lower', ours.cpuMs.temporal);
-  if (cm.db) record(probe, 'PostgreSQL CPU per message, ms', 'lower', ours.cpuMs.postgres);
+  recordCpu(probe, ours.cpuMs);
 }
 
 /**

@@ -350,8 +350,7 @@ class BatchedLearning {
   private hurry = false;
   /** Ends the current pause early. */
   private wake: (() => void) | null = null;
-  /** Batches start after a pause and are learned in one step (one activity), as this version does. */
-  private oneStep: boolean | undefined;
+  private oneStepPatched: boolean | undefined;
   /** Set once what waits is handed to the next run: no batch starts any more. */
   private handingOver = false;
   private pauseMs = DEFAULT_LEARNING_PAUSE_MS;
@@ -371,15 +370,10 @@ class BatchedLearning {
   flush(pauseMs?: number): void {
     if (pauseMs !== undefined) this.pauseMs = pauseMs;
     if (this.running || this.pending.length === 0 || this.handingOver) return;
-    // Runs recorded before this learned each batch at once, in two steps.
-    this.oneStep ??= patched('learning-after-a-pause');
     this.running = (async () => {
       if (this.oneStep && !this.hurry && this.pauseMs > 0) await Promise.race([sleep(this.pauseMs), new Promise<void>((resolve) => (this.wake = resolve))]);
       this.wake = null;
-      if (this.handingOver) return;
-      const batch = this.pending.splice(0, LEARNING_BATCH);
-      this.inFlight = batch.length;
-      await this.learn(batch);
+      if (!this.handingOver) await this.learnNextBatch();
     })().finally(() => {
       this.running = null;
       this.inFlight = 0;
@@ -418,12 +412,21 @@ class BatchedLearning {
     this.wake?.();
     await condition(() => this.running === null);
     while (this.pending.reduce((chars, message) => chars + (message.body?.length ?? 0), 0) > CARRIED_LEARNING_CHARS) {
-      const batch = this.pending.splice(0, LEARNING_BATCH);
-      this.inFlight = batch.length;
-      await this.learn(batch);
+      await this.learnNextBatch();
       this.inFlight = 0;
     }
     return this.pending.splice(0);
+  }
+
+  /** Batches start after a pause and are learned in one step (one activity); runs recorded before learned each batch at once, in two steps. */
+  private get oneStep(): boolean {
+    return (this.oneStepPatched ??= patched('learning-after-a-pause'));
+  }
+
+  private async learnNextBatch(): Promise<void> {
+    const batch = this.pending.splice(0, LEARNING_BATCH);
+    this.inFlight = batch.length;
+    await this.learn(batch);
   }
 
   /** New messages first, in one embeddings call and one extraction per speaker; then edits and deletions, in order. */
@@ -432,7 +435,6 @@ class BatchedLearning {
     const said = changes.length ? batch.filter((message) => !message.change) : batch;
     const what = (messages: InboundMessage[]) => (messages.length === 1 ? `message ${messages[0]!.waId}` : `${messages.length} messages`);
     const known = ({ knowledge }: { knowledge: Record<string, string[]> }) => Object.entries(knowledge).forEach(([contactId, facts]) => this.state.recordKnowledge(contactId, facts));
-    this.oneStep ??= patched('learning-after-a-pause');
     if (said.length && this.oneStep) {
       const learned = await outside.learnFromBatch.executeWithOptions({ summary: `learn from ${what(said)}: long-term memory and facts` }, [said]).catch(this.failed('learnFromBatch', said));
       if (learned) {

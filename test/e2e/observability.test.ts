@@ -38,6 +38,13 @@ describe('readiness', () => {
   });
 });
 
+/** A histogram of /metrics now: how many it observed, and how many of those at most `le`. */
+async function histogram(name: string, le: string): Promise<{ count: number; under: number }> {
+  const body = await (await fetch(url('/metrics'))).text();
+  const value = (series: string) => Number(body.match(new RegExp(`^${series} (\\d+)$`, 'm'))?.[1] ?? NaN);
+  return { count: value(`${name}_count`), under: value(`${name}_bucket\\{le="${le}"\\}`) };
+}
+
 describe('metrics and logs', () => {
   it('GET /metrics counts webhook outcomes, times stages and counts model tokens', async () => {
     await stack.post(fixture('message-ack.json'));
@@ -60,9 +67,8 @@ describe('metrics and logs', () => {
     const chat = '5521933334444@c.us';
     const gate = stack.openai.hold((lastUser) => lastUser.includes('primeira pergunta'));
     const waits = async () => {
-      const body = await (await fetch(url('/metrics'))).text();
-      const bucket = (le: string) => Number(body.match(new RegExp(`chatmem_message_wait_seconds_bucket\\{le="${le}"\\} (\\d+)`))?.[1] ?? NaN);
-      return { count: Number(body.match(/chatmem_message_wait_seconds_count (\d+)/)?.[1] ?? NaN), underOneSecond: bucket('1') };
+      const { count, under } = await histogram('chatmem_message_wait_seconds', '1');
+      return { count, underOneSecond: under };
     };
     const before = await waits();
     await stack.say(chat, 'primeira pergunta');
@@ -80,11 +86,8 @@ describe('metrics and logs', () => {
   it('shows how long after it came each user message was learned: never sooner than LEARNING_PAUSE', async () => {
     const chat = '5521933335555@c.us';
     const lags = async () => {
-      const body = await (await fetch(url('/metrics'))).text();
-      return {
-        count: Number(body.match(/chatmem_learning_lag_seconds_count (\d+)/)?.[1] ?? NaN),
-        underPause: Number(body.match(/chatmem_learning_lag_seconds_bucket\{le="2.5"\} (\d+)/)?.[1] ?? NaN),
-      };
+      const { count, under } = await histogram('chatmem_learning_lag_seconds', '2.5');
+      return { count, underPause: under };
     };
     const before = await lags();
     await stack.say(chat, 'meu nome é Tiago');
