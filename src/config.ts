@@ -105,6 +105,8 @@ const SETTINGS = {
   databaseUrl: from('DATABASE_URL', url(['postgres:', 'postgresql:']).nullable().default(null)),
   /** Connections each worker process opens to DATABASE_URL. */
   databasePoolSize: from('DATABASE_POOL_SIZE', wholeNumber(1, 1000).default(20)),
+  /** Statements prepared once per connection; `false` behind a pooler in transaction mode (PgBouncer before 1.21, Supavisor), which cannot keep them. */
+  databasePreparedStatements: from('DATABASE_PREPARED_STATEMENTS', flag.default(true)),
   /** Chats a worker process answers at the same time (each waits on its model call). */
   maxConcurrentReplies: from('MAX_CONCURRENT_REPLIES', wholeNumber(2, 10_000).default(200)),
   /** Chats whose workflow a worker process keeps in memory between messages (Temporal's sticky cache); the others replay their history when they are next needed. */

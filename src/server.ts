@@ -31,7 +31,7 @@ export async function startHttp(
   const client = new Client({ connection, namespace: config.temporal.namespace });
   // On its own, the webhook process needs the database only to report readiness: a small
   // pool of its own, or nothing when the worker keeps PGlite.
-  const ownPool = !observe.worker && config.databaseUrl ? openPostgresDatabase(config.databaseUrl, 2) : null;
+  const ownPool = !observe.worker && config.databaseUrl ? openPostgresDatabase(config.databaseUrl, { max: 2, prepare: config.databasePreparedStatements }) : null;
   const app = createWebhookApp({
     signaler: limitDeliveries(createTemporalSignaler(client, { taskQueue: config.temporal.taskQueue }), config.webhookDeliveries),
     hmacKey: config.waha.webhookHmacKey,

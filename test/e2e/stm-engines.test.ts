@@ -8,6 +8,7 @@ import { createMemoryActivities } from '../../src/activities/memory-activities.j
 import { createMetrics } from '../../src/observability/metrics.js';
 import { runActivity, TEST_ACTIVITY_SETTINGS } from '../support/activities.js';
 import { inboundMessage, TEST_ME } from '../support/inbound.js';
+import { createTestDatabase } from '../support/postgres.js';
 import { SQL_ENGINES } from '../support/sql-engines.js';
 
 // Short-term memory runs on PostgreSQL in production and on PGlite when nothing is
@@ -124,5 +125,26 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
     const { recordInbound: recordWhileAway } = createMemoryActivities({ stm: new StmRepository(away), settings: TEST_ACTIVITY_SETTINGS, metrics });
     await expect(runActivity(recordWhileAway, message(ANA, 'later', { waId: 'AWAY1' }), 'claim-away')).rejects.toThrow();
     if (away.kind === 'postgres') await away.close();
+  });
+});
+
+describe('statements on PostgreSQL', () => {
+  it('are prepared once per connection and reused, unless DATABASE_PREPARED_STATEMENTS is false (a pooler in transaction mode)', async () => {
+    const test = await createTestDatabase();
+    try {
+      for (const prepare of [true, false]) {
+        const db = openPostgresDatabase(test.url, { max: 1, prepare });
+        const stm = new StmRepository(db);
+        const chat = { session: 'default', chatId: prepare ? ANA : BIA };
+        for (const n of [1, 2]) expect(await stm.recordInbound(message(chat.chatId, `hello ${n}`, { waId: `PREP${n}${prepare}` }), `claim-prep-${n}-${prepare}`)).toEqual({ fresh: true });
+        expect((await stm.lastMessages(chat, 10)).map((line) => line.content)).toEqual(['hello 1', 'hello 2']);
+        // Without parameters this query itself runs unnamed; the pool's one connection shows what it keeps.
+        const { rows } = await db.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
+        expect(rows.filter((row) => row.statement.includes('INSERT INTO sessions'))).toHaveLength(prepare ? 1 : 0);
+        await db.close();
+      }
+    } finally {
+      await test.drop();
+    }
   });
 });

@@ -45,6 +45,12 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ OPENAI_API_KEY: 'k', LEARNING_PAUSE: 'soon' })).toThrow(/LEARNING_PAUSE/);
   });
 
+  it('prepares PostgreSQL statements unless DATABASE_PREPARED_STATEMENTS is false', () => {
+    expect(loadConfig({}).databasePreparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements).toBe(false);
+    expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: 'no' })).toThrow(/DATABASE_PREPARED_STATEMENTS/);
+  });
+
   it('reads durations for TAKEOVER_PAUSE', () => {
     expect(loadConfig({ OPENAI_API_KEY: 'k' }).chat.takeoverPauseMs).toBe(30 * 60_000);
     expect(loadConfig({ OPENAI_API_KEY: 'k', TAKEOVER_PAUSE: '90s' }).chat.takeoverPauseMs).toBe(90_000);
