@@ -53,11 +53,11 @@ describe.each(suites)('vector store contract: %s', (_name, skipReason, open) => 
     expect(await store.count('longterm_memory', { chatId: chatA })).toBe(0);
   });
 
-  it.skipIf(skipReason !== null)('upserts by id: writing the same point twice keeps one', async () => {
+  it.skipIf(skipReason !== null)('upserts by id: writing the same point twice, even in one batch, keeps one, the last written', async () => {
     const id = pointIdFor('ltm', chatA, 'm1');
     const point = { id, vector: unit(1), payload: { chatId: chatA, messageId: 'm1', text: 'pão de queijo', isGroupChat: false, timestamp: 1 } };
     await store.upsert('longterm_memory', [point]);
-    await store.upsert('longterm_memory', [{ ...point, payload: { ...point.payload, text: 'pão de queijo quente' } }]);
+    await store.upsert('longterm_memory', [{ ...point, payload: { ...point.payload, text: 'pão de queijo morno' } }, { ...point, payload: { ...point.payload, text: 'pão de queijo quente' } }]);
     expect(await store.count('longterm_memory', { chatId: chatA })).toBe(1);
     const [listed] = await store.list('longterm_memory', { chatId: chatA });
     expect(listed).toEqual({ id, payload: expect.objectContaining({ text: 'pão de queijo quente', isGroupChat: false, timestamp: 1 }) });

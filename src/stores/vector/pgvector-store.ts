@@ -65,14 +65,16 @@ export class PgVectorStore implements VectorStore {
   }
 
   async upsert(collection: Collection, points: VectorPoint[]): Promise<void> {
-    for (const point of points) {
-      this.checkDimensions(point.vector);
-      await this.sql.query(
-        `INSERT INTO ${table(collection)} (id, embedding, payload) VALUES ($1, $2::vector, $3::jsonb)
-         ON CONFLICT (id) DO UPDATE SET embedding = EXCLUDED.embedding, payload = EXCLUDED.payload`,
-        [point.id, literal(point.vector), JSON.stringify(point.payload)],
-      );
-    }
+    points.forEach((point) => this.checkDimensions(point.vector));
+    // One statement for the batch; a point given twice is written once, as its last copy.
+    const latest = [...new Map(points.map((point) => [point.id, point])).values()];
+    if (latest.length === 0) return;
+    await this.sql.query(
+      `INSERT INTO ${table(collection)} (id, embedding, payload)
+       SELECT id, embedding::vector, payload FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS point(id, embedding, payload)
+       ON CONFLICT (id) DO UPDATE SET embedding = EXCLUDED.embedding, payload = EXCLUDED.payload`,
+      [latest.map((point) => point.id), latest.map((point) => literal(point.vector)), latest.map((point) => JSON.stringify(point.payload))],
+    );
   }
 
   async search(collection: Collection, vector: number[], options: { filter: PayloadFilter; limit: number }): Promise<ScoredPoint[]> {
