@@ -47,6 +47,9 @@ export async function startEmbeddedTemporal(options: { cli: string; dataDir: str
       '--port', String(options.port),
       '--ui-port', String(options.uiPort),
       '--db-filename', resolve(options.dataDir, 'temporal.sqlite'),
+      // A write-ahead log: each commit appends to it (still synced) instead of rewriting a rollback
+      // journal and the database (zero-config sequential p50 46–51 vs 59–65 ms in bench:pipeline).
+      '--sqlite-pragma', 'journal_mode=wal',
       '--log-level', 'error',
       ...devServerArgs(),
     ],

@@ -61,6 +61,8 @@ describe('npm start with nothing configured', () => {
     // Memory is a real embedding model, in the process: no hashed words, nothing leaves the machine.
     await first.waitForLine(/embeddings: all-MiniLM-L6-v2-int8 in this process \(384 dimensions; nothing leaves the machine\)/);
     expect((await fetch(uiUrl!)).status).toBe(200);
+    // The Temporal server's database writes ahead to a log (faster commits, as durable).
+    expect(readdirSync(dataDir)).toContain('temporal.sqlite-wal');
     expect(await (await fetch(webhookUrl!.replace('/webhooks/waha', '/readyz'))).json()).toEqual({ ready: true, checks: { temporal: 'up', database: 'up' } });
 
     const firstReply = await chat('hello, my name is Ana');
@@ -82,7 +84,8 @@ describe('npm start with nothing configured', () => {
     expect(first.lines, first.lines.join('\n')).toContain('chatmem: stopped; all data is kept');
     // The embedded Temporal server went with it.
     expect(await portOpen(DEFAULT_PORTS.temporal)).toBe(false);
-    expect(readdirSync(dataDir).sort()).toEqual(['pglite', 'temporal.sqlite']);
+    // The data folder is the state: PGlite, and the Temporal server's database (with its write-ahead log's files).
+    expect(readdirSync(dataDir).filter((name) => !/^temporal\.sqlite-(wal|shm)$/.test(name)).sort()).toEqual(['pglite', 'temporal.sqlite']);
 
     // Restarted on the same folder, the chat goes on: the prompt now carries the earlier turn.
     const second = startChatmem();
