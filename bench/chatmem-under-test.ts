@@ -62,6 +62,7 @@ export async function startChatmem(options: ChatmemOptions = {}) {
   const client = new Client({ connection });
   const workers: ReturnType<typeof spawnChatmem>[] = [];
 
+  const refusals: string[] = [];
   const waiting = new Map<string, (at: number) => void>();
   const sentAt = new Map<string, number[]>();
   waha.onSent((call) => {
@@ -80,10 +81,14 @@ export async function startChatmem(options: ChatmemOptions = {}) {
     db,
     /** The PIDs of chatmem's processes (webhook + worker, extra workers), of the Temporal server and of PostgreSQL's (none with PGlite). */
     processes: () => ({ chatmem: [main.pid, ...workers.map((worker) => worker.pid)], temporal: temporalServerPids(), postgres: db ? pidsNamed('postgres') : [] }),
-    /** The webhook's answer to a delivery (0: not reachable). */
+    /** The webhook's answer to a delivery (0: not reachable); any other than 202 is kept in `refusals`. */
     async post(event: unknown): Promise<number> {
-      return (await postWebhook(webhookUrl, event, HMAC_KEY)).status;
+      const { status, text } = await postWebhook(webhookUrl, event, HMAC_KEY);
+      if (status !== 202) refusals.push(`${status} ${text.slice(0, 160)}`);
+      return status;
     },
+    /** Every delivery the webhook did not take (status and the start of its answer), so a failure in the table can be told apart. */
+    refusals: refusals as readonly string[],
     /** Resolves when WAHA gets the reply carrying `#token`, with the bench clock's time of arrival. */
     replied(token: string): Promise<number> {
       const already = sentAt.get(token)?.[0];

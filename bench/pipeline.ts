@@ -100,6 +100,9 @@ try {
       ...(peer ? [row.n8n ?? '', row.n8n === undefined ? '' : `${ratio(row).toFixed(2)}×`] : []),
     ]),
   );
+  const refusals = new Map<string, number>();
+  for (const refusal of cm.refusals) refusals.set(refusal, (refusals.get(refusal) ?? 0) + 1);
+  for (const [refusal, times] of refusals) console.log(`webhook answered ${refusal} (${times}×)`);
   await cm.stop();
   peer?.stop();
 }
