@@ -3,8 +3,9 @@
  * (install, private PostgreSQL, setup, start, stop, and its load.mjs probes). Nothing of
  * it is copied here: this only runs it and reads the JSON its probes print.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const PEER = process.env.N8N_PEER_DIR ?? fileURLToPath(new URL('../../shared/peers/n8n/', import.meta.url));
@@ -26,43 +27,56 @@ export interface PeerThroughput {
   rssAfter: { totalRssMiB: number };
 }
 
-function run(script: string, args: string[] = [], env: Record<string, string> = {}): string {
+/**
+ * One of the peer's scripts, its stdout when it succeeds. Asynchronous, so the stand-ins in
+ * the bench's process go on answering chatmem (its learning, its keep-alive connections)
+ * while n8n is measured.
+ */
+async function run(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<string> {
   const [command, commandArgs] = script.endsWith('.mjs') ? [process.execPath, [`${PEER}${script}`, ...args]] : [`${PEER}${script}`, args];
-  const result = spawnSync(command, commandArgs, { env: { ...process.env, PEER_DIR, FIXTURES, ...env }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`n8n peer: ${script} ${args.join(' ')} failed (${result.error?.message ?? result.status}):\n${result.stderr?.slice(-2000)}`);
-  return result.stdout;
+  const child = spawn(command, commandArgs, { env: { ...process.env, PEER_DIR, FIXTURES, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-2000)));
+  const status = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (status !== 0) throw new Error(`n8n peer: ${script} ${args.join(' ')} failed (${status}):\n${stderr}`);
+  return stdout;
 }
 
 export const n8nPeer = {
   where: PEER,
   /** Installs n8n and its private PostgreSQL the first time, as the peer's README says. */
-  prepare(): void {
+  async prepare(): Promise<void> {
     if (!existsSync(PEER)) throw new Error(`--peer n8n needs the peer folder at ${PEER} (set N8N_PEER_DIR)`);
     if (!existsSync(`${PEER_DIR}/app/node_modules/.bin/n8n`)) {
       console.error('n8n peer: installing n8n (about 3 minutes)…');
-      run('install.sh');
+      await run('install.sh');
     }
-    if (!/server is running/.test(run('pg.sh', ['status']))) run('pg.sh', ['start']);
-    if (!existsSync(`${PEER_DIR}/setup.log`)) run('setup.sh');
+    if (!/server is running/.test(await run('pg.sh', ['status']))) await run('pg.sh', ['start']);
+    if (!existsSync(`${PEER_DIR}/setup.log`)) await run('setup.sh');
   },
   /** Clean state as run-all.sh makes it, then n8n and its stand-ins with the LLM answering after `delayMs`. */
-  start(delayMs: number): void {
-    run('stop.sh');
-    run('pg.sh', ['psql', '-d', 'botmem', '-qc', 'drop table if exists n8n_chat_histories']);
-    run('pg.sh', ['psql', '-d', 'n8n', '-qc', 'delete from execution_entity']);
-    run('start.sh', [], { DELAY_MS: String(delayMs) });
+  async start(delayMs: number): Promise<void> {
+    await run('stop.sh');
+    await run('pg.sh', ['psql', '-d', 'botmem', '-qc', 'drop table if exists n8n_chat_histories']);
+    await run('pg.sh', ['psql', '-d', 'n8n', '-qc', 'delete from execution_entity']);
+    await run('start.sh', [], { DELAY_MS: String(delayMs) });
     // As run-all.sh does: let n8n settle after its start.
-    execFileSync('sleep', ['10']);
+    await sleep(10_000);
   },
-  stop(): void {
-    run('stop.sh');
+  async stop(): Promise<void> {
+    await run('stop.sh');
   },
-  latency(messages: number): PeerLatency {
-    return JSON.parse(run('load.mjs', ['latency', `--messages=${messages}`])) as PeerLatency;
+  async latency(messages: number): Promise<PeerLatency> {
+    return JSON.parse(await run('load.mjs', ['latency', `--messages=${messages}`])) as PeerLatency;
   },
-  throughput(options: { messages: number; chats: number; concurrency: number; drainS: number }): PeerThroughput {
+  async throughput(options: { messages: number; chats: number; concurrency: number; drainS: number }): Promise<PeerThroughput> {
     return JSON.parse(
-      run('load.mjs', ['throughput', `--messages=${options.messages}`, `--chats=${options.chats}`, `--concurrency=${options.concurrency}`, `--drainS=${options.drainS}`]),
+      await run('load.mjs', ['throughput', `--messages=${options.messages}`, `--chats=${options.chats}`, `--concurrency=${options.concurrency}`, `--drainS=${options.drainS}`]),
     ) as PeerThroughput;
   },
 };

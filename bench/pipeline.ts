@@ -44,16 +44,18 @@ let sequence = 0;
 const chatOf = (code: string, i: number) => `55${code}${String(900_000_000 + i).padStart(9, '0')}@c.us`;
 
 try {
-  peer?.prepare();
+  await peer?.prepare();
   const idle = footprint();
 
   // Sequential latency: the next message goes when the previous reply reached WAHA.
-  peer?.start(0);
+  await peer?.start(0);
   await latencyProbe(10, 10, 'warm');
   const sequentialCpu = cpuSeconds();
   const latency = await latencyProbe(LATENCY_MESSAGES, 20, '10');
   const sequentialCpuAfter = cpuSeconds();
-  const peerLatency = peer?.latency(LATENCY_MESSAGES);
+  // As after each load below: chatmem idle (learning caught up) before n8n is measured.
+  await waitUntilLearned(Array.from({ length: 20 }, (_, i) => chatOf('10', i)));
+  const peerLatency = await peer?.latency(LATENCY_MESSAGES);
   for (const p of [50, 95, 99] as const) {
     record('sequential webhook → sendText', `p${p}, ms`, 'lower', percentile(latency, p), peerLatency?.replyMs[`p${p}`]);
   }
@@ -62,20 +64,20 @@ try {
   // Throughput as WAHA delivers: c concurrent POSTs, each the next message as soon as one is acknowledged.
   for (const concurrency of [20, 50]) {
     const ours = await throughputProbe({ ...LOAD, concurrency, code: String(60 + concurrency / 10) });
-    const theirs = peer?.throughput({ ...LOAD, concurrency, drainS });
+    const theirs = await peer?.throughput({ ...LOAD, concurrency, drainS });
     recordThroughput(`${LOAD.messages} msgs / ${LOAD.chats} chats, c${concurrency}`, ours, theirs);
   }
   const afterLoad = footprint();
-  peer?.stop();
+  await peer?.stop();
 
   // A slow model: every completion (replies and fact extraction) takes 1 s.
-  peer?.start(1000);
+  await peer?.start(1000);
   cm.openai.delayCompletions(1000);
   const slow = await throughputProbe({ ...LOAD, concurrency: 50, code: '91' });
-  const slowPeer = peer?.throughput({ ...LOAD, concurrency: 50, drainS });
+  const slowPeer = await peer?.throughput({ ...LOAD, concurrency: 50, drainS });
   recordThroughput(`1 s model, c50`, slow, slowPeer);
   cm.openai.delayCompletions(0);
-  peer?.stop();
+  await peer?.stop();
 
   record('footprint', 'chatmem RSS idle, MiB', 'lower', idle.chatmem.rssMiB);
   record('footprint', 'chatmem RSS after load, MiB', 'lower', afterLoad.chatmem.rssMiB, slowPeer?.rssAfter.totalRssMiB);
@@ -104,7 +106,7 @@ try {
   for (const refusal of cm.refusals) refusals.set(refusal, (refusals.get(refusal) ?? 0) + 1);
   for (const [refusal, times] of refusals) console.log(`webhook answered ${refusal} (${times}×)`);
   await cm.stop();
-  peer?.stop();
+  await peer?.stop();
 }
 
 /** Above 1: chatmem is better (faster, more, smaller), whichever way the measure counts. */
