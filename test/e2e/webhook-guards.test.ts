@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { signWebhookBody } from '../../src/domain/webhook-contract.js';
@@ -128,6 +129,25 @@ describe('a flood of deliveries', () => {
 });
 
 describe('health', () => {
+  it('keeps an idle keep-alive connection open past the 5 s a client such as WAHA keeps it, so its next delivery does not meet a closing socket', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const request = http.get(stack.webhookUrl.replace(/\/webhooks\/waha$/, '/healthz'), { agent }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode!, reused: request.reusedSocket }));
+        });
+        request.on('error', reject);
+      });
+    try {
+      expect(await get()).toEqual({ status: 200, reused: false });
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      expect(await get()).toEqual({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('GET /healthz answers 200', async () => {
     const response = await fetch(stack.webhookUrl.replace('/webhooks/waha', '/healthz'));
     expect(response.status).toBe(200);
