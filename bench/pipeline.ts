@@ -33,6 +33,8 @@ if (values.peer && values.peer !== 'n8n') throw new Error(`--peer ${values.peer}
 const quick = values.quick;
 const scale = (full: number, short: number) => (quick ? short : full);
 const LATENCY_MESSAGES = scale(200, 40);
+/** The sequential probe's chats (the big-table probe asks them again). */
+const LATENCY_CHATS = { count: 20, code: '10' };
 const LOAD = { messages: scale(1000, 200), chats: scale(100, 20) };
 const drainS = Number(values.drain);
 
@@ -51,10 +53,10 @@ try {
   await peer?.start(0);
   await latencyProbe(10, 10, 'warm');
   const sequentialCpu = cpuSeconds();
-  const latency = await latencyProbe(LATENCY_MESSAGES, 20, '10');
+  const latency = await latencyProbe(LATENCY_MESSAGES, LATENCY_CHATS.count, LATENCY_CHATS.code);
   const sequentialCpuAfter = cpuSeconds();
   // As after each load below: chatmem idle (learning caught up) before n8n is measured.
-  await waitUntilLearned(Array.from({ length: 20 }, (_, i) => chatOf('10', i)));
+  await waitUntilLearned(Array.from({ length: LATENCY_CHATS.count }, (_, i) => chatOf(LATENCY_CHATS.code, i)));
   const peerLatency = await peer?.latency(LATENCY_MESSAGES);
   for (const p of [50, 95, 99] as const) {
     record('sequential webhook → sendText', `p${p}, ms`, 'lower', percentile(latency, p), peerLatency?.replyMs[`p${p}`]);
@@ -281,7 +283,7 @@ async function bigTableProbe(emptyTable: number[]) {
   await cm.db.pool.query('ANALYZE messages');
   const { rows: count } = await cm.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM messages');
   const filledS = (performance.now() - fill) / 1000;
-  const big = await latencyProbe(Math.min(LATENCY_MESSAGES, 100), 20, '10');
+  const big = await latencyProbe(Math.min(LATENCY_MESSAGES, 100), LATENCY_CHATS.count, LATENCY_CHATS.code);
   const probe = `sequential latency with ${Number(count[0]!.n).toLocaleString('en')} rows in messages (filled in ${filledS.toFixed(0)} s)`;
   record(probe, 'p50, ms (empty table in the first row)', 'lower', percentile(big, 50));
   record(probe, 'p50 ratio to the empty table', 'lower', percentile(big, 50) / percentile(emptyTable, 50));
