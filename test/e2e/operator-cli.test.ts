@@ -50,11 +50,14 @@ describe('the chatmem CLI', () => {
     expect((await stack.post(await say(ANA, ANA, 'Ana', 'I live in Recife.'))).status).toBe(202);
     await say(ANA, ANA, 'Ana', 'My favorite fruit is mango, and I would like to order a cake for Saturday.');
     await say(BRUNO, BRUNO, 'Bruno', 'My name is Bruno.');
+    // Background learning has caught up once the facts show in the memory queries (each chat
+    // shows what its own last extraction left). The group speaks once both private chats are
+    // learned, so its extraction starts from what they taught (with both learned at once, the
+    // group's could read Ana's facts before her chat had stored them).
+    await vi.waitUntil(async () => (await memoryOf(ANA)).knowledge[ANA]?.length === 3, WAIT_MS);
+    await vi.waitUntil(async () => (await memoryOf(BRUNO)).knowledge[BRUNO]?.length === 1, WAIT_MS);
     await say(GROUP, ANA, 'Ana', 'I am allergic to peanuts.');
     await say(GROUP, BRUNO, 'Bruno', 'My favorite color is blue.');
-    // Background learning has caught up once the facts show in the memory queries (each chat
-    // shows what its own last extraction left: the group learned Ana's allergy last).
-    await vi.waitUntil(async () => (await memoryOf(ANA)).knowledge[ANA]?.length === 3, WAIT_MS);
     await vi.waitUntil(async () => {
       const { knowledge } = await memoryOf(GROUP);
       return (knowledge[ANA]?.length === 4 && knowledge[BRUNO]?.length === 2) || undefined;
