@@ -176,7 +176,7 @@ function pidsWhere(file: 'comm' | 'cmdline', test: (content: string) => boolean)
 const pidsNamed = (name: string) => pidsWhere('comm', (comm) => comm.trim() === name);
 const temporalServerPids = () => pidsWhere('cmdline', (cmdline) => /temporal\S*\0server\0start-dev/.test(cmdline));
 
-/** Resident and peak memory (MiB) and CPU seconds of processes, children included (but not those of `except`). */
+/** Resident and peak memory (MiB) and CPU seconds of processes, children included, ended ones too (but not those of `except`). */
 export function processFootprint(pids: number[], except: number[] = []): { rssMiB: number; peakMiB: number; cpuS: number } {
   let rssMiB = 0;
   let peakMiB = 0;
@@ -189,7 +189,9 @@ export function processFootprint(pids: number[], except: number[] = []): { rssMi
       rssMiB += kb('VmRSS') / 1024;
       peakMiB += kb('VmHWM') / 1024;
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      cpuS += (Number(fields[11]) + Number(fields[12])) / 100;
+      // utime + stime, and those of children that ended and were waited for: PostgreSQL's
+      // backends come and go with the pool's connections, and their CPU stays counted.
+      cpuS += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
     } catch {
       // gone meanwhile
     }
