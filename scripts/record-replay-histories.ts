@@ -238,6 +238,28 @@ try {
     }
   }
 
+  // Messages that queued behind a busy reply, answered in turn in one step (patched
+  // 'answers-in-turn'): the first reply is held at the model while three more arrive; the
+  // step answers the first of them, the model fails the second (stored again, answered by the
+  // reply step after a backoff), and the third goes back to the queue and is answered alone.
+  if (wanted('answers-in-turn')) {
+    const quick = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '0', LEARNING_PAUSE: '10m' } });
+    try {
+      const chat = '5521950000017@c.us';
+      const asked = ['pedido um', 'pedido dois', 'pedido três', 'pedido quatro'];
+      const gate = quick.openai.hold((lastUser) => lastUser.includes(asked[0]!));
+      quick.openai.failWhen((lastUser) => lastUser.includes(asked[2]!), 503);
+      await say(chat, asked[0]!, quick);
+      await eventually(() => quick.openai.replyPrompts().length > 0 || undefined, 'the first reply at the model');
+      for (const body of asked.slice(1)) await say(chat, body, quick);
+      gate.release();
+      for (const body of asked) await quick.replyTo(body);
+      await save('answers-in-turn', chat, undefined, quick);
+    } finally {
+      await quick.stop();
+    }
+  }
+
   // Learning after a pause, in one step (patched 'learning-after-a-pause'): two messages
   // answered one after the other within LEARNING_PAUSE are learned together by one
   // learnFromBatch once its timer fires; then the chat talks on until it continues as new from

@@ -26,6 +26,6 @@ export type { MediaActivities } from './media-activities.js';
 export type { LearningActivities } from './learning-activities.js';
 export type { MemoryActivities } from './memory-activities.js';
 export type { DeliveredReply, ReplyActivities, ReplyRequest } from './reply-activities.js';
-export type { StoreAndReplyActivities, StoreAndReplyRequest, StoredAndReplied } from './store-and-reply.js';
+export type { StoreAndReplyActivities, StoreAndReplyRequest, StoredAndReplied, StoredAndRepliedInTurn } from './store-and-reply.js';
 export type { ActivitySettings } from './settings.js';
 export type { ChangedMessage } from '../stores/sql/stm-repository.js';

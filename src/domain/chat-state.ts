@@ -202,8 +202,22 @@ export class ChatState {
 
   /** The oldest queued messages up to and including the first that `stop` picks, at most `limit`. */
   takeThrough(stop: (message: InboundMessage) => boolean, limit: number): InboundMessage[] {
+    return this.inbox.splice(0, this.countThrough(stop, limit));
+  }
+
+  /** What `takeThrough` would take, left in the queue. */
+  peekThrough(stop: (message: InboundMessage) => boolean, limit: number): InboundMessage[] {
+    return this.inbox.slice(0, this.countThrough(stop, limit));
+  }
+
+  /** Messages taken but not handled go back to the front of the queue, in their order. */
+  putBack(messages: InboundMessage[]): void {
+    this.inbox.unshift(...messages);
+  }
+
+  private countThrough(stop: (message: InboundMessage) => boolean, limit: number): number {
     const index = this.inbox.findIndex(stop);
-    return this.inbox.splice(0, Math.min(limit, index === -1 ? this.inbox.length : index + 1));
+    return Math.min(limit, index === -1 ? this.inbox.length : index + 1);
   }
 
   /** How many user messages wait to be learned from; shown, never carried (learning settles before a new run). */

@@ -68,3 +68,12 @@ export const answeringAtOnce = proxyLocalActivities<StoreAndReplyActivities>({
   // A refusal fails as a refusal, as it does from the reply step (not as attempts run out).
   retry: { maximumAttempts: 1, nonRetryableErrorTypes: [PERMANENT_FAILURE, DEADLINE_PASSED] },
 });
+
+/**
+ * Messages that queued behind a busy chat, answered in turn in one step: one try, as above.
+ * The step starts no new message after 30 s, so its timeout is that plus one reply's.
+ */
+export const answeringInTurn = proxyLocalActivities<StoreAndReplyActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 1, nonRetryableErrorTypes: [PERMANENT_FAILURE, DEADLINE_PASSED] },
+});

@@ -1,7 +1,7 @@
 import { msToNumber } from '@temporalio/common';
 import { optionalTsToMs } from '@temporalio/common/lib/time.js';
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, setCurrentDetails, sleep, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
-import type { ChangedMessage, DeliveredReply, ReplyRequest, StoreAndReplyRequest, StoredAndReplied } from '../activities/index.js';
+import type { ChangedMessage, DeliveredReply, ReplyRequest, StoredAndReplied } from '../activities/index.js';
 import { chatDetails } from '../domain/chat-details.js';
 import type { ChatSettings } from '../domain/chat-settings.js';
 import type { ChatState } from '../domain/chat-state.js';
@@ -10,7 +10,7 @@ import { PERMANENT_FAILURE, type UnansweredReason } from '../domain/failure-type
 import type { InboundMessage, MessageChange } from '../domain/inbound-message.js';
 import { mediaText, READ_KINDS, type MediaReading } from '../domain/media.js';
 import { decideReply, isHumanTakeover } from '../domain/reply-policy.js';
-import { answeringAtOnce, memory, outside, reading, replying, replyingUntilDeadline } from './activity-proxies.js';
+import { answeringAtOnce, answeringInTurn, memory, outside, reading, replying, replyingUntilDeadline } from './activity-proxies.js';
 import type { ChatWorkflowInput } from './chat-contract.js';
 import { erase, openChat, replyRequestFor, summarize } from './chat-steps.js';
 import { chatWorkflowV1 } from './chat-workflow-v1.js';
@@ -20,6 +20,8 @@ export * from './chat-contract.js';
 
 /** Messages stored by one step at most, so one step's input and result stay small. */
 const ARRIVALS_PER_STEP = 100;
+/** Queued messages answered in turn by one step at most. */
+const ROUNDS_PER_STEP = 10;
 /** User messages learned from by one embeddings call and one fact extraction per speaker at most. */
 const LEARNING_BATCH = 100;
 /** Text that continue-as-new carries to the next run to learn at most; past it, the oldest are learned first (a run's input stays well under Temporal's payload limits). */
@@ -122,27 +124,53 @@ interface Stored {
 /**
  * Everything is stored, once, whichever chat form (@c.us / @lid) it arrived under. With
  * `answerAtOnce`, the last message, when it is to be answered, is answered in the same step
- * (one try: if it fails, the reply step answers it as usual, and retries).
+ * (one try: if it fails, the reply step answers it as usual, and retries); so are the
+ * messages that queued after it, each in turn (`answerInTurn`).
  */
 async function storeQueued(state: ChatState, learning: BatchedLearning, settings: ChatSettings, { answerAtOnce = false } = {}): Promise<Stored> {
   // Without debounce each user message is answered from the transcript as it stood when it came:
   // a step stores what arrived up to the next message to answer, never past it.
-  const taken = settings.debounceMs > 0 ? state.takeUpTo(ARRIVALS_PER_STEP) : state.takeThrough((message) => decideReply(message, settings).answer, ARRIVALS_PER_STEP);
+  const taken = settings.debounceMs > 0 ? state.takeUpTo(ARRIVALS_PER_STEP) : state.takeThrough(toBeAnswered(settings), ARRIVALS_PER_STEP);
   const arrivals = taken.some((message) => message.media) && patched('media-as-text') ? await Promise.all(taken.map(withMediaAsText)) : taken;
   const readsChanges = arrivals.some((message) => message.change) && patched('message-changes');
-  const steps = arrivals.map((message) => ({ message, claimToken: uuid4() }));
+  const steps = withClaimTokens(arrivals);
   const what = `store ${arrivals.length === 1 ? 'a message' : `${arrivals.length} messages`}`;
-  const record = () => memory.recordArrivals.executeWithOptions({ summary: what }, [steps]);
   let atOnce: ({ claimToken: string } & TriedAtOnce) | null = null;
   if (answerAtOnce && answersAtOnce(state, arrivals, settings) && patched('store-and-reply')) {
+    const later = takeLaterRounds(state, settings, ARRIVALS_PER_STEP - arrivals.length);
+    if (later.length) return answerInTurn(state, learning, settings, [steps, ...later.map(withClaimTokens)]);
     const last = arrivals[arrivals.length - 1]!;
     const request = replyRequestFor([last], uuid4());
-    atOnce = { claimToken: request.claimToken, ...(await storeAndReplyOnce({ arrivals: steps, reply: { ...request, deadlineMs: replyDeadline([last], settings) } }, `${what}, ${replySummary([last])}`)) };
+    atOnce = { claimToken: request.claimToken, ...(await tryOnce(() => answeringAtOnce.storeAndReply.executeWithOptions({ summary: `${what}, ${replySummary([last])}` }, [{ arrivals: steps, reply: { ...request, deadlineMs: replyDeadline([last], settings) } }]), last)) };
   }
   // After a failed try, what it stored is found again by the claim tokens.
-  const recorded = atOnce?.done?.stored ?? (await record());
+  const recorded = atOnce?.done?.stored ?? (await record(steps));
+  const toAnswer = applyStored(state, learning, settings, steps, recorded, readsChanges);
+  if (!atOnce) return { toAnswer };
+  if (!atOnce.done) return leftToReplyStep(state, toAnswer, atOnce.claimToken, atOnce);
+  if (atOnce.done.reply) await recordDelivered(state, atOnce.done.reply);
+  return { toAnswer: [] };
+}
+
+type Step = { message: InboundMessage; claimToken: string };
+
+const toBeAnswered = (settings: ChatSettings) => (message: InboundMessage) => decideReply(message, settings).answer;
+
+/** Each message with the claim token its storing is found again by, on a retry or a replay. */
+function withClaimTokens(arrivals: InboundMessage[]): Step[] {
+  return arrivals.map((message) => ({ message, claimToken: uuid4() }));
+}
+
+/** The storing step, on its own: retried for as long as it takes. */
+function record(steps: Step[]) {
+  const what = `store ${steps.length === 1 ? 'a message' : `${steps.length} messages`}`;
+  return memory.recordArrivals.executeWithOptions({ summary: what }, [steps]);
+}
+
+/** What the stored messages change in the chat's state; returns the ones to answer. */
+function applyStored(state: ChatState, learning: BatchedLearning, settings: ChatSettings, steps: Step[], recorded: StoredAndReplied['stored'], readsChanges = false): InboundMessage[] {
   const toAnswer: InboundMessage[] = [];
-  arrivals.forEach((message, index) => {
+  steps.forEach(({ message }, index) => {
     const { fresh, tokens, rejected, changed } = recorded[index]!;
     // The database will never take this one: it is shown to operators, and the next message is handled.
     if (rejected) return state.recordRejected(message, rejected);
@@ -154,16 +182,71 @@ async function storeQueued(state: ChatState, learning: BatchedLearning, settings
     if (isHumanTakeover(message)) state.pause(Date.now() + settings.takeoverPauseMs);
     if (decideReply(message, settings).answer) toAnswer.push(message);
   });
-  if (!atOnce) return { toAnswer };
-  // The model or WAHA said the request itself is wrong: asking again would get the same answer.
-  if (atOnce.refused && toAnswer.length) await keepUnanswered(state, toAnswer, atOnce.claimToken, 'refused', `refused: ${atOnce.refused}`);
-  if (!atOnce.done) return atOnce.refused ? { toAnswer: [] } : { toAnswer, firstTry: { claimToken: atOnce.claimToken, notBefore: Date.now() + atOnce.retryAfterMs, failure: atOnce.failure } };
-  if (atOnce.done.reply) await recordDelivered(state, atOnce.done.reply);
+  return toAnswer;
+}
+
+/**
+ * After a failed first try, the reply step answers (after the wait the failure asked for),
+ * unless the model or WAHA refused the request: asking again would get the same answer.
+ */
+async function leftToReplyStep(state: ChatState, toAnswer: InboundMessage[], claimToken: string, tried: Omit<TriedAtOnce, 'done'>): Promise<Stored> {
+  if (!tried.refused) return { toAnswer, firstTry: { claimToken, notBefore: Date.now() + tried.retryAfterMs, failure: tried.failure } };
+  if (toAnswer.length) await keepUnanswered(state, toAnswer, claimToken, 'refused', `refused: ${tried.refused}`);
   return { toAnswer: [] };
 }
 
-interface TriedAtOnce {
-  done: StoredAndReplied | null;
+/**
+ * The messages queued behind the first to answer, each with what arrived before it, that can
+ * be answered in the same step: at most ROUNDS_PER_STEP answers and `room` messages, none
+ * with media to read first. None in runs recorded before.
+ */
+function takeLaterRounds(state: ChatState, settings: ChatSettings, room: number): InboundMessage[][] {
+  const rounds: InboundMessage[][] = [];
+  for (let left = room; rounds.length < ROUNDS_PER_STEP - 1 && left > 0; ) {
+    const next = state.peekThrough(toBeAnswered(settings), left);
+    if (!next.length || next.some((message) => message.media) || !answersAtOnce(state, next, settings)) break;
+    if (!rounds.length && !patched('answers-in-turn')) break;
+    rounds.push(state.takeUpTo(next.length));
+    left -= next.length;
+  }
+  return rounds;
+}
+
+/**
+ * Messages that queued while the chat was busy (a burst, a slow model), each answered from the
+ * transcript as it stood when it came, in one step instead of one each: the same claim tokens,
+ * the same order, one reply each. When the step stops early, the message it stopped at is
+ * stored (found again by its claim tokens) and left to the reply step, and the ones after it
+ * go back to the queue.
+ */
+async function answerInTurn(state: ChatState, learning: BatchedLearning, settings: ChatSettings, rounds: Step[][]): Promise<Stored> {
+  const requests = rounds.map((steps) => {
+    const last = steps[steps.length - 1]!.message;
+    return { arrivals: steps, reply: { ...replyRequestFor([last], uuid4()), deadlineMs: replyDeadline([last], settings) } };
+  });
+  const first = rounds[0]!.at(-1)!.message;
+  const summary = `store and answer ${rounds.length} queued messages in turn, from ${first.senderName ?? first.contactId}, each sent through WAHA`;
+  const tried = await tryOnce(() => answeringInTurn.storeAndReplyInTurn.executeWithOptions({ summary }, [requests]), first);
+  const done = tried.done?.done ?? [];
+  for (const [index, result] of done.entries()) {
+    applyStored(state, learning, settings, rounds[index]!, result.stored);
+    if (result.reply) await recordDelivered(state, result.reply);
+  }
+  if (done.length === rounds.length) return { toAnswer: [] };
+  const stopped = done.length;
+  state.putBack(rounds.slice(stopped + 1).flatMap((steps) => steps.map(({ message }) => message)));
+  // Out of time, the step never began the next message: it goes back to the queue too.
+  if (tried.done && !tried.done.stoppedBy) {
+    state.putBack(rounds[stopped]!.map(({ message }) => message));
+    return { toAnswer: [] };
+  }
+  const toAnswer = applyStored(state, learning, settings, rounds[stopped]!, await record(rounds[stopped]!));
+  const failure = tried.done ? { retryAfterMs: FIRST_BACKOFF_MS, failure: tried.done.stoppedBy } : tried;
+  return leftToReplyStep(state, toAnswer, requests[stopped]!.reply.claimToken, failure);
+}
+
+interface TriedAtOnce<T = StoredAndReplied> {
+  done: T | null;
   /** Why the model or WAHA refused the request, if they did. */
   refused?: string;
   /** How long the reply step waits before its first attempt: what the failure asked for (Retry-After), else Temporal's first backoff. */
@@ -173,16 +256,15 @@ interface TriedAtOnce {
 }
 
 /**
- * One try at storing what arrived and answering its last message in one step. When it
- * fails, `done` is null and the reply step, which retries until REPLY_DEADLINE, takes over,
- * unless the failure was a refusal.
+ * One try at a step that stores and answers. When it fails, `done` is null and the reply
+ * step, which retries until REPLY_DEADLINE, takes over, unless the failure was a refusal.
  */
-async function storeAndReplyOnce(request: StoreAndReplyRequest, summary: string): Promise<TriedAtOnce> {
+async function tryOnce<T>(step: () => Promise<T>, answering: InboundMessage): Promise<TriedAtOnce<T>> {
   try {
-    return { done: await answeringAtOnce.storeAndReply.executeWithOptions({ summary }, [request]), retryAfterMs: 0 };
+    return { done: await step(), retryAfterMs: 0 };
   } catch (error) {
     if (isRefusal(error)) return { done: null, refused: describeError(error), retryAfterMs: 0 };
-    log.warn('storing and answering in one step failed; the reply step takes over', { messageId: request.reply.answering.at(-1)!.messageId, error: describeError(error) });
+    log.warn('storing and answering in one step failed; the reply step takes over', { messageId: answering.messageId, error: describeError(error) });
     return { done: null, retryAfterMs: retryAfterOf(error) ?? FIRST_BACKOFF_MS, failure: describeError(error) };
   }
 }

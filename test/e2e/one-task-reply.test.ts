@@ -20,6 +20,8 @@ function localActivityOf(event: HistoryEvent): string | null {
   return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string }).activity_type : null;
 }
 
+const lastUserOf = (prompt: { messages: { role: string; content: string }[] }) => prompt.messages.findLast((message) => message.role === 'user')?.content ?? '';
+
 const inboundBody = (event: HistoryEvent): { fromMe: boolean; body: string } | null => {
   const signal = event.workflowExecutionSignaledEventAttributes;
   if (signal?.signalName !== 'inbound') return null;
@@ -54,6 +56,54 @@ describe('the reply path', () => {
       expect(between.filter((event) => ['recordArrivals', 'reply'].includes(localActivityOf(event) ?? ''))).toHaveLength(0);
       expect(between.some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'composeReply')).toBe(false);
     }
+  });
+
+  /** Holds the model's reply to `first` until the messages after it have queued in the chat, then lets it go. */
+  async function queueBehind(chat: string, first: string, queued: string[]): Promise<void> {
+    const gate = stack.openai.hold((lastUser) => lastUser.includes(first));
+    await stack.say(chat, first);
+    await vi.waitUntil(() => stack.openai.replyPrompts().some((prompt) => lastUserOf(prompt).includes(first)), WAIT_MS);
+    for (const body of queued) expect((await stack.say(chat, body)).status).toBe(202);
+    gate.release();
+    for (const body of [first, ...queued]) await stack.replyTo(body);
+  }
+
+  /** Each was answered exactly once, in the order asked. */
+  function expectAnsweredOnceInOrder(asked: string[]): void {
+    for (const body of asked) expect(stack.repliesTo(body), body).toHaveLength(1);
+    const order = asked.map((body) => stack.waha.sent.indexOf(stack.repliesTo(body)[0]!));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+  }
+
+  it('answers the messages that queued behind a busy reply in one step, each in turn from the transcript as it stood, once and in order', async () => {
+    const chat = '5521933330003@c.us';
+    const asked = ['primeira pergunta', 'segunda pergunta', 'terceira pergunta', 'quarta pergunta'];
+    await queueBehind(chat, asked[0]!, asked.slice(1));
+    expectAnsweredOnceInOrder(asked);
+    // Each reply saw the messages before it and the replies to them, and nothing that came after it.
+    for (let i = 1; i < asked.length; i++) {
+      const prompt = stack.openai.replyPrompts().findLast((candidate) => lastUserOf(candidate).includes(asked[i]!))!;
+      expect(prompt.messages.some((message) => message.role === 'assistant' && message.content.includes(stack.repliesTo(asked[i - 1]!)[0]!.text)), asked[i]).toBe(true);
+      for (const later of asked.slice(i + 1)) expect(JSON.stringify(prompt.messages), asked[i]).not.toContain(later);
+    }
+    // The three that queued cost one step, inside one workflow task, not one each.
+    const events = await vi.waitUntil(async () => {
+      const history = await historyOf(chat);
+      return history.some((event) => localActivityOf(event) === 'storeAndReplyInTurn') ? history : undefined;
+    }, WAIT_MS);
+    expect(events.map(localActivityOf).filter((step) => step?.startsWith('storeAndReply'))).toEqual(['storeAndReply', 'storeAndReplyInTurn']);
+  });
+
+  it('when a queued message fails inside that step, it is answered by the reply step and the ones after it go on: each once, in order', async () => {
+    const chat = '5521933330004@c.us';
+    const asked = ['pedido um', 'pedido dois', 'pedido três', 'pedido quatro'];
+    stack.openai.failWhen((lastUser) => lastUser.includes('pedido três'), 503);
+    await queueBehind(chat, asked[0]!, asked.slice(1));
+    expectAnsweredOnceInOrder(asked);
+    expect(stack.openai.replyPrompts().filter((prompt) => lastUserOf(prompt).includes('pedido três'))).toHaveLength(2);
+    const steps = (await stack.idle(chat), (await historyOf(chat)).map(localActivityOf).filter((step): step is string => step !== null && step !== 'chatSettings'));
+    // 'um' alone; 'dois' in turn, where 'três' failed; 'três' stored again and answered by the reply step; 'quatro' back in the queue, answered alone.
+    expect(steps).toEqual(['storeAndReply', 'storeAndReplyInTurn', 'recordArrivals', 'reply', 'storeAndReply']);
   });
 
   it('learns from a burst in batches, shows what waits to be learned, and never makes a reply wait for learning', async () => {

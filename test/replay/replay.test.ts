@@ -18,9 +18,10 @@ async function replayAll(options: Parameters<typeof Worker.runReplayHistories>[0
 }
 
 describe('replaying committed workflow histories', () => {
-  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step, learning after a pause and carried over continue-as-new', () => {
+  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step, queued messages answered in turn, learning after a pause and carried over continue-as-new', () => {
     expect(histories.map((h) => h.workflowId)).toEqual([
       'after-continue-as-new',
+      'answers-in-turn',
       'continued-as-new',
       'debounce-by-sleep',
       'debounced-burst',
@@ -116,6 +117,13 @@ describe('replaying committed workflow histories', () => {
     expect(histories.find((h) => h.workflowId === 'store-and-reply')!.history.events!.some((event) => event.timerStartedEventAttributes)).toBe(true);
     expect(localSteps('split-reply')).not.toContain('storeAndReply');
     expect(patches('split-reply').some((patch) => patch.includes('store-and-reply'))).toBe(false);
+    // Recorded after messages that queued behind a busy reply began to be answered in turn in
+    // one step: three queued behind a held reply; the step answered the first, the model failed
+    // the second (stored again, answered by the reply step), the third went back to the queue
+    // and was answered alone. The histories before it answer each queued message in a step of its own.
+    expect(patches('answers-in-turn').some((patch) => patch.includes('answers-in-turn'))).toBe(true);
+    expect(localSteps('answers-in-turn').filter((step) => step !== 'chatSettings')).toEqual(['storeAndReply', 'storeAndReplyInTurn', 'recordArrivals', 'reply', 'storeAndReply']);
+    expect(patches('store-and-reply').some((patch) => patch.includes('answers-in-turn'))).toBe(false);
     // Recorded after learning began to wait for LEARNING_PAUSE and to take one step: two
     // messages learned by one step once the pause's timer fired, the rest at once before the
     // run continued as new; the histories before it learn in two activities.

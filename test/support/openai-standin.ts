@@ -21,6 +21,7 @@ export async function startOpenAiStandIn() {
   const requests: CompletionRequest[] = [];
   const embeddingRequests: { model: string; input: string[] }[] = [];
   const failures: { status: number; retryAfterSeconds: number | null }[] = [];
+  const aimedFailures: { matches: (lastUser: string) => boolean; status: number }[] = [];
   let embeddingSize: number | null = null;
   let completionDelayMs = 0;
   let outage: { status: number; retryAfterSeconds: number | null } | null = null;
@@ -43,13 +44,14 @@ export async function startOpenAiStandIn() {
     }
     const parsed = JSON.parse(body) as CompletionBody;
     requests.push({ model: parsed.model, messages: parsed.messages, authorization: request.headers.authorization, maxTokens: parsed.max_tokens ?? null, at: Date.now() });
-    const failure = isReplyPrompt(parsed.messages) ? (failures.shift() ?? outage) : undefined;
+    const lastUser = [...parsed.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+    const aimed = isReplyPrompt(parsed.messages) ? aimedFailures.findIndex((entry) => entry.matches(lastUser)) : -1;
+    const failure = aimed >= 0 ? { ...aimedFailures.splice(aimed, 1)[0]!, retryAfterSeconds: null } : isReplyPrompt(parsed.messages) ? (failures.shift() ?? outage) : undefined;
     if (failure) {
       if (failure.retryAfterSeconds !== null) response.setHeader('retry-after', String(failure.retryAfterSeconds));
       return sendJson(response, failure.status, { error: { message: `stand-in failure ${failure.status}`, type: 'test' } });
     }
 
-    const lastUser = [...parsed.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     for (const hold of holds) if (hold.matches(lastUser, parsed.messages)) await hold.released;
     if (completionDelayMs) await new Promise((resolve) => setTimeout(resolve, completionDelayMs));
     const script = isReplyPrompt(parsed.messages) ? scripted.find((entry) => entry.matches(lastUser)) : undefined;
@@ -71,6 +73,10 @@ export async function startOpenAiStandIn() {
     /** The next `count` reply completions fail with `status` (and a `Retry-After` when given). */
     failNext(status: number, count = 1, retryAfterSeconds: number | null = null) {
       for (let i = 0; i < count; i++) failures.push({ status, retryAfterSeconds });
+    },
+    /** The next reply completion whose last user message matches fails with `status`, once. */
+    failWhen(matches: (lastUser: string) => boolean, status: number) {
+      aimedFailures.push({ matches, status });
     },
     /** Every reply completion fails with `status` until `up()`: the model is down. */
     down(status = 503) {

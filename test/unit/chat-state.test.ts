@@ -19,6 +19,18 @@ describe('ChatState', () => {
     expect(state.view().duplicatesDropped).toBe(1);
   });
 
+  it('shows the next round without taking it, and takes back what was taken but not handled, in front and in order', () => {
+    const state = new ChatState({ session: 'default', chatId: 'a@c.us' });
+    for (const waId of ['1', '2', 'ask', '4']) state.accept(message(waId));
+    const isQuestion = (m: InboundMessage) => m.waId === 'ask';
+    expect(state.peekThrough(isQuestion, 10).map((m) => m.waId)).toEqual(['1', '2', 'ask']);
+    expect(state.peekThrough(isQuestion, 2).map((m) => m.waId)).toEqual(['1', '2']);
+    const taken = state.takeThrough(isQuestion, 10);
+    expect(state.peekThrough(isQuestion, 10).map((m) => m.waId)).toEqual(['4']);
+    state.putBack(taken.slice(1));
+    expect(state.takeUpTo(10).map((m) => m.waId)).toEqual(['2', 'ask', '4']);
+  });
+
   it('drops the echo of a sent reply, whether it arrives after or before the bookkeeping', () => {
     const state = new ChatState({ session: 'default', chatId: 'a@c.us' });
     state.recordReplySent('R1', 'reply one', 0);
