@@ -39,8 +39,9 @@ const DEFAULT_REPLY_DEADLINE_MS = 60 * 60_000;
 
 /**
  * One chat, one workflow: messages are handled in the order they arrived. What arrived is
- * stored in one step and each answer is one step, both inside the workflow task the messages
- * woke, so a reply costs one workflow task. Learning follows in batches.
+ * stored in one step and each answer is one step (messages that queued meanwhile share one),
+ * inside the workflow task the messages woke, so a reply costs one workflow task. Learning
+ * follows in batches.
  */
 export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
   const chat = openChat(input);
@@ -134,7 +135,7 @@ async function storeQueued(state: ChatState, learning: BatchedLearning, settings
   const arrivals = taken.some((message) => message.media) && patched('media-as-text') ? await Promise.all(taken.map(withMediaAsText)) : taken;
   const readsChanges = arrivals.some((message) => message.change) && patched('message-changes');
   const steps = withClaimTokens(arrivals);
-  const what = `store ${arrivals.length === 1 ? 'a message' : `${arrivals.length} messages`}`;
+  const what = storing(arrivals.length);
   let atOnce: ({ claimToken: string } & TriedAtOnce) | null = null;
   if (answerAtOnce && answersAtOnce(state, arrivals, settings) && patched('store-and-reply')) {
     const later = takeLaterRounds(state, settings, ARRIVALS_PER_STEP - arrivals.length);
@@ -152,23 +153,24 @@ async function storeQueued(state: ChatState, learning: BatchedLearning, settings
   return { toAnswer: [] };
 }
 
-type Step = { message: InboundMessage; claimToken: string };
+/** A message with the claim token its storing is found again by, on a retry or a replay. */
+type ClaimedArrival = { message: InboundMessage; claimToken: string };
 
 const toBeAnswered = (settings: ChatSettings) => (message: InboundMessage) => decideReply(message, settings).answer;
 
-/** Each message with the claim token its storing is found again by, on a retry or a replay. */
-function withClaimTokens(arrivals: InboundMessage[]): Step[] {
+function withClaimTokens(arrivals: InboundMessage[]): ClaimedArrival[] {
   return arrivals.map((message) => ({ message, claimToken: uuid4() }));
 }
 
 /** The storing step, on its own: retried for as long as it takes. */
-function record(steps: Step[]) {
-  const what = `store ${steps.length === 1 ? 'a message' : `${steps.length} messages`}`;
-  return memory.recordArrivals.executeWithOptions({ summary: what }, [steps]);
+function record(steps: ClaimedArrival[]) {
+  return memory.recordArrivals.executeWithOptions({ summary: storing(steps.length) }, [steps]);
 }
 
+const storing = (count: number) => `store ${count === 1 ? 'a message' : `${count} messages`}`;
+
 /** What the stored messages change in the chat's state; returns the ones to answer. */
-function applyStored(state: ChatState, learning: BatchedLearning, settings: ChatSettings, steps: Step[], recorded: StoredAndReplied['stored'], readsChanges = false): InboundMessage[] {
+function applyStored(state: ChatState, learning: BatchedLearning, settings: ChatSettings, steps: ClaimedArrival[], recorded: StoredAndReplied['stored'], readsChanges = false): InboundMessage[] {
   const toAnswer: InboundMessage[] = [];
   steps.forEach(({ message }, index) => {
     const { fresh, tokens, rejected, changed } = recorded[index]!;
@@ -219,7 +221,7 @@ function takeLaterRounds(state: ChatState, settings: ChatSettings, room: number)
  * stored (found again by its claim tokens) and left to the reply step, and the ones after it
  * go back to the queue.
  */
-async function answerInTurn(state: ChatState, learning: BatchedLearning, settings: ChatSettings, rounds: Step[][]): Promise<Stored> {
+async function answerInTurn(state: ChatState, learning: BatchedLearning, settings: ChatSettings, rounds: ClaimedArrival[][]): Promise<Stored> {
   const requests = rounds.map((steps) => {
     const last = steps[steps.length - 1]!.message;
     return { arrivals: steps, reply: { ...replyRequestFor([last], uuid4()), deadlineMs: replyDeadline([last], settings) } };

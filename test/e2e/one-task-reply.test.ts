@@ -20,7 +20,7 @@ function localActivityOf(event: HistoryEvent): string | null {
   return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string }).activity_type : null;
 }
 
-const lastUserOf = (prompt: { messages: { role: string; content: string }[] }) => prompt.messages.findLast((message) => message.role === 'user')?.content ?? '';
+const lastUserOf = (prompt: { messages: { role: string; content: string }[] }) => prompt.messages.filter((message) => message.role === 'user').at(-1)?.content ?? '';
 
 const inboundBody = (event: HistoryEvent): { fromMe: boolean; body: string } | null => {
   const signal = event.workflowExecutionSignaledEventAttributes;
@@ -82,7 +82,7 @@ describe('the reply path', () => {
     expectAnsweredOnceInOrder(asked);
     // Each reply saw the messages before it and the replies to them, and nothing that came after it.
     for (let i = 1; i < asked.length; i++) {
-      const prompt = stack.openai.replyPrompts().findLast((candidate) => lastUserOf(candidate).includes(asked[i]!))!;
+      const prompt = stack.openai.replyPrompts().filter((candidate) => lastUserOf(candidate).includes(asked[i]!)).at(-1)!;
       expect(prompt.messages.some((message) => message.role === 'assistant' && message.content.includes(stack.repliesTo(asked[i - 1]!)[0]!.text)), asked[i]).toBe(true);
       for (const later of asked.slice(i + 1)) expect(JSON.stringify(prompt.messages), asked[i]).not.toContain(later);
     }
