@@ -138,10 +138,14 @@ async function storeQueued(state: ChatState, learning: BatchedLearning, settings
   const what = storing(arrivals.length);
   let atOnce: ({ claimToken: string } & TriedAtOnce) | null = null;
   if (answerAtOnce && answersAtOnce(state, arrivals, settings) && patched('store-and-reply')) {
-    const later = takeLaterRounds(state, settings, ARRIVALS_PER_STEP - arrivals.length);
-    if (later.length) return answerInTurn(state, learning, settings, [steps, ...later.map(withClaimTokens)]);
     const last = arrivals[arrivals.length - 1]!;
     const request = replyRequestFor([last], uuid4());
+    // A task tried again after a crash may find more messages queued than the first try did:
+    // each round's claim tokens (its messages', then its reply's) are made after the round
+    // before's, as when each was a step of its own, so a round gets the same ones however many
+    // rounds a try takes, and what the first try stored or sent is found, not done again.
+    const later = takeLaterRounds(state, settings, ARRIVALS_PER_STEP - arrivals.length).map(claimedRound);
+    if (later.length) return answerInTurn(state, learning, settings, [{ steps, request }, ...later]);
     atOnce = { claimToken: request.claimToken, ...(await tryOnce(() => answeringAtOnce.storeAndReply.executeWithOptions({ summary: `${what}, ${replySummary([last])}` }, [{ arrivals: steps, reply: { ...request, deadlineMs: replyDeadline([last], settings) } }]), last)) };
   }
   // After a failed try, what it stored is found again by the claim tokens.
@@ -160,6 +164,17 @@ const toBeAnswered = (settings: ChatSettings) => (message: InboundMessage) => de
 
 function withClaimTokens(arrivals: InboundMessage[]): ClaimedArrival[] {
   return arrivals.map((message) => ({ message, claimToken: uuid4() }));
+}
+
+/** A round of queued messages answered in turn: its messages with their claim tokens, and its reply's. */
+interface ClaimedRound {
+  steps: ClaimedArrival[];
+  request: ReplyRequest;
+}
+
+function claimedRound(arrivals: InboundMessage[]): ClaimedRound {
+  const steps = withClaimTokens(arrivals);
+  return { steps, request: replyRequestFor([arrivals[arrivals.length - 1]!], uuid4()) };
 }
 
 /** The storing step, on its own: retried for as long as it takes. */
@@ -221,11 +236,9 @@ function takeLaterRounds(state: ChatState, settings: ChatSettings, room: number)
  * stored (found again by its claim tokens) and left to the reply step, and the ones after it
  * go back to the queue.
  */
-async function answerInTurn(state: ChatState, learning: BatchedLearning, settings: ChatSettings, rounds: ClaimedArrival[][]): Promise<Stored> {
-  const requests = rounds.map((steps) => {
-    const last = steps[steps.length - 1]!.message;
-    return { arrivals: steps, reply: { ...replyRequestFor([last], uuid4()), deadlineMs: replyDeadline([last], settings) } };
-  });
+async function answerInTurn(state: ChatState, learning: BatchedLearning, settings: ChatSettings, claimed: ClaimedRound[]): Promise<Stored> {
+  const rounds = claimed.map(({ steps }) => steps);
+  const requests = claimed.map(({ steps, request }) => ({ arrivals: steps, reply: { ...request, deadlineMs: replyDeadline([steps[steps.length - 1]!.message], settings) } }));
   const first = rounds[0]!.at(-1)!.message;
   const summary = `store and answer ${rounds.length} queued messages in turn, from ${first.senderName ?? first.contactId}, each sent through WAHA`;
   const tried = await tryOnce(() => answeringInTurn.storeAndReplyInTurn.executeWithOptions({ summary }, [requests]), first);
