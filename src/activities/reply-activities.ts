@@ -60,18 +60,23 @@ export function createReplyActivities(deps: ReplyDeps) {
   async function composeText(request: ComposeReplyRequest): Promise<{ text: string; promptTokens: number }> {
     const chat = { session: request.session, chatId: request.chatId };
     const query = request.answering.map((message) => message.body ?? '').join('\n');
-    const [window, { summary }, queryVector, otherIds] = await Promise.all([
+    const [window, { summary, coversTo }, queryVector, otherIds] = await Promise.all([
       stm.lastMessages(chat, settings.stmWindow, request.answering.at(-1)?.messageId),
       stm.currentSummary(chat),
       query.trim() ? embedText(embedder, query) : Promise.resolve(null),
       stm.otherIdsOf(request.session, request.ltmIds),
     ]);
     const inPrompt = new Set(window.map((line) => line.messageId).filter((id): id is string => !!id));
+    // A chat whose whole transcript the prompt holds has nothing earlier to recall: most chats
+    // are short, and each search costs a full-text and a vector query per reply.
+    const wholeChatInPrompt = window.length < settings.stmWindow && coversTo === null;
     const [memories, knowledge] = await Promise.all([
-      recallEarlierMessages(
-        { stm, ltm },
-        { chat, isGroupChat: request.isGroupChat, query, queryVector, mode: settings.recall, limit: settings.ltmTopK, shownMessageIds: inPrompt },
-      ),
+      wholeChatInPrompt
+        ? []
+        : recallEarlierMessages(
+            { stm, ltm },
+            { chat, isGroupChat: request.isGroupChat, query, queryVector, mode: settings.recall, limit: settings.ltmTopK, shownMessageIds: inPrompt },
+          ),
       queryVector ? ltm.relevantFacts(request.ltmIds, queryVector, settings.knowledgeTopK, otherIds) : [],
     ]);
     const context = assembleContext({

@@ -185,4 +185,25 @@ describe('the pipeline with the local model', () => {
     expect(transcript).not.toContain(PET);
     expect(prompt.messages[0]!.content).toContain(`user: ${PET}`);
   });
+
+  it('searches nothing while the prompt holds the whole chat, and recalls once the chat is longer', { timeout: 120_000 }, async () => {
+    const searches = [vi.spyOn(stack.deps.stm, 'searchTranscript'), vi.spyOn(stack.deps.ltm, 'similarMessages')];
+    const searchedFor = (chatId: string) => searches.flatMap((spy) => spy.mock.calls).filter(([chat]) => (typeof chat === 'string' ? chat : chat.chatId) === chatId).length;
+    // Bia's own words, so each wait is for her reply and not for one Ana got earlier.
+    const say = async (text: string) => {
+      expect((await stack.post(wahaMessageEvent({ session: 'default', me: stack.waha.me, chatId: BIA, fromMe: false, senderName: 'Bia', text: `${text} (Bia)` }))).status).toBe(202);
+      await stack.replyTo(`${text} (Bia)`, 60_000);
+    };
+    try {
+      // Two turns: three lines in the prompt's transcript at the second reply, under the window of four.
+      await say(PET);
+      await say(FILLERS[0]!);
+      expect(searchedFor(BIA)).toBe(0);
+      // The third reply's transcript is cut to four lines: the first message is only in memory.
+      await say(PET_QUESTION);
+      expect(searchedFor(BIA)).toBe(2);
+    } finally {
+      searches.forEach((spy) => spy.mockRestore());
+    }
+  });
 });
