@@ -339,8 +339,7 @@ async function waitUntilLearned(chats: string[]): Promise<number> {
   return waitFor(async () => (await Promise.all(distinct.map((chat) => cm.chatState(chat).catch(() => null)))).every((state) => state && state.learningBacklog === 0 && state.queueLength === 0), 300_000);
 }
 
-/** When `check` first held, or NaN when it did not within `timeoutMs` (the table then shows NaN). */
-/** When `check` first held (NaN: not within `timeoutMs`), asked every 250 ms so the asking adds little load. */
+/** When `check` first held (NaN: not within `timeoutMs`, and the table shows NaN), asked every 250 ms so the asking adds little load. */
 function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
   return eventually(check, 'a bench condition', timeoutMs, 250).then(
     () => performance.now(),
