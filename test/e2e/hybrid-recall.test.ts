@@ -187,8 +187,11 @@ describe('the pipeline with the local model', () => {
   });
 
   it('searches nothing while the prompt holds the whole chat, and recalls once the chat is longer', { timeout: 120_000 }, async () => {
-    const searches = [vi.spyOn(stack.deps.stm, 'searchTranscript'), vi.spyOn(stack.deps.ltm, 'similarMessages')];
-    const searchedFor = (chatId: string) => searches.flatMap((spy) => spy.mock.calls).filter(([chat]) => (typeof chat === 'string' ? chat : chat.chatId) === chatId).length;
+    const textSearches = vi.spyOn(stack.deps.stm, 'searchTranscript');
+    const vectorSearches = vi.spyOn(stack.deps.ltm, 'similarMessages');
+    const searches = [textSearches, vectorSearches];
+    const searchedFor = (chatId: string) =>
+      textSearches.mock.calls.filter(([chat]) => chat.chatId === chatId).length + vectorSearches.mock.calls.filter(([chat]) => chat === chatId).length;
     // Bia's own words, so each wait is for her reply and not for one Ana got earlier.
     const say = async (text: string) => {
       expect((await stack.post(wahaMessageEvent({ session: 'default', me: stack.waha.me, chatId: BIA, fromMe: false, senderName: 'Bia', text: `${text} (Bia)` }))).status).toBe(202);
