@@ -170,11 +170,14 @@ describe('the pipeline with the local model', () => {
   });
   afterAll(async () => stack?.stop());
 
+  /** A person's message through the webhook, and its reply (found by the text, which the stand-in echoes). */
+  const sayIn = async (chatId: string, senderName: string, text: string) => {
+    expect((await stack.post(wahaMessageEvent({ session: 'default', me: stack.waha.me, chatId, fromMe: false, senderName, text }))).status).toBe(202);
+    await stack.replyTo(text, 60_000);
+  };
+
   it('brings "my dog Rex…" into the prompt for "what pet do I have?", turns later', { timeout: 180_000 }, async () => {
-    const say = async (text: string) => {
-      expect((await stack.post(wahaMessageEvent({ session: 'default', me: stack.waha.me, chatId: ANA, fromMe: false, senderName: 'Ana', text }))).status).toBe(202);
-      await stack.replyTo(text, 60_000);
-    };
+    const say = (text: string) => sayIn(ANA, 'Ana', text);
     await say(PET);
     for (const filler of FILLERS) await say(filler);
     await vi.waitUntil(async () => (await stack.deps.ltm.store.count('longterm_memory', { chatId: ANA })) === 1 + FILLERS.length, 60_000);
@@ -193,10 +196,7 @@ describe('the pipeline with the local model', () => {
     const searchedFor = (chatId: string) =>
       textSearches.mock.calls.filter(([chat]) => chat.chatId === chatId).length + vectorSearches.mock.calls.filter(([chat]) => chat === chatId).length;
     // Bia's own words, so each wait is for her reply and not for one Ana got earlier.
-    const say = async (text: string) => {
-      expect((await stack.post(wahaMessageEvent({ session: 'default', me: stack.waha.me, chatId: BIA, fromMe: false, senderName: 'Bia', text: `${text} (Bia)` }))).status).toBe(202);
-      await stack.replyTo(`${text} (Bia)`, 60_000);
-    };
+    const say = (text: string) => sayIn(BIA, 'Bia', `${text} (Bia)`);
     try {
       // Two turns: three lines in the prompt's transcript at the second reply, under the window of four.
       await say(PET);
