@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { KNOWLEDGE_PROMPT_MARKER } from '../../src/domain/knowledge.js';
 import { WAIT_MS } from '../support/http.js';
+import { lastUserText } from '../support/openai-standin.js';
 import { useTestStack } from '../support/test-stack.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -19,8 +20,6 @@ function localActivityOf(event: HistoryEvent): string | null {
   const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
   return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string }).activity_type : null;
 }
-
-const lastUserOf = (prompt: { messages: { role: string; content: string }[] }) => prompt.messages.filter((message) => message.role === 'user').at(-1)?.content ?? '';
 
 const inboundBody = (event: HistoryEvent): { fromMe: boolean; body: string } | null => {
   const signal = event.workflowExecutionSignaledEventAttributes;
@@ -62,7 +61,7 @@ describe('the reply path', () => {
   async function queueBehind(chat: string, first: string, queued: string[]): Promise<void> {
     const gate = stack.openai.hold((lastUser) => lastUser.includes(first));
     await stack.say(chat, first);
-    await vi.waitUntil(() => stack.openai.replyPrompts().some((prompt) => lastUserOf(prompt).includes(first)), WAIT_MS);
+    await vi.waitUntil(() => stack.openai.replyPrompts().some((prompt) => lastUserText(prompt.messages).includes(first)), WAIT_MS);
     for (const body of queued) expect((await stack.say(chat, body)).status).toBe(202);
     gate.release();
     for (const body of [first, ...queued]) await stack.replyTo(body);
@@ -82,7 +81,7 @@ describe('the reply path', () => {
     expectAnsweredOnceInOrder(asked);
     // Each reply saw the messages before it and the replies to them, and nothing that came after it.
     for (let i = 1; i < asked.length; i++) {
-      const prompt = stack.openai.replyPrompts().filter((candidate) => lastUserOf(candidate).includes(asked[i]!)).at(-1)!;
+      const prompt = stack.openai.replyPrompts().filter((candidate) => lastUserText(candidate.messages).includes(asked[i]!)).at(-1)!;
       expect(prompt.messages.some((message) => message.role === 'assistant' && message.content.includes(stack.repliesTo(asked[i - 1]!)[0]!.text)), asked[i]).toBe(true);
       for (const later of asked.slice(i + 1)) expect(JSON.stringify(prompt.messages), asked[i]).not.toContain(later);
     }
@@ -100,7 +99,7 @@ describe('the reply path', () => {
     stack.openai.failWhen((lastUser) => lastUser.includes('pedido três'), 503);
     await queueBehind(chat, asked[0]!, asked.slice(1));
     expectAnsweredOnceInOrder(asked);
-    expect(stack.openai.replyPrompts().filter((prompt) => lastUserOf(prompt).includes('pedido três'))).toHaveLength(2);
+    expect(stack.openai.replyPrompts().filter((prompt) => lastUserText(prompt.messages).includes('pedido três'))).toHaveLength(2);
     const steps = (await stack.idle(chat), (await historyOf(chat)).map(localActivityOf).filter((step): step is string => step !== null && step !== 'chatSettings'));
     // 'um' alone; 'dois' in turn, where 'três' failed; 'três' stored again and answered by the reply step; 'quatro' back in the queue, answered alone.
     expect(steps).toEqual(['storeAndReply', 'storeAndReplyInTurn', 'recordArrivals', 'reply', 'storeAndReply']);

@@ -13,6 +13,11 @@ export interface CompletionRequest {
   at: number;
 }
 
+/** What the person last said in a prompt: what the stand-in's holds, failures and scripts match on. */
+export function lastUserText(messages: ChatMessage[]): string {
+  return messages.filter((message) => message.role === 'user').at(-1)?.content ?? '';
+}
+
 /**
  * A local server that speaks the OpenAI API (chat completions and embeddings), answering
  * deterministically from the request with chatmem's offline model, and records what it was asked.
@@ -44,7 +49,7 @@ export async function startOpenAiStandIn() {
     }
     const parsed = JSON.parse(body) as CompletionBody;
     requests.push({ model: parsed.model, messages: parsed.messages, authorization: request.headers.authorization, maxTokens: parsed.max_tokens ?? null, at: Date.now() });
-    const lastUser = [...parsed.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+    const lastUser = lastUserText(parsed.messages);
     const aimed = isReplyPrompt(parsed.messages) ? aimedFailures.findIndex((entry) => entry.matches(lastUser)) : -1;
     const failure = aimed >= 0 ? { ...aimedFailures.splice(aimed, 1)[0]!, retryAfterSeconds: null } : isReplyPrompt(parsed.messages) ? (failures.shift() ?? outage) : undefined;
     if (failure) {
