@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { lightFetch } from './http-request.js';
 import { WrongVectorSize } from '../domain/failure-types.js';
 import { HttpStatusError, retryAfterMs } from './http-status-error.js';
 
@@ -9,7 +10,7 @@ export interface Embedder {
 
 /** Embeddings through the `openai` client (any OpenAI-compatible server with a base URL). */
 export function createEmbedder(options: { apiKey: string; baseUrl: string | null; model: string; dimensions: number; timeoutMs: number }): Embedder {
-  const client = new OpenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { baseURL: options.baseUrl } : {}), maxRetries: 0, timeout: options.timeoutMs });
+  const client = new OpenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { baseURL: options.baseUrl } : {}), maxRetries: 0, fetch: lightFetch, timeout: options.timeoutMs });
   return {
     dimensions: options.dimensions,
     async embed(texts) {

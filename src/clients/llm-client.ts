@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { lightFetch } from './http-request.js';
 import type { PromptMessage } from '../domain/prompt.js';
 import { HttpStatusError, retryAfterMs } from './http-status-error.js';
 
@@ -18,6 +19,7 @@ export function createLlmClient(options: { apiKey: string; baseUrl: string | nul
     apiKey: options.apiKey,
     ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
     maxRetries: 0,
+    fetch: lightFetch,
     timeout: options.timeoutMs,
   });
   return {

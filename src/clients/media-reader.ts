@@ -1,5 +1,6 @@
 import OpenAI, { toFile } from 'openai';
 import { VISION_SYSTEM_PROMPT } from '../domain/media.js';
+import { lightFetch } from './http-request.js';
 import { HttpStatusError, retryAfterMs } from './http-status-error.js';
 
 export interface MediaFile {
@@ -15,7 +16,7 @@ export interface MediaReader {
 }
 
 export function createMediaReader(options: { apiKey: string; baseUrl: string | null; transcribeModel: string; visionModel: string; timeoutMs: number }): MediaReader {
-  const client = new OpenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { baseURL: options.baseUrl } : {}), maxRetries: 0, timeout: options.timeoutMs });
+  const client = new OpenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { baseURL: options.baseUrl } : {}), maxRetries: 0, fetch: lightFetch, timeout: options.timeoutMs });
   const asHttpError = (error: unknown): never => {
     if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
       throw new HttpStatusError('LLM', error.status, error.message, retryAfterMs(error.headers?.get('retry-after')));

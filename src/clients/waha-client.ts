@@ -1,4 +1,5 @@
 import { sentMessageIdFrom, type SentMessageId } from '../domain/waha-send-result.js';
+import { httpRequest } from './http-request.js';
 import { HttpStatusError, retryAfterMs } from './http-status-error.js';
 
 export interface SendTextRequest {
@@ -61,7 +62,7 @@ export function createWahaClient(options: { baseUrl: string; apiKey: string | nu
   const timeoutMs = options.timeoutMs ?? 30_000;
 
   async function call(method: 'GET' | 'POST', path: string, body?: Record<string, unknown>, callTimeoutMs = timeoutMs): Promise<unknown> {
-    const response = await fetch(`${options.baseUrl}${path}`, {
+    const { status, header, text } = await httpRequest(`${options.baseUrl}${path}`, {
       method,
       headers: {
         ...(body ? { 'content-type': 'application/json' } : {}),
@@ -71,8 +72,7 @@ export function createWahaClient(options: { baseUrl: string; apiKey: string | nu
       ...(body ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(callTimeoutMs),
     });
-    const text = await response.text();
-    if (!response.ok) throw new HttpStatusError('WAHA', response.status, `${path.split('?')[0]}: ${text}`, retryAfterMs(response.headers.get('retry-after')));
+    if (status < 200 || status > 299) throw new HttpStatusError('WAHA', status, `${path.split('?')[0]}: ${text}`, retryAfterMs(header('retry-after')));
     if (!text) return null;
     try {
       return JSON.parse(text);
