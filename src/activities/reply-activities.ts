@@ -60,9 +60,8 @@ export function createReplyActivities(deps: ReplyDeps) {
   async function composeText(request: ComposeReplyRequest): Promise<{ text: string; promptTokens: number }> {
     const chat = { session: request.session, chatId: request.chatId };
     const query = request.answering.map((message) => message.body ?? '').join('\n');
-    const [window, { summary, coversTo }, queryVector, otherIds] = await Promise.all([
-      stm.lastMessages(chat, settings.stmWindow, request.answering.at(-1)?.messageId),
-      stm.currentSummary(chat),
+    const [{ window, summary, coversTo }, queryVector, otherIds] = await Promise.all([
+      stm.promptTranscript(chat, settings.stmWindow, request.answering.at(-1)?.messageId),
       query.trim() ? embedText(embedder, query) : Promise.resolve(null),
       stm.otherIdsOf(request.session, request.ltmIds),
     ]);

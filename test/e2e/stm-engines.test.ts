@@ -73,9 +73,12 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
     await stm.storeSummary(chat, record);
     expect(await stm.findSummary('sum-1')).toEqual({ summary: 'Ana said hello.', tokens: 4 });
     expect((await stm.currentSummary(chat)).summary).toBe('Ana said hello.');
-    expect(await stm.lastMessages(chat, 10)).toEqual([]);
+    // A prompt reads the summary and what follows it in one go, the same as the two reads apart.
+    const covered = await stm.currentSummary(chat);
+    expect(await stm.promptTranscript(chat, 10)).toEqual({ window: [], ...covered });
     await stm.recordInbound(message(ANA, 'and I live in Olinda', { waId: 'ENG2' }), 'claim-3');
     expect((await stm.lastMessages(chat, 10)).map((line) => line.content)).toEqual(['and I live in Olinda']);
+    expect(await stm.promptTranscript(chat, 10)).toEqual({ window: await stm.lastMessages(chat, 10), ...covered });
   });
 
   it('the window can end at an older message, as the transcript stood when it came', async () => {

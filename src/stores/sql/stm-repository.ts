@@ -251,15 +251,35 @@ export class StmRepository {
    * (`chatmem retry`) must not read newer ones as the question.
    */
   async lastMessages(chat: ChatRef, limit: number, through?: string): Promise<TranscriptLine[]> {
-    const { rows } = await this.db.query<LineRow & { waha_message_id: string | null }>(
-      `SELECT m.waha_message_id, m.role, ${CURRENT_CONTENT}, m.sender_name, m.actor_id, m.has_media
-         FROM sessions s JOIN messages m ON m.session_id = s.id
-        WHERE s.waha_session = $1 AND s.chat_id = $2 AND m.id > COALESCE(s.summary_covers_to, 0) AND m.revoked_at IS NULL
-          AND m.id <= COALESCE((SELECT max(t.id) FROM messages t WHERE t.session_id = s.id AND t.waha_message_id = $4), m.id)
-        ORDER BY m.id DESC LIMIT $3`,
+    return (await this.promptTranscript(chat, limit, through)).window;
+  }
+
+  /**
+   * What a prompt reads of the chat itself, in one round trip (each reply makes it): the
+   * current summary and how far it reaches, and the messages after it as `lastMessages` reads them.
+   */
+  async promptTranscript(chat: ChatRef, limit: number, through?: string): Promise<{ window: TranscriptLine[]; summary: string | null; coversTo: string | null }> {
+    const { rows } = await this.db.query<Partial<LineRow> & { waha_message_id: string | null; summary: string | null; summary_covers_to: string | null }>(
+      `SELECT s.summary, s.summary_covers_to, w.waha_message_id, w.role, w.content, w.sender_name, w.actor_id, w.has_media
+         FROM sessions s
+         LEFT JOIN LATERAL (
+           SELECT m.id, m.waha_message_id, m.role, ${CURRENT_CONTENT}, m.sender_name, m.actor_id, m.has_media
+             FROM messages m
+            WHERE m.session_id = s.id AND m.id > COALESCE(s.summary_covers_to, 0) AND m.revoked_at IS NULL
+              AND m.id <= COALESCE((SELECT max(t.id) FROM messages t WHERE t.session_id = s.id AND t.waha_message_id = $4), m.id)
+            ORDER BY m.id DESC LIMIT $3
+         ) w ON true
+        WHERE s.waha_session = $1 AND s.chat_id = $2
+        ORDER BY w.id DESC`,
       [chat.session, chat.chatId, limit, through ?? null],
     );
-    return rows.reverse().map((row) => ({ messageId: row.waha_message_id, ...toLine(row) }));
+    // A chat with no message after its summary is one row without a message.
+    const lines = rows.filter((row): row is typeof row & LineRow => row.role !== null && row.role !== undefined);
+    return {
+      window: lines.reverse().map((row) => ({ messageId: row.waha_message_id, ...toLine(row) })),
+      summary: rows[0]?.summary ?? null,
+      coversTo: rows[0]?.summary_covers_to ?? null,
+    };
   }
 
   /**
