@@ -8,9 +8,10 @@ import { useTestStack } from '../support/test-stack.js';
  * A known fault, so it runs only in `npm run test:faults`, and it fails today: chats flooded
  * with messages while an operator (or the Web UI, or `chatmem inspect`) keeps querying them
  * write runs that the same code cannot replay ("Cannot destructure property 'fresh' of
- * 'recorded[index]'", or "Missing associated machine for LocalActivity(n)"). A local
- * activity is scheduled before the workflow task its result is recorded in, and on replay
- * the signals that came meanwhile reach the workflow at another point. Without the queries
+ * 'recorded[index]'", or "Missing associated machine for LocalActivity(n)"). In their
+ * histories a workflow task completes while a local activity it started still runs, the
+ * next task's signals reach the run before the activity's result, and a replay hands the
+ * result over first, so the chat's queue differs from there on. Without the queries
  * the same flood replays (0 of 10 runs failed, against 3 and 4 of 10 with them). A run that
  * cannot be replayed is stuck the next time it leaves the worker's cache.
  */
