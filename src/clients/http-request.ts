@@ -31,8 +31,8 @@ export async function httpRequest(url: string, init: { method: string; headers?:
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 /**
- * A `fetch` for the `openai` client, over `httpRequest`. Its JSON calls take this path; any
- * other body (a voice note's upload form) goes through the global `fetch`.
+ * A `fetch` for the `openai` client over the same `request`: its JSON calls take this path;
+ * any other body (a voice note's upload form) goes through the global `fetch`.
  */
 export const lightFetch: typeof fetch = async (input, init = {}) => {
   if (init.body !== undefined && init.body !== null && typeof init.body !== 'string') return fetch(input, init);
