@@ -16,21 +16,11 @@ import { CHAT_SEARCH_ATTRIBUTES, cliTypeName } from '../workflows/search-attribu
  * messages a second every workflow task waited for the next 50 ms slot: 25 ms more per reply
  * on average (sequential p50 47 → 26–28 ms in bench:pipeline), with no more server CPU per
  * message under load.
- *
- * A query that reaches a chat while its workflow task is running waits in the server (one per
- * run by default) and then rides on the chat's next task, which sdk-core completes as soon as
- * the workflow code has run, to answer it: a local activity that task started (the reply, the
- * storing) then finishes in a later task, after that task's signals, while a replay hands its
- * result over before them. The run's queue differs from there on and the run no longer replays
- * (test/faults/query-during-busy-chat.test.ts: 3 and 4 runs of 10 did not). With no room for
- * such queries the server refuses them at once, the client retries them (RESOURCE_EXHAUSTED
- * is retried with backoff), and they land between two tasks.
  */
 export const SERVER_DYNAMIC_CONFIG = {
   'history.maximumBufferedEventsBatch': 1000,
   'history.transferProcessorMaxPollRPS': 1000,
   'history.timerProcessorMaxPollRPS': 1000,
-  'history.MaxBufferedQueryCount': 0,
 } as const;
 
 /**

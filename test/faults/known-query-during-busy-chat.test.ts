@@ -5,14 +5,19 @@ import { stateQuery } from '../../src/workflows/chat-workflow.js';
 import { useTestStack } from '../support/test-stack.js';
 
 /**
- * Operators query chats (`chatmem inspect`, the Web UI's details, the bench's and the tests'
- * waits) while they are busy. A query the server holds back until the chat's next workflow
- * task makes sdk-core complete that task before a local activity it started has finished, and
- * the run it writes then does not replay ("Cannot destructure property 'fresh' of
- * 'recorded[index]'", "Missing associated machine for LocalActivity(n)"): 3 and 4 runs of 10
- * in this flood, none without the queries. chatmem's servers leave no room for such queries
- * (`history.MaxBufferedQueryCount: 0`, src/temporal/dev-server-args.ts); without that setting
- * this test fails.
+ * A known fault, so it runs only in `npm run test:faults`, and it fails today. Operators query
+ * chats (`chatmem inspect`, the Web UI's details, the bench's and the tests' waits) while they
+ * are busy. A query the server holds back until the chat's next workflow task makes sdk-core
+ * complete that task before a local activity it started has finished; that task's signals
+ * then reach the run before the activity's result, a replay hands the result over first, and
+ * the run does not replay ("Cannot destructure property 'fresh' of 'recorded[index]'",
+ * "Missing associated machine for LocalActivity(n)"): 3 and 4 runs of 10 in this flood, none
+ * without the queries. A run that cannot replay is stuck the next time it leaves the worker's
+ * cache. The server setting `history.MaxBufferedQueryCount: 0` makes this test pass (the
+ * server refuses such a query and the client retries it between tasks), but then a query to
+ * a chat whose reply step keeps retrying a model that is down never lands, and `chatmem
+ * inspect` fails exactly when an operator needs it (the REPLY_DEADLINE test timed out), so it
+ * is not set.
  */
 const stack = useTestStack({ env: { DEBOUNCE_MS: '300' } });
 
@@ -41,8 +46,8 @@ describe('chats queried while they are busy', () => {
     }
     querying = false;
     await queries;
-    // Queries still reach the busy chats, between their tasks.
-    expect(answered).toBeGreaterThan(chats.length);
+    // The queries reached the busy chats.
+    expect(answered).toBeGreaterThan(0);
 
     const runs: { workflowId: string; history: Awaited<ReturnType<(typeof handles)[number]['fetchHistory']>> }[] = [];
     for await (const run of stack.client.workflow.list({ query: 'WorkflowType = "chatWorkflow"' })) {
