@@ -27,6 +27,9 @@ const unreachableDatabases: Record<string, () => Promise<Database>> = {
     return db;
   },
 };
+/** The transcript a prompt would hold: the chat's last `limit` messages after its summary. */
+const windowOf = async (stm: StmRepository, chat: { session: string; chatId: string }, limit: number, through?: string) => (await stm.promptTranscript(chat, limit, through)).window;
+
 const engines = SQL_ENGINES.map((engine) => ({ ...engine, unreachable: unreachableDatabases[engine.name]! }));
 
 describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => {
@@ -47,7 +50,7 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
     expect(await stm.recordInbound(hello, 'claim-1')).toEqual({ fresh: true });
     expect(await stm.recordInbound(hello, 'claim-1')).toEqual({ fresh: true });
     expect(await stm.recordInbound(hello, 'claim-2')).toEqual({ fresh: false });
-    expect(await stm.lastMessages(chat, 10)).toEqual([expect.objectContaining({ role: 'user', content: 'hello, I am Ana', messageId: hello.messageId })]);
+    expect(await windowOf(stm, chat, 10)).toEqual([expect.objectContaining({ role: 'user', content: 'hello, I am Ana', messageId: hello.messageId })]);
   });
 
   it('stores the reply before it is sent, then gives it WhatsApp’s id and drops an echo stored first', async () => {
@@ -59,7 +62,7 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
     expect(await stm.recordInbound(echo, 'claim-echo')).toEqual({ fresh: true });
     await stm.markReplySent(rowId, { messageId: `true_${ANA}_SENT1`, waId: 'SENT1' });
     expect((await opened.db.query("SELECT 1 FROM sessions WHERE chat_id = '99990000111@lid'")).rows).toEqual([]);
-    expect((await stm.lastMessages(chat, 10)).map((line) => [line.role, line.content])).toEqual([
+    expect((await windowOf(stm, chat, 10)).map((line) => [line.role, line.content])).toEqual([
       ['user', 'hello, I am Ana'],
       ['assistant', 'hi Ana'],
     ]);
@@ -77,16 +80,16 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
     const covered = await stm.currentSummary(chat);
     expect(await stm.promptTranscript(chat, 10)).toEqual({ window: [], ...covered });
     await stm.recordInbound(message(ANA, 'and I live in Olinda', { waId: 'ENG2' }), 'claim-3');
-    expect((await stm.lastMessages(chat, 10)).map((line) => line.content)).toEqual(['and I live in Olinda']);
-    expect(await stm.promptTranscript(chat, 10)).toEqual({ window: await stm.lastMessages(chat, 10), ...covered });
+    expect((await windowOf(stm, chat, 10)).map((line) => line.content)).toEqual(['and I live in Olinda']);
+    expect(await stm.promptTranscript(chat, 10)).toEqual({ window: await windowOf(stm, chat, 10), ...covered });
   });
 
   it('the window can end at an older message, as the transcript stood when it came', async () => {
     const older = message(ANA, 'what was my city?', { waId: 'ENG3' });
     await stm.recordInbound(older, 'claim-4');
     await stm.recordInbound(message(ANA, 'and the weather?', { waId: 'ENG4' }), 'claim-5');
-    expect((await stm.lastMessages(chat, 10, older.messageId)).map((line) => line.content)).toEqual(['and I live in Olinda', 'what was my city?']);
-    expect((await stm.lastMessages(chat, 10)).map((line) => line.content)).toEqual(['and I live in Olinda', 'what was my city?', 'and the weather?']);
+    expect((await windowOf(stm, chat, 10, older.messageId)).map((line) => line.content)).toEqual(['and I live in Olinda', 'what was my city?']);
+    expect((await windowOf(stm, chat, 10)).map((line) => line.content)).toEqual(['and I live in Olinda', 'what was my city?', 'and the weather?']);
   });
 
   it('erases one person from a group, with the replies to them and the group’s summaries, and then a whole chat', async () => {
@@ -101,11 +104,11 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
 
     expect(await stm.eraseContactInChat(group, ANA)).toEqual({ messages: 2, summaries: 1, chats: 0 });
     expect(await stm.currentSummary(group)).toEqual({ summary: null, coversTo: null });
-    expect((await stm.lastMessages(group, 10)).map((line) => line.content)).toEqual(['Bia here']);
+    expect((await windowOf(stm, group, 10)).map((line) => line.content)).toEqual(['Bia here']);
     expect(await stm.eraseContactInChat(group, ANA)).toEqual({ messages: 0, summaries: 0, chats: 0 });
 
     expect(await stm.eraseChat(chat)).toEqual({ messages: 5, summaries: 1, chats: 1 });
-    expect(await stm.lastMessages(chat, 10)).toEqual([]);
+    expect(await windowOf(stm, chat, 10)).toEqual([]);
     expect(await stm.eraseChat(chat)).toEqual({ messages: 0, summaries: 0, chats: 0 });
   });
 
@@ -140,7 +143,7 @@ describe('statements on PostgreSQL', () => {
         const stm = new StmRepository(db);
         const chat = { session: 'default', chatId: prepare ? ANA : BIA };
         for (const n of [1, 2]) expect(await stm.recordInbound(message(chat.chatId, `hello ${n}`, { waId: `PREP${n}${prepare}` }), `claim-prep-${n}-${prepare}`)).toEqual({ fresh: true });
-        expect((await stm.lastMessages(chat, 10)).map((line) => line.content)).toEqual(['hello 1', 'hello 2']);
+        expect((await windowOf(stm, chat, 10)).map((line) => line.content)).toEqual(['hello 1', 'hello 2']);
         // Without parameters this query itself runs unnamed; the pool's one connection shows what it keeps.
         const { rows } = await db.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
         expect(rows.filter((row) => row.statement.includes('INSERT INTO sessions'))).toHaveLength(prepare ? 1 : 0);

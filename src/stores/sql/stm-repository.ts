@@ -245,18 +245,11 @@ export class StmRepository {
   }
 
   /**
-   * The last `limit` messages of a chat that the current summary does not cover, oldest
-   * first: an indexed read, never the whole chat. With `through` (a WhatsApp message id), the
-   * transcript ends at that message, as it stood when it came: an answer to an older message
-   * (`chatmem retry`) must not read newer ones as the question.
-   */
-  async lastMessages(chat: ChatRef, limit: number, through?: string): Promise<TranscriptLine[]> {
-    return (await this.promptTranscript(chat, limit, through)).window;
-  }
-
-  /**
    * What a prompt reads of the chat itself, in one round trip (each reply makes it): the
-   * current summary and how far it reaches, and the messages after it as `lastMessages` reads them.
+   * current summary and how far it reaches, and the last `limit` messages it does not cover,
+   * oldest first: an indexed read, never the whole chat. With `through` (a WhatsApp message
+   * id), the transcript ends at that message, as it stood when it came: an answer to an older
+   * message (`chatmem retry`) must not read newer ones as the question.
    */
   async promptTranscript(chat: ChatRef, limit: number, through?: string): Promise<{ window: TranscriptLine[]; summary: string | null; coversTo: string | null }> {
     const { rows } = await this.db.query<Partial<LineRow> & { waha_message_id: string | null; summary: string | null; summary_covers_to: string | null }>(
@@ -274,7 +267,7 @@ export class StmRepository {
       [chat.session, chat.chatId, limit, through ?? null],
     );
     // A chat with no message after its summary is one row without a message.
-    const lines = rows.filter((row): row is typeof row & LineRow => row.role !== null && row.role !== undefined);
+    const lines = rows.filter((row): row is typeof row & LineRow => row.role != null);
     return {
       window: lines.reverse().map((row) => ({ messageId: row.waha_message_id, ...toLine(row) })),
       summary: rows[0]?.summary ?? null,
