@@ -13,9 +13,11 @@ import { createTemporalSignaler } from '../src/webhook/chat-signaler.js';
 import { eraseUpdate, retryUnansweredUpdate } from '../src/workflows/chat-workflow.js';
 import { OFFLINE_MEDIA_TEXT_MARKER } from '../src/offline/offline-model.js';
 import { editOf, revokeOf, variant } from '../test/support/fixtures.js';
+import { bundleWithoutLateResultsFirst, replays } from '../test/support/histories.js';
 import { eventually } from '../test/support/http.js';
 import { messageOf } from '../test/support/inbound.js';
 import { ensurePostgresRunning } from '../test/support/postgres.js';
+import { floodWhileQuerying } from '../test/support/queried-flood.js';
 import { startStack } from '../test/support/stack.js';
 import { resolveTemporalCli } from '../src/embedded/temporal-cli.js';
 
@@ -311,6 +313,31 @@ try {
       await save('learning-carried-in', chat, undefined, carrying);
     } finally {
       await carrying.stop();
+    }
+  }
+  // A chat queried while busy (patched 'late-local-results-first'): sdk-core answered a query
+  // while a local activity ran and handed its result over in the next workflow task, which
+  // began with signals; the result was handed over first, the signals after. Flooded until a
+  // run does not replay without that (test/replay/altered/no-late-local-results.ts).
+  if (wanted('late-local-result')) {
+    const busy = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '300' } });
+    const without = await bundleWithoutLateResultsFirst();
+    try {
+      busy.openai.delayCompletions(100);
+      // Five new chats each round: a late result comes most often while a run's first task starts its sandbox.
+      let needed: { chat: string; runId: string } | undefined;
+      for (let round = 0; !needed; round++) {
+        if (round >= 20) throw new Error('no run needed its late local activity results handed over first');
+        const chats = [0, 1, 2, 3, 4].map((i) => `55219510${String(round * 5 + i).padStart(5, '0')}@c.us`);
+        await floodWhileQuerying(busy, chats, { messagesPerRound: 400, until: async () => true });
+        for (const chat of chats) {
+          const handle = busy.client.workflow.getHandle(chatWorkflowId('default', chat));
+          if (!needed && !(await replays(without, await handle.fetchHistory()))) needed = { chat, runId: (await handle.describe()).runId };
+        }
+      }
+      await save('late-local-result', needed!.chat, needed!.runId, busy);
+    } finally {
+      await busy.stop();
     }
   }
 } finally {

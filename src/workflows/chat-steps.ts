@@ -1,20 +1,25 @@
-import { condition, log, setHandler, uuid4 } from '@temporalio/workflow';
+import { condition, log, patched, setHandler, uuid4 } from '@temporalio/workflow';
 import type { ErasedCounts, ReplyRequest } from '../activities/index.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 import { ChatState } from '../domain/chat-state.js';
 import { describeError } from '../domain/describe-error.js';
 import { isContactId } from '../domain/whatsapp-ids.js';
 import { erasing, outside } from './activity-proxies.js';
+import { deliverLateLocalResultsFirst, type LateLocalResults } from './late-local-results.js';
 import { eraseUpdate, inboundSignal, memoryQuery, resumeSignal, retryUnansweredUpdate, stateQuery, type ChatWorkflowInput } from './chat-contract.js';
 
 /** Steps every shape of the chat workflow shares: its state and handlers, erase, summary. */
 export interface OpenChat {
   state: ChatState;
   erasures: Erasures;
+  /** Local activity results sdk-core hands over late are handed over first (see late-local-results); null in runs begun before. */
+  lateResults: LateLocalResults | null;
 }
 
 /** The chat's state from what the previous run carried, with its signal, query and update handlers. */
 export function openChat(input: ChatWorkflowInput): OpenChat {
+  // Runs begun before it replay as they were recorded, results in the order they came.
+  const lateResults = patched('late-local-results-first') ? deliverLateLocalResultsFirst() : null;
   const state = new ChatState({ session: input.session, chatId: input.chatId }, input.carried);
   const erasures = new Erasures();
   setHandler(inboundSignal, (message) => void state.accept(message, Date.now()));
@@ -27,7 +32,7 @@ export function openChat(input: ChatWorkflowInput): OpenChat {
       if (contactId !== null && !isContactId(contactId)) throw new Error(`'${contactId}' is not a contact id such as 5511988887777@c.us`);
     },
   });
-  return { state, erasures };
+  return { state, erasures, lateResults };
 }
 
 /** What the reply step needs to answer a batch of user messages; the reply is linked to the last. */

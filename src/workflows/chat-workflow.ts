@@ -38,6 +38,14 @@ const FIRST_BACKOFF_MS = 1_000;
 const DEFAULT_REPLY_DEADLINE_MS = 60 * 60_000;
 
 /**
+ * Every patch the current shape asks about. Runs begun with late-local-results ask them all as
+ * they start: asked first by code that a late local activity result woke, a patch could read
+ * differently on replay (where that code runs a task earlier, before sdk-core has seen the
+ * marker the live run wrote).
+ */
+export const CURRENT_PATCHES = ['one-task-reply', 'debounce-by-sleep', 'media-as-text', 'message-changes', 'store-and-reply', 'answers-in-turn', 'reply-deadline', 'learning-after-a-pause', 'learning-carried-over'] as const;
+
+/**
  * One chat, one workflow: messages are handled in the order they arrived. What arrived is
  * stored in one step and each answer is one step (messages that queued meanwhile share one),
  * inside the workflow task the messages woke, so a reply costs one workflow task. Learning
@@ -45,9 +53,10 @@ const DEFAULT_REPLY_DEADLINE_MS = 60 * 60_000;
  */
 export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
   const chat = openChat(input);
+  if (chat.lateResults) for (const patch of CURRENT_PATCHES) patched(patch);
   // Runs begun before one-task replies replay, and finish, on the shape they were recorded with.
   if (!patched('one-task-reply')) return chatWorkflowV1(input, chat);
-  const { state, erasures } = chat;
+  const { state, erasures, lateResults } = chat;
   const learning = new BatchedLearning(state);
   // What the previous run left to learn is learned first, without a pause: it has waited.
   if (input.learning?.length) learning.carryIn(input.learning);
@@ -89,6 +98,7 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
   // What still waits to be learned goes to the next run, so the chat answers on at once; runs
   // recorded before this learned it all first.
   const unlearned = patched('learning-carried-over') ? await learning.handOver() : (await learning.settled(), []);
+  await lateResults?.allApplied();
   await condition(allHandlersFinished);
   await continueAsNew<typeof chatWorkflow>({ session: input.session, chatId: input.chatId, carried: state.snapshot(), ...(unlearned.length ? { learning: unlearned } : {}) });
 }

@@ -4,6 +4,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, inject, it } from 'vitest';
+import { bundleWithoutLateResultsFirst, replays } from '../support/histories.js';
 
 const DIR = fileURLToPath(new URL('./', import.meta.url));
 const histories = readdirSync(`${DIR}histories`)
@@ -18,7 +19,7 @@ async function replayAll(options: Parameters<typeof Worker.runReplayHistories>[0
 }
 
 describe('replaying committed workflow histories', () => {
-  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step, queued messages answered in turn, learning after a pause and carried over continue-as-new', () => {
+  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step, queued messages answered in turn, learning after a pause and carried over continue-as-new, a local activity result sdk-core handed over late', () => {
     expect(histories.map((h) => h.workflowId)).toEqual([
       'after-continue-as-new',
       'answers-in-turn',
@@ -28,6 +29,7 @@ describe('replaying committed workflow histories', () => {
       'edited-and-deleted',
       'erased-chat',
       'human-takeover',
+      'late-local-result',
       'learning-after-a-pause',
       'learning-carried-in',
       'learning-carried-over',
@@ -147,6 +149,15 @@ describe('replaying committed workflow histories', () => {
     expect(inputOf(carriedIn[0]!.workflowExecutionStartedEventAttributes!.input).learning).toHaveLength(handedOver.length);
     expect(learningSteps(carriedIn)[0]).toBe('learnFromBatch');
     expect(patches('learning-after-a-pause').some((patch) => patch.includes('learning-carried-over'))).toBe(false);
+    // Recorded after late local activity results began to be handed over first: a chat flooded
+    // while queried; the histories before it carry no such marker.
+    expect(patches('late-local-result').some((patch) => patch.includes('late-local-results-first'))).toBe(true);
+    expect(patches('learning-carried-in').some((patch) => patch.includes('late-local-results-first'))).toBe(false);
+  });
+
+  it('the late-local-result history does not replay without late results handed over first', { timeout: 60_000 }, async () => {
+    const late = histories.find((h) => h.workflowId === 'late-local-result')!;
+    expect(await replays(await bundleWithoutLateResultsFirst(), late.history)).toBe(false);
   });
 
   it('the current workflow code replays every history', async () => {

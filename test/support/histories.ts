@@ -1,0 +1,68 @@
+import { fileURLToPath } from 'node:url';
+import type { temporal } from '@temporalio/proto';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../../src/workflows/workflow-code.js';
+
+type History = temporal.api.history.v1.IHistory;
+type Event = temporal.api.history.v1.IHistoryEvent;
+
+/**
+ * Local activity results that reached their run in a later workflow task than the one that
+ * scheduled them, a task that began with signals: what sdk-core does when it answers a query
+ * while a local activity runs (see src/workflows/late-local-results.ts). Each is named by the
+ * activity's type.
+ */
+export function lateLocalResults(history: History): string[] {
+  const events = history.events ?? [];
+  const byId = new Map(events.map((event) => [Number(event.eventId), event]));
+  const late: string[] = [];
+  for (const event of events) {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity') continue;
+    const data = JSON.parse(Buffer.from(marker.details!.data!.payloads![0]!.data!).toString('utf8')) as { activity_type: string; original_schedule_time?: { seconds: number; nanos: number } };
+    const completedId = Number(marker.workflowTaskCompletedEventId);
+    const started = byId.get(Number(byId.get(completedId)?.workflowTaskCompletedEventAttributes?.startedEventId));
+    const scheduledAt = data.original_schedule_time ? data.original_schedule_time.seconds * 1000 + data.original_schedule_time.nanos / 1e6 : Infinity;
+    if (!started || scheduledAt >= millisOf(started)) continue;
+    if (signalsBefore(events, Number(started.eventId))) late.push(data.activity_type);
+  }
+  return late;
+}
+
+/** Whether signals came between the workflow task before this one and this one's start. */
+function signalsBefore(events: Event[], startedId: number): boolean {
+  for (let index = events.findIndex((event) => Number(event.eventId) === startedId) - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (event.workflowTaskCompletedEventAttributes) return false;
+    if (event.workflowExecutionSignaledEventAttributes) return true;
+  }
+  return false;
+}
+
+function millisOf(event: Event): number {
+  return Number(event.eventTime!.seconds) * 1000 + (event.eventTime!.nanos ?? 0) / 1e6;
+}
+
+/** The chat workflow's code with late local activity results handed over as they come (test/replay/altered). */
+export async function bundleWithoutLateResultsFirst(): Promise<{ code: string }> {
+  const handling = fileURLToPath(new URL('../../src/workflows/late-local-results.ts', import.meta.url));
+  const without = fileURLToPath(new URL('../replay/altered/no-late-local-results.ts', import.meta.url));
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop },
+    webpackConfigHook: (config) => ({ ...config, resolve: { ...config.resolve, alias: { ...(config.resolve?.alias as object), [handling]: without } } }),
+  });
+  return { code };
+}
+
+/** Whether the history replays on this workflow code. */
+export async function replays(workflowBundle: { code: string } | { codePath: string }, history: History): Promise<boolean> {
+  try {
+    await Worker.runReplayHistory({ workflowBundle, replayName: 'chatmem-replay-check' }, history);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const noop = () => undefined;
