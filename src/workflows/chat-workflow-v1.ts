@@ -25,7 +25,7 @@ import { LAST_INTERACTION } from './search-attributes.js';
  * by two activities (compose, send), and learned from one message at a time. Kept as it was,
  * so runs begun on it replay and finish on it; new runs take the shape in chat-workflow.ts.
  */
-export async function chatWorkflowV1(input: ChatWorkflowInput, { state, erasures, lateResults }: OpenChat): Promise<void> {
+export async function chatWorkflowV1(input: ChatWorkflowInput, { state, erasures }: OpenChat): Promise<void> {
   const learning = new BackgroundLearning(state);
   const lastInteraction = new LastInteractionAttribute();
 
@@ -52,7 +52,6 @@ export async function chatWorkflowV1(input: ChatWorkflowInput, { state, erasures
   }
 
   await learning.settled();
-  await lateResults?.allApplied();
   await condition(allHandlersFinished);
   await continueAsNew({ session: input.session, chatId: input.chatId, carried: state.snapshot() });
 }
