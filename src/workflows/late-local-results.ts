@@ -23,9 +23,10 @@ import { getActivator } from '@temporalio/workflow/lib/global-attributes.js';
  *
  * Replays take the same path. An activity that outlasts its task is different: sdk-core then
  * completes the task 80% into its timeout, and the result comes after the next task's events,
- * live and replayed alike; it is told apart by the time between the two tasks. The workflow
- * code after a due result reads the clock of the task it runs in, which a replay may show a
- * few milliseconds earlier; no decision of the chat workflow turns on that.
+ * live and replayed alike; it is told apart by the time between the two tasks. Left as is: the
+ * code after a due result reads the clock of the task it runs in, which a replay may show
+ * some milliseconds earlier, so a decision that turns on exactly those milliseconds (a
+ * debounce window ending just then) could still differ; none did in the floods.
  */
 export function deliverLateLocalResultsFirst(): LateLocalResults {
   const activator = getActivator();
