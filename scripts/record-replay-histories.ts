@@ -324,7 +324,7 @@ try {
     const without = await bundleWithoutLateResultsFirst();
     try {
       busy.openai.delayCompletions(100);
-      // Five new chats each round: a late result comes most often while a run's first task starts its sandbox.
+      // Five new chats each round, so the run kept is one round's worth of messages.
       let needed: { chat: string; runId: string } | undefined;
       for (let round = 0; !needed; round++) {
         if (round >= 20) throw new Error('no run needed its late local activity results handed over first');
