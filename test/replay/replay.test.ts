@@ -4,7 +4,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, inject, it } from 'vitest';
-import { bundleWithoutLateResultsFirst, replays } from '../support/histories.js';
+import { bundleWithoutLateResultsFirst, quietBundlerLogger, replays } from '../support/histories.js';
 
 const DIR = fileURLToPath(new URL('./', import.meta.url));
 const histories = readdirSync(`${DIR}histories`)
@@ -166,12 +166,9 @@ describe('replaying committed workflow histories', () => {
   });
 
   it('a nondeterministic edit of the workflow is caught', { timeout: 60_000 }, async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: `${DIR}altered/workflows.ts`, logger: quiet });
+    const { code } = await bundleWorkflowCode({ workflowsPath: `${DIR}altered/workflows.ts`, logger: quietBundlerLogger });
     const results = await replayAll({ workflowBundle: { code } });
     expect(results).toHaveLength(histories.length);
     for (const result of results) expect(result.error, result.workflowId).toBeInstanceOf(DeterminismViolationError);
   });
 });
-
-const noop = () => undefined;
-const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };

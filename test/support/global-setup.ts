@@ -5,6 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { resolveTemporalCli } from '../../src/embedded/temporal-cli.js';
 import { WORKFLOWS_PATH } from '../../src/workflows/workflow-code.js';
+import { quietBundlerLogger } from './histories.js';
 import { ensurePostgresRunning } from './postgres.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,10 +28,7 @@ export default async function setup(project: TestProject): Promise<void> {
 
   mkdirSync(`${ROOT}.tmp`, { recursive: true });
   const bundlePath = `${ROOT}.tmp/workflow-bundle.js`;
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
   await writeFile(bundlePath, code);
   project.provide('workflowBundlePath', bundlePath);
 }
-
-const noop = () => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };

@@ -49,7 +49,7 @@ export async function bundleWithoutLateResultsFirst(): Promise<{ code: string }>
   const without = fileURLToPath(new URL('../replay/altered/no-late-local-results.ts', import.meta.url));
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
-    logger: { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop },
+    logger: quietBundlerLogger,
     webpackConfigHook: (config) => ({ ...config, resolve: { ...config.resolve, alias: { ...(config.resolve?.alias as object), [handling]: without } } }),
   });
   return { code };
@@ -66,3 +66,5 @@ export async function replays(workflowBundle: { code: string } | { codePath: str
 }
 
 const noop = () => undefined;
+/** The workflow bundler's logger for tests: its warnings and errors, not its progress. */
+export const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };
