@@ -1,5 +1,6 @@
 import { msToNumber, type Duration } from '@temporalio/common';
 import { z } from 'zod';
+import { QUEUED_REPLY_MODES } from './domain/queued-replies.js';
 import { RECALL_MODES } from './domain/recall.js';
 import { GROUP_REPLY_MODES } from './domain/reply-policy.js';
 import { WHATSAPP_MAX_TEXT_CHARS } from './domain/safe-text.js';
@@ -175,6 +176,7 @@ const SETTINGS = {
     knowledgeTopK: from('KNOWLEDGE_TOP_K', wholeNumber(0, 100).default(8)),
     summaryModel: from('SUMMARY_MODEL', text.default('gpt-4o-mini')),
     replyMaxTokens: from('REPLY_MAX_TOKENS', wholeNumber(1, 1_000_000).nullable().default(null)),
+    queuedReplies: from('QUEUED_REPLIES', oneOf(QUEUED_REPLY_MODES).default('in-turn')),
   },
   webhookBodyLimitBytes: from('WEBHOOK_BODY_LIMIT_BYTES', wholeNumber(1024, 100 * 1024 * 1024).default(2 * 1024 * 1024)),
   webhookDeliveries: {

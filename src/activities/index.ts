@@ -2,7 +2,7 @@ import { createEraseActivities } from './erase-activities.js';
 import { createLearningActivities } from './learning-activities.js';
 import { createMediaActivities, type MediaDeps } from './media-activities.js';
 import { createMemoryActivities } from './memory-activities.js';
-import { createReplyActivities, type ReplyDeps } from './reply-activities.js';
+import { composeText, createReplyActivities, type ReplyDeps } from './reply-activities.js';
 import { createStoreAndReplyActivities } from './store-and-reply.js';
 
 export type ActivityDeps = ReplyDeps & MediaDeps;
@@ -14,7 +14,11 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...memory,
     ...replies,
-    ...createStoreAndReplyActivities(memory, replies),
+    ...createStoreAndReplyActivities(memory, replies, {
+      mode: deps.settings.context.queuedReplies,
+      draft: async (request) => (await composeText(deps, request)).text,
+      releaseClaims: (claimTokens) => deps.stm.releaseClaims(claimTokens),
+    }),
     ...createLearningActivities(deps),
     ...createEraseActivities(deps),
     ...createMediaActivities(deps),

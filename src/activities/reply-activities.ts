@@ -47,51 +47,55 @@ export interface SendReplyRequest extends SendTextRequest {
 }
 
 /**
+ * The model's reply to the batch, from summary, knowledge, recalled memories and recent
+ * transcript (through the message answered) under the token budget; nothing is stored.
+ */
+export async function composeText(deps: ReplyDeps, request: ComposeReplyRequest): Promise<{ text: string; promptTokens: number }> {
+  const { stm, llm, ltm, embedder } = deps;
+  const settings = deps.settings.context;
+  const chat = { session: request.session, chatId: request.chatId };
+  const query = request.answering.map((message) => message.body ?? '').join('\n');
+  const [{ window, summary, coversTo }, queryVector, otherIds] = await Promise.all([
+    stm.promptTranscript(chat, settings.stmWindow, request.answering.at(-1)?.messageId),
+    query.trim() ? embedText(embedder, query) : Promise.resolve(null),
+    stm.otherIdsOf(request.session, request.ltmIds),
+  ]);
+  const inPrompt = new Set(window.map((line) => line.messageId).filter((id): id is string => !!id));
+  // A chat whose whole transcript the prompt holds has nothing earlier to recall: most chats
+  // are short, and each search costs a full-text and a vector query per reply.
+  const wholeChatInPrompt = window.length < settings.stmWindow && coversTo === null;
+  const [memories, knowledge] = await Promise.all([
+    wholeChatInPrompt
+      ? []
+      : recallEarlierMessages(
+          { stm, ltm },
+          { chat, isGroupChat: request.isGroupChat, query, queryVector, mode: settings.recall, limit: settings.ltmTopK, shownMessageIds: inPrompt },
+        ),
+    queryVector ? ltm.relevantFacts(request.ltmIds, queryVector, settings.knowledgeTopK, otherIds) : [],
+  ]);
+  const context = assembleContext({
+    systemPrompt: settings.systemPrompt,
+    isGroupChat: request.isGroupChat,
+    summary,
+    knowledge,
+    memories,
+    window,
+    mustKeep: request.answering.length,
+    budgetTokens: settings.contextTokenBudget,
+    countTokens,
+  });
+  const { text } = await callOutside(() => llm.complete(context.messages, { maxTokens: settings.replyMaxTokens }));
+  return { text, promptTokens: context.tokens };
+}
+
+/**
  * The reply's steps. `reply` runs them all as one local activity (the current workflow);
  * `composeReply` and `sendReply` are the two activities runs begun before it still call.
  */
 export function createReplyActivities(deps: ReplyDeps) {
-  const { stm, llm, waha, ltm, embedder, metrics, pacing } = deps;
-  const settings = deps.settings.context;
+  const { stm, waha, metrics, pacing } = deps;
   const stage = stageTimer(metrics);
   const presence = createReplyPresence(deps);
-
-  /** The model's reply to the batch, from summary, knowledge, recalled memories and recent transcript under the token budget. */
-  async function composeText(request: ComposeReplyRequest): Promise<{ text: string; promptTokens: number }> {
-    const chat = { session: request.session, chatId: request.chatId };
-    const query = request.answering.map((message) => message.body ?? '').join('\n');
-    const [{ window, summary, coversTo }, queryVector, otherIds] = await Promise.all([
-      stm.promptTranscript(chat, settings.stmWindow, request.answering.at(-1)?.messageId),
-      query.trim() ? embedText(embedder, query) : Promise.resolve(null),
-      stm.otherIdsOf(request.session, request.ltmIds),
-    ]);
-    const inPrompt = new Set(window.map((line) => line.messageId).filter((id): id is string => !!id));
-    // A chat whose whole transcript the prompt holds has nothing earlier to recall: most chats
-    // are short, and each search costs a full-text and a vector query per reply.
-    const wholeChatInPrompt = window.length < settings.stmWindow && coversTo === null;
-    const [memories, knowledge] = await Promise.all([
-      wholeChatInPrompt
-        ? []
-        : recallEarlierMessages(
-            { stm, ltm },
-            { chat, isGroupChat: request.isGroupChat, query, queryVector, mode: settings.recall, limit: settings.ltmTopK, shownMessageIds: inPrompt },
-          ),
-      queryVector ? ltm.relevantFacts(request.ltmIds, queryVector, settings.knowledgeTopK, otherIds) : [],
-    ]);
-    const context = assembleContext({
-      systemPrompt: settings.systemPrompt,
-      isGroupChat: request.isGroupChat,
-      summary,
-      knowledge,
-      memories,
-      window,
-      mustKeep: request.answering.length,
-      budgetTokens: settings.contextTokenBudget,
-      countTokens,
-    });
-    const { text } = await callOutside(() => llm.complete(context.messages, { maxTokens: settings.replyMaxTokens }));
-    return { text, promptTokens: context.tokens };
-  }
 
   const replyRecord = (request: ComposeReplyRequest) => ({
     session: request.session,
@@ -142,7 +146,7 @@ export function createReplyActivities(deps: ReplyDeps) {
     async composeReply(request: ComposeReplyRequest): Promise<ComposedReply> {
       const earlier = await stm.findReply(request.claimToken);
       if (earlier) return { ...earlier, promptTokens: 0, replyTokens: countTokens(earlier.text) };
-      const { text, promptTokens } = await composeText(request);
+      const { text, promptTokens } = await composeText(deps, request);
       const rowId = await stm.recordReply({ ...replyRecord(request), text });
       return { rowId, text, promptTokens, replyTokens: countTokens(text) };
     },
@@ -162,14 +166,16 @@ export function createReplyActivities(deps: ReplyDeps) {
      * workflow task that took the message: compose, split into messages and store them, mark
      * what was answered seen, then each message typed and sent in turn, its sent id recorded.
      * A retry finds what an earlier attempt stored and sent, and sends only the rest.
+     * `drafted` is the model's text asked for earlier (`composeText`), by a step that asks for
+     * several replies at once; a Temporal activity call never passes it.
      */
-    async reply(request: ReplyRequest): Promise<DeliveredReply> {
+    async reply(request: ReplyRequest, drafted?: Promise<string>): Promise<DeliveredReply> {
       const earlier = await stm.findClaimedReplyParts(request.claimToken);
       if (earlier.length && earlier.every((part) => part.sent)) return delivered(earlier.map((part) => ({ ...part, ...part.sent!, recorded: true })));
       refuseAfter(request.deadlineMs);
       const parts = earlier.length
         ? earlier
-        : await stage('composeReply', async () => stm.recordReplyParts(replyRecord(request), withAskerNamed(request, splitReply((await composeText(request)).text, pacing.maxMessageChars))));
+        : await stage('composeReply', async () => stm.recordReplyParts(replyRecord(request), withAskerNamed(request, splitReply(await (drafted ?? composeText(deps, request).then(({ text }) => text)), pacing.maxMessageChars))));
       // A model that answered just past the deadline does not get its reply sent.
       refuseAfter(request.deadlineMs);
       const sent = await stage('sendReply', () => deliverParts(request, parts, earlier.length ? { sinceMs: earlier[0]!.storedAt } : null));

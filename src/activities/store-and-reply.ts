@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError } from '../domain/describe-error.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
+import type { QueuedReplyMode } from '../domain/queued-replies.js';
 import type { MemoryActivities, RecordedInbound } from './memory-activities.js';
 import type { DeliveredReply, ReplyActivities, ReplyRequest } from './reply-activities.js';
 
@@ -25,6 +27,15 @@ export interface StoredAndRepliedInTurn {
   stoppedBy?: string;
 }
 
+/** How the messages that queued behind a busy chat are answered (QUEUED_REPLIES). */
+export interface QueuedReplies {
+  mode: QueuedReplyMode;
+  /** The model's text for a reply, nothing stored (`composeText`). */
+  draft(request: ReplyRequest): Promise<string>;
+  /** Gives back stored messages a step leaves unanswered, so the step that takes them next finds them fresh. */
+  releaseClaims(claimTokens: string[]): Promise<void>;
+}
+
 /**
  * Storing and answering as one local activity, for chats without a debounce window: each
  * local activity costs the workflow a round trip through the SDK (about 11 ms on the
@@ -32,13 +43,58 @@ export interface StoredAndRepliedInTurn {
  * are the steps the workflow otherwise runs one after the other, with their claim tokens, so
  * a retry stores nothing twice and sends nothing twice.
  */
-export function createStoreAndReplyActivities(memory: Pick<MemoryActivities, 'recordArrivals'>, replies: Pick<ReplyActivities, 'reply'>) {
+export function createStoreAndReplyActivities(memory: Pick<MemoryActivities, 'recordArrivals'>, replies: Pick<ReplyActivities, 'reply'>, queued: QueuedReplies) {
+  /**
+   * QUEUED_REPLIES=side-by-side: every round stored first, in order (so each prompt holds the
+   * messages before its own), then every model call at once, then each reply sent in order.
+   * Ends as the in-turn step does: when a round fails, the ones before it are done and the ones
+   * after it, stored but unanswered, are given back for the workflow to queue again.
+   */
+  async function answerSideBySide(requests: StoreAndReplyRequest[]): Promise<StoredAndRepliedInTurn> {
+    const stored: StoredAndReplied['stored'][] = [];
+    let storingStoppedBy: string | undefined;
+    for (const request of requests) {
+      try {
+        stored.push(await memory.recordArrivals(request.arrivals));
+      } catch (error) {
+        if (!stored.length) throw error;
+        storingStoppedBy = describeError(error);
+        break;
+      }
+    }
+    const drafts = stored.map((rows, index) => (isToAnswer(rows) ? handled(queued.draft(requests[index]!.reply)) : null));
+    const done: StoredAndReplied[] = [];
+    try {
+      for (const [index, rows] of stored.entries()) {
+        const drafted = drafts[index];
+        done.push({ stored: rows, reply: drafted ? await replies.reply(requests[index]!.reply, drafted) : null });
+      }
+    } catch (error) {
+      // The round that failed is stored again by its own claim tokens (the workflow keeps them).
+      await giveBack(requests.slice(done.length + 1, stored.length));
+      if (!done.length) throw error;
+      return { done, stoppedBy: describeError(error) };
+    }
+    return storingStoppedBy ? { done, stoppedBy: storingStoppedBy } : { done };
+  }
+
+  /** A database that just answered seldom stays away: a few quick tries before the step fails. */
+  async function giveBack(rounds: StoreAndReplyRequest[]): Promise<void> {
+    const claimTokens = rounds.flatMap((round) => round.arrivals.map((arrival) => arrival.claimToken));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await queued.releaseClaims(claimTokens);
+      } catch (error) {
+        if (attempt === 5) throw error;
+        await sleep(100 * 2 ** attempt);
+      }
+    }
+  }
+
   const activities = {
     async storeAndReply({ arrivals, reply }: StoreAndReplyRequest): Promise<StoredAndReplied> {
       const stored = await memory.recordArrivals(arrivals);
-      const last = stored[stored.length - 1];
-      if (!last?.fresh || last.rejected) return { stored, reply: null };
-      return { stored, reply: await replies.reply(reply) };
+      return { stored, reply: isToAnswer(stored) ? await replies.reply(reply) : null };
     },
 
     /**
@@ -48,6 +104,7 @@ export function createStoreAndReplyActivities(memory: Pick<MemoryActivities, 're
      * `storeAndReply` throws it; a later one's ends the step with what was done before it.
      */
     async storeAndReplyInTurn(requests: StoreAndReplyRequest[]): Promise<StoredAndRepliedInTurn> {
+      if (queued.mode === 'side-by-side' && requests.length > 1) return answerSideBySide(requests);
       const started = Date.now();
       const done: StoredAndReplied[] = [];
       for (const request of requests) {
@@ -63,6 +120,18 @@ export function createStoreAndReplyActivities(memory: Pick<MemoryActivities, 're
     },
   };
   return activities;
+}
+
+/** The message to answer (the last stored) was stored as new: another chat form did not have it, and the database took it. */
+function isToAnswer(stored: StoredAndReplied['stored']): boolean {
+  const last = stored[stored.length - 1];
+  return !!last?.fresh && !last.rejected;
+}
+
+/** A draft nobody awaits (its round never came) must not end the process as an unhandled rejection. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 export type StoreAndReplyActivities = ReturnType<typeof createStoreAndReplyActivities>;

@@ -3,23 +3,14 @@ import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { KNOWLEDGE_PROMPT_MARKER } from '../../src/domain/knowledge.js';
 import { WAIT_MS } from '../support/http.js';
+import { localActivityOf, localSteps } from '../support/histories.js';
 import { lastUserText } from '../support/openai-standin.js';
+import { expectAnsweredOnceInOrder, promptFor, queueBehind } from '../support/queued-behind.js';
 import { useTestStack } from '../support/test-stack.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 const stack = useTestStack();
-
-
-async function historyOf(chat: string): Promise<HistoryEvent[]> {
-  return (await stack.client.workflow.getHandle(chatWorkflowId('default', chat)).fetchHistory()).events ?? [];
-}
-
-/** The activity type of a local activity's marker, read from the marker's recorded data. */
-function localActivityOf(event: HistoryEvent): string | null {
-  const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string }).activity_type : null;
-}
 
 const inboundBody = (event: HistoryEvent): { fromMe: boolean; body: string } | null => {
   const signal = event.workflowExecutionSignaledEventAttributes;
@@ -36,7 +27,7 @@ describe('the reply path', () => {
     }
     // The step's marker is written when the task completes, just after WAHA got the reply.
     const events = await vi.waitUntil(async () => {
-      const history = await historyOf(chat);
+      const history = await stack.history(chat);
       return history.filter((event) => localActivityOf(event) === 'storeAndReply').length === 3 ? history : undefined;
     }, WAIT_MS);
     const signals = events.flatMap((event, index) => (inboundBody(event)?.fromMe === false ? [index] : []));
@@ -44,7 +35,7 @@ describe('the reply path', () => {
     // WAHA's echo of each reply was answered by the webhook: no signal, and no task, in the chat for it.
     await vi.waitUntil(() => stack.waha.echoStatuses.length === stack.waha.sent.length, WAIT_MS);
     expect(stack.waha.echoStatuses).toEqual(stack.waha.sent.map(() => 200));
-    expect((await historyOf(chat)).filter((event) => inboundBody(event)?.fromMe === true)).toHaveLength(0);
+    expect((await stack.history(chat)).filter((event) => inboundBody(event)?.fromMe === true)).toHaveLength(0);
     for (const signal of signals) {
       const reply = events.findIndex((event, index) => index > signal && localActivityOf(event) === 'storeAndReply');
       expect(reply, 'a store-and-reply step after the message').toBeGreaterThan(signal);
@@ -57,37 +48,20 @@ describe('the reply path', () => {
     }
   });
 
-  /** Holds the model's reply to `first` until the messages after it have queued in the chat, then lets it go. */
-  async function queueBehind(chat: string, first: string, queued: string[]): Promise<void> {
-    const gate = stack.openai.hold((lastUser) => lastUser.includes(first));
-    await stack.say(chat, first);
-    await vi.waitUntil(() => stack.openai.replyPrompts().some((prompt) => lastUserText(prompt.messages).includes(first)), WAIT_MS);
-    for (const body of queued) expect((await stack.say(chat, body)).status).toBe(202);
-    gate.release();
-    for (const body of [first, ...queued]) await stack.replyTo(body);
-  }
-
-  /** Each was answered exactly once, in the order asked. */
-  function expectAnsweredOnceInOrder(asked: string[]): void {
-    for (const body of asked) expect(stack.repliesTo(body), body).toHaveLength(1);
-    const order = asked.map((body) => stack.waha.sent.indexOf(stack.repliesTo(body)[0]!));
-    expect(order).toEqual([...order].sort((a, b) => a - b));
-  }
-
   it('answers the messages that queued behind a busy reply in one step, each in turn from the transcript as it stood, once and in order', async () => {
     const chat = '5521933330003@c.us';
     const asked = ['primeira pergunta', 'segunda pergunta', 'terceira pergunta', 'quarta pergunta'];
-    await queueBehind(chat, asked[0]!, asked.slice(1));
-    expectAnsweredOnceInOrder(asked);
+    await queueBehind(stack, chat, asked[0]!, asked.slice(1));
+    expectAnsweredOnceInOrder(stack, asked);
     // Each reply saw the messages before it and the replies to them, and nothing that came after it.
     for (let i = 1; i < asked.length; i++) {
-      const prompt = stack.openai.replyPrompts().filter((candidate) => lastUserText(candidate.messages).includes(asked[i]!)).at(-1)!;
+      const prompt = promptFor(stack, asked[i]!);
       expect(prompt.messages.some((message) => message.role === 'assistant' && message.content.includes(stack.repliesTo(asked[i - 1]!)[0]!.text)), asked[i]).toBe(true);
       for (const later of asked.slice(i + 1)) expect(JSON.stringify(prompt.messages), asked[i]).not.toContain(later);
     }
     // The three that queued cost one step, inside one workflow task, not one each.
     const events = await vi.waitUntil(async () => {
-      const history = await historyOf(chat);
+      const history = await stack.history(chat);
       return history.some((event) => localActivityOf(event) === 'storeAndReplyInTurn') ? history : undefined;
     }, WAIT_MS);
     expect(events.map(localActivityOf).filter((step) => step?.startsWith('storeAndReply'))).toEqual(['storeAndReply', 'storeAndReplyInTurn']);
@@ -97,10 +71,10 @@ describe('the reply path', () => {
     const chat = '5521933330004@c.us';
     const asked = ['pedido um', 'pedido dois', 'pedido três', 'pedido quatro'];
     stack.openai.failWhen((lastUser) => lastUser.includes('pedido três'), 503);
-    await queueBehind(chat, asked[0]!, asked.slice(1));
-    expectAnsweredOnceInOrder(asked);
+    await queueBehind(stack, chat, asked[0]!, asked.slice(1));
+    expectAnsweredOnceInOrder(stack, asked);
     expect(stack.openai.replyPrompts().filter((prompt) => lastUserText(prompt.messages).includes('pedido três'))).toHaveLength(2);
-    const steps = (await stack.idle(chat), (await historyOf(chat)).map(localActivityOf).filter((step): step is string => step !== null && step !== 'chatSettings'));
+    const steps = (await stack.idle(chat), localSteps({ events: await stack.history(chat) }).filter((step) => step !== 'chatSettings'));
     // 'um' alone; 'dois' in turn, where 'três' failed; 'três' stored again and answered by the reply step; 'quatro' back in the queue, answered alone.
     expect(steps).toEqual(['storeAndReply', 'storeAndReplyInTurn', 'recordArrivals', 'reply', 'storeAndReply']);
   });
@@ -130,7 +104,7 @@ describe('the reply path', () => {
     expect(shown.currentDetails).toMatch(/\*\*Knows:\*\* (name: helena; city: porto|city: porto; name: helena)/);
 
     // Nine messages, far fewer learning steps: the ones that waited went together.
-    const events = await historyOf(chat);
+    const events = await stack.history(chat);
     const learningSteps = events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'learnFromBatch').length;
     expect(learningSteps).toBeLessThan(5);
     expect(await stack.deps.ltm.store.count('longterm_memory', { chatId: chat })).toBe(9);

@@ -16,6 +16,7 @@ import { SQL_ENGINES } from '../support/sql-engines.js';
 const ANA = '5511944440001@c.us';
 const BIA = '5511944440002@c.us';
 const GROUP = '120363000000000555@g.us';
+const CAIO = '5511944440003@c.us';
 const message = inboundMessage;
 
 // How each engine looks when it cannot be reached.
@@ -51,6 +52,18 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
     expect(await stm.recordInbound(hello, 'claim-1')).toEqual({ fresh: true });
     expect(await stm.recordInbound(hello, 'claim-2')).toEqual({ fresh: false });
     expect(await windowOf(stm, chat, 10)).toEqual([expect.objectContaining({ role: 'user', content: 'hello, I am Ana', messageId: hello.messageId })]);
+  });
+
+  it('finds a message a step gave back unanswered fresh for the next step that takes it, and for that step only', async () => {
+    const queued = message(CAIO, 'a message given back', { waId: 'ENG-GIVEN-BACK' });
+    expect(await stm.recordInbound(queued, 'claim-first-step')).toEqual({ fresh: true });
+    await stm.releaseClaims(['claim-first-step']);
+    expect(await stm.recordInbound(queued, 'claim-next-step')).toEqual({ fresh: true });
+    // Taken: a retry of that step still finds it, any other delivery does not.
+    expect(await stm.recordInbound(queued, 'claim-next-step')).toEqual({ fresh: true });
+    expect(await stm.recordInbound(queued, 'claim-first-step')).toEqual({ fresh: false });
+    expect(await stm.recordInbound(queued, 'claim-another')).toEqual({ fresh: false });
+    expect((await windowOf(stm, { session: 'default', chatId: CAIO }, 50)).map((line) => line.content)).toEqual(['a message given back']);
   });
 
   it('stores the reply before it is sent, then gives it WhatsApp’s id and drops an echo stored first', async () => {

@@ -4,7 +4,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, inject, it } from 'vitest';
-import { bundleWithoutLateResultsFirst, quietBundlerLogger, replays } from '../support/histories.js';
+import { bundleWithoutLateResultsFirst, localSteps, quietBundlerLogger, replays } from '../support/histories.js';
 
 const DIR = fileURLToPath(new URL('./', import.meta.url));
 const histories = readdirSync(`${DIR}histories`)
@@ -108,23 +108,20 @@ describe('replaying committed workflow histories', () => {
     // recordArrivals, then the reply step after a timer) and refused the fourth (its storing
     // read again, kept as unanswered, not asked again); the histories before it store and
     // answer apart.
-    const localSteps = (name: string) =>
-      histories
-        .find((h) => h.workflowId === name)!
-        .history.events!.flatMap((event) => (event.markerRecordedEventAttributes?.markerName === 'core_local_activity' ? [JSON.parse(Buffer.from(event.markerRecordedEventAttributes.details!.data!.payloads![0]!.data!).toString('utf8')).activity_type as string] : []));
+    const stepsOf = (name: string) => localSteps(histories.find((h) => h.workflowId === name)!.history);
     expect(patches('store-and-reply').some((patch) => patch.includes('store-and-reply'))).toBe(true);
-    expect(localSteps('store-and-reply').filter((step) => step === 'storeAndReply')).toHaveLength(4);
-    expect(localSteps('store-and-reply').filter((step) => step === 'recordArrivals')).toHaveLength(2);
-    expect(localSteps('store-and-reply').filter((step) => step === 'reply')).toHaveLength(1);
+    expect(stepsOf('store-and-reply').filter((step) => step === 'storeAndReply')).toHaveLength(4);
+    expect(stepsOf('store-and-reply').filter((step) => step === 'recordArrivals')).toHaveLength(2);
+    expect(stepsOf('store-and-reply').filter((step) => step === 'reply')).toHaveLength(1);
     expect(histories.find((h) => h.workflowId === 'store-and-reply')!.history.events!.some((event) => event.timerStartedEventAttributes)).toBe(true);
-    expect(localSteps('split-reply')).not.toContain('storeAndReply');
+    expect(stepsOf('split-reply')).not.toContain('storeAndReply');
     expect(patches('split-reply').some((patch) => patch.includes('store-and-reply'))).toBe(false);
     // Recorded after messages that queued behind a busy reply began to be answered in turn in
     // one step: three queued behind a held reply; the step answered the first, the model failed
     // the second (stored again, answered by the reply step), the third went back to the queue
     // and was answered alone. The histories before it answer each queued message in a step of its own.
     expect(patches('answers-in-turn').some((patch) => patch.includes('answers-in-turn'))).toBe(true);
-    expect(localSteps('answers-in-turn').filter((step) => step !== 'chatSettings')).toEqual(['storeAndReply', 'storeAndReplyInTurn', 'recordArrivals', 'reply', 'storeAndReply']);
+    expect(stepsOf('answers-in-turn').filter((step) => step !== 'chatSettings')).toEqual(['storeAndReply', 'storeAndReplyInTurn', 'recordArrivals', 'reply', 'storeAndReply']);
     expect(patches('store-and-reply').some((patch) => patch.includes('answers-in-turn'))).toBe(false);
     // Recorded after learning began to wait for LEARNING_PAUSE and to take one step: two
     // messages learned by one step once the pause's timer fired, the rest at once before the

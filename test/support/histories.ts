@@ -6,6 +6,28 @@ import { WORKFLOWS_PATH } from '../../src/workflows/workflow-code.js';
 type History = temporal.api.history.v1.IHistory;
 type Event = temporal.api.history.v1.IHistoryEvent;
 
+interface LocalActivityMarker {
+  activity_type: string;
+  original_schedule_time?: { seconds: number; nanos: number };
+}
+
+/** A local activity's marker as sdk-core records it (null for any other event). */
+function markerData(event: Event): LocalActivityMarker | null {
+  const marker = event.markerRecordedEventAttributes;
+  const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
+  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as LocalActivityMarker) : null;
+}
+
+/** The activity type of a local activity's marker (null for any other event). */
+export function localActivityOf(event: Event): string | null {
+  return markerData(event)?.activity_type ?? null;
+}
+
+/** The local activities a history ran, in order. */
+export function localSteps(history: History): string[] {
+  return (history.events ?? []).map(localActivityOf).filter((step): step is string => step !== null);
+}
+
 /**
  * Local activity results that reached their run in a later workflow task than the one that
  * scheduled them, a task that began with signals: what sdk-core does when it answers a query
@@ -17,10 +39,9 @@ export function lateLocalResults(history: History): string[] {
   const byId = new Map(events.map((event) => [Number(event.eventId), event]));
   const late: string[] = [];
   for (const event of events) {
-    const marker = event.markerRecordedEventAttributes;
-    if (marker?.markerName !== 'core_local_activity') continue;
-    const data = JSON.parse(Buffer.from(marker.details!.data!.payloads![0]!.data!).toString('utf8')) as { activity_type: string; original_schedule_time?: { seconds: number; nanos: number } };
-    const completedId = Number(marker.workflowTaskCompletedEventId);
+    const data = markerData(event);
+    if (!data) continue;
+    const completedId = Number(event.markerRecordedEventAttributes!.workflowTaskCompletedEventId);
     const started = byId.get(Number(byId.get(completedId)?.workflowTaskCompletedEventAttributes?.startedEventId));
     const scheduledAt = data.original_schedule_time ? data.original_schedule_time.seconds * 1000 + data.original_schedule_time.nanos / 1e6 : Infinity;
     if (!started || scheduledAt >= millisOf(started)) continue;

@@ -256,6 +256,11 @@ export async function startStack(options: StackOptions) {
     }, `${chatId} idle`, timeoutMs);
   }
 
+  /** The events of the chat's current run so far. */
+  async function history(chatId: string, session = 'default') {
+    return (await client.workflow.getHandle(chatWorkflowId(session, chatId)).fetchHistory()).events ?? [];
+  }
+
   /** Waits until the chat's learning backlog is down to `backlog` (0: all it stored is learned), and returns its state then. */
   function learned(chatId: string, { backlog = 0, timeoutMs = 30_000 } = {}) {
     return eventually(async () => {
@@ -319,6 +324,7 @@ export async function startStack(options: StackOptions) {
     repliesTo,
     replyTo,
     idle,
+    history,
     chatmem: (...args: string[]) => operatorCli({}, ...args),
     chatmemWith: operatorCli,
     rows,

@@ -58,6 +58,9 @@ interface PartRow {
 }
 
 /** What a message says now: its latest edit, else what was first written (kept in `content`). */
+/** Marks the claim token of a message stored and given back unanswered (`releaseClaims`). */
+const RELEASED = 'released:';
+
 const CURRENT_CONTENT = 'coalesce(edited_content, content) AS content';
 
 const PART_COLUMNS = 'id, content, (extract(epoch FROM created_at) * 1000)::float8 AS stored_at, waha_message_id, wa_id';
@@ -91,6 +94,10 @@ export class StmRepository {
       // another chat form must not leave an empty chat behind.
       `WITH known AS (
          SELECT id, claim_token FROM messages WHERE waha_session = $1 AND from_me = $9 AND wa_id = $12
+       ), adopted AS (
+         -- A message a step stored and then gave back unanswered (releaseClaims) is the next step's.
+         -- The row lock makes one step the taker, should two ever try.
+         UPDATE messages SET claim_token = $17 WHERE id IN (SELECT id FROM known) AND claim_token LIKE '${RELEASED}%' RETURNING id
        ), s AS (
          INSERT INTO sessions (waha_session, chat_id, user_id, is_group, profile_name, last_interaction_at)
          SELECT $1, $2, $3, $4::boolean, $5, to_timestamp($6) WHERE NOT EXISTS (SELECT 1 FROM known)
@@ -107,7 +114,7 @@ export class StmRepository {
        )
        SELECT id, true AS fresh FROM m
        UNION ALL
-       SELECT id, claim_token IS NOT DISTINCT FROM $17 AS fresh FROM known`,
+       SELECT id, claim_token IS NOT DISTINCT FROM $17 OR id IN (SELECT id FROM adopted) AS fresh FROM known`,
       [
         message.session,
         message.chatId,
@@ -139,6 +146,16 @@ export class StmRepository {
       [message.session, message.chatId],
     );
     return { fresh: false };
+  }
+
+  /**
+   * Gives back messages a step stored under these claim tokens and then left unanswered: the
+   * workflow queues them again and the step that takes them next stores them under new
+   * tokens, and must find them fresh (`recordInbound`), or they would never be answered.
+   */
+  async releaseClaims(claimTokens: string[]): Promise<void> {
+    if (!claimTokens.length) return;
+    await this.db.query(`UPDATE messages SET claim_token = '${RELEASED}' || claim_token WHERE claim_token = ANY($1::text[])`, [claimTokens]);
   }
 
   /**
