@@ -5,12 +5,13 @@
  * on (embeddings and fact extraction, as users run it), plus what only chatmem has to show:
  * a busy group's ingest and learning, many live chats, a big table, more workers.
  *
- *   npm run bench:pipeline [-- --peer n8n] [--embedded] [--chats 10000] [--big-table] [--workers 2] [--quick]
+ *   npm run bench:pipeline [-- --peer n8n] [--embedded] [--chats 10000] [--big-table] [--workers 2] [--queued-replies side-by-side] [--quick]
  *
  * With --peer n8n the peer's own scripts and probes run in the same session, each probe right
  * after chatmem's, and the last column is the ratio (above 1: chatmem is better).
  */
 import { parseArgs } from 'node:util';
+import { QUEUED_REPLY_MODES } from '../src/domain/queued-replies.js';
 import { variant } from '../test/support/fixtures.js';
 import { eventually } from '../test/support/http.js';
 import { startChatmem, processFootprint, type Chatmem } from './chatmem-under-test.js';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     'big-table': { type: 'boolean', default: false },
     workers: { type: 'string' },
     drain: { type: 'string', default: '10' },
+    'queued-replies': { type: 'string' },
   },
 });
 if (values.peer && values.peer !== 'n8n') throw new Error(`--peer ${values.peer}: the only peer is n8n`);
@@ -38,7 +40,9 @@ const LATENCY_CHATS = { count: 20, code: '10' };
 const LOAD = { messages: scale(1000, 200), chats: scale(100, 20) };
 const drainS = Number(values.drain);
 
-const cm = await startChatmem({ embedded: values.embedded, prod: values.prod });
+const queuedReplies = values['queued-replies'];
+if (queuedReplies && !(QUEUED_REPLY_MODES as readonly string[]).includes(queuedReplies)) throw new Error(`--queued-replies ${queuedReplies}: one of ${QUEUED_REPLY_MODES.join(', ')}`);
+const cm = await startChatmem({ embedded: values.embedded, prod: values.prod, env: queuedReplies ? { QUEUED_REPLIES: queuedReplies } : {} });
 const peer = values.peer ? n8nPeer : null;
 const rows: { probe: string; measure: string; chatmem: number; n8n?: number; better: 'lower' | 'higher' }[] = [];
 const record = (probe: string, measure: string, better: 'lower' | 'higher', chatmem: number, n8n?: number) => rows.push({ probe, measure, chatmem, n8n, better });
@@ -95,7 +99,7 @@ try {
 } finally {
   // What was measured is printed even when a later probe failed.
   printTable(
-    `chatmem${values.embedded ? ' (embedded Temporal dev server + PGlite)' : ''}${values.prod ? ' (node dist/, prebuilt workflow bundle)' : ''}${peer ? ' and n8n 1.123.50, same machine, same session' : ''}, learning on`,
+    `chatmem${values.embedded ? ' (embedded Temporal dev server + PGlite)' : ''}${values.prod ? ' (node dist/, prebuilt workflow bundle)' : ''}${queuedReplies ? ` (QUEUED_REPLIES=${queuedReplies})` : ''}${peer ? ' and n8n 1.123.50, same machine, same session' : ''}, learning on`,
     ['probe', 'measure', 'chatmem', ...(peer ? ['n8n', 'chatmem vs n8n'] : [])],
     rows.map((row) => [
       row.probe,
