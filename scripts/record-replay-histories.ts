@@ -17,6 +17,7 @@ import { bundleWithoutLateResultsFirst, replays } from '../test/support/historie
 import { eventually } from '../test/support/http.js';
 import { messageOf } from '../test/support/inbound.js';
 import { ensurePostgresRunning } from '../test/support/postgres.js';
+import { sayWhileLearningStalls } from '../test/support/learning-stall.js';
 import { floodWhileQuerying } from '../test/support/queried-flood.js';
 import { startStack } from '../test/support/stack.js';
 import { resolveTemporalCli } from '../src/embedded/temporal-cli.js';
@@ -315,6 +316,21 @@ try {
       await carrying.stop();
     }
   }
+  // The learning pause counted from the oldest waiting message (patched
+  // 'learning-pause-from-oldest'): a message said while the batch before it stalled past a
+  // pause is learned as that batch ends, with no second pause.
+  if (wanted('learning-pause-from-oldest')) {
+    const stalled = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '0', LEARNING_PAUSE: '2s' } });
+    try {
+      const chat = '5521950000017@c.us';
+      await sayWhileLearningStalls(stalled, chat, ['meu nome é Téo', 'moro em Belém'], 2500);
+      await stalled.learned(chat);
+      await save('learning-pause-from-oldest', chat, undefined, stalled);
+    } finally {
+      await stalled.stop();
+    }
+  }
+
   // A chat queried while busy (patched 'late-local-results-first'): sdk-core answered a query
   // while a local activity ran and handed its result over in the next workflow task, which
   // began with signals; the result was handed over first, the signals after. Flooded until a

@@ -43,7 +43,7 @@ const DEFAULT_REPLY_DEADLINE_MS = 60 * 60_000;
  * differently on replay (where that code runs a task earlier, before sdk-core has seen the
  * marker the live run wrote).
  */
-export const CURRENT_PATCHES = ['one-task-reply', 'debounce-by-sleep', 'media-as-text', 'message-changes', 'store-and-reply', 'answers-in-turn', 'reply-deadline', 'learning-after-a-pause', 'learning-carried-over'] as const;
+export const CURRENT_PATCHES = ['one-task-reply', 'debounce-by-sleep', 'media-as-text', 'message-changes', 'store-and-reply', 'answers-in-turn', 'reply-deadline', 'learning-after-a-pause', 'learning-carried-over', 'learning-pause-from-oldest'] as const;
 
 /**
  * One chat, one workflow: messages are handled in the order they arrived. What arrived is
@@ -451,6 +451,8 @@ class LastInteractionAttribute {
  */
 class BatchedLearning {
   private readonly pending: InboundMessage[] = [];
+  /** When each pending message began to wait (workflow time), in the same order. */
+  private readonly waitingSince: number[] = [];
   private running: Promise<void> | null = null;
   private inFlight = 0;
   /** Set while something waits for learning to settle, or the previous run's messages start: no pause then. */
@@ -458,6 +460,7 @@ class BatchedLearning {
   /** Ends the current pause early. */
   private wake: (() => void) | null = null;
   private oneStepPatched: boolean | undefined;
+  private fromOldestPatched: boolean | undefined;
   /** Set once what waits is handed to the next run: no batch starts any more. */
   private handingOver = false;
   private pauseMs = DEFAULT_LEARNING_PAUSE_MS;
@@ -466,6 +469,7 @@ class BatchedLearning {
 
   add(message: InboundMessage): void {
     this.pending.push(message);
+    this.waitingSince.push(Date.now());
     this.showBacklog();
   }
 
@@ -478,7 +482,8 @@ class BatchedLearning {
     if (pauseMs !== undefined) this.pauseMs = pauseMs;
     if (this.running || this.pending.length === 0 || this.handingOver) return;
     this.running = (async () => {
-      if (this.oneStep && !this.hurry && this.pauseMs > 0) await Promise.race([sleep(this.pauseMs), new Promise<void>((resolve) => (this.wake = resolve))]);
+      const pauseMs = this.oneStep && !this.hurry ? this.pauseLeft() : 0;
+      if (pauseMs > 0) await Promise.race([sleep(pauseMs), new Promise<void>((resolve) => (this.wake = resolve))]);
       this.wake = null;
       if (!this.handingOver) await this.learnNextBatch();
     })().finally(() => {
@@ -502,6 +507,7 @@ class BatchedLearning {
   /** The previous run's unlearned messages, learned at once. */
   carryIn(messages: InboundMessage[]): void {
     this.pending.push(...messages);
+    this.waitingSince.push(...messages.map(() => Date.now()));
     this.showBacklog();
     // A batch decides on its pause as it starts: this one starts now, and takes none.
     this.hurry = true;
@@ -522,6 +528,7 @@ class BatchedLearning {
       await this.learnNextBatch();
       this.inFlight = 0;
     }
+    this.waitingSince.splice(0);
     return this.pending.splice(0);
   }
 
@@ -530,8 +537,21 @@ class BatchedLearning {
     return (this.oneStepPatched ??= patched('learning-after-a-pause'));
   }
 
+  /**
+   * LEARNING_PAUSE counts from when the oldest waiting message began to wait, which may have
+   * been while the batch before was learned (a busy chat otherwise waited a whole pause more
+   * after each batch); a full batch waiting has nothing to wait for. Runs recorded before
+   * paused anew before each batch.
+   */
+  private pauseLeft(): number {
+    if (!(this.fromOldestPatched ??= patched('learning-pause-from-oldest'))) return this.pauseMs;
+    if (this.pending.length >= LEARNING_BATCH) return 0;
+    return Math.max(0, this.waitingSince[0]! + this.pauseMs - Date.now());
+  }
+
   private async learnNextBatch(): Promise<void> {
     const batch = this.pending.splice(0, LEARNING_BATCH);
+    this.waitingSince.splice(0, batch.length);
     this.inFlight = batch.length;
     await this.learn(batch);
   }

@@ -1,13 +1,11 @@
-import type { temporal } from '@temporalio/proto';
 import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { KNOWLEDGE_PROMPT_MARKER } from '../../src/domain/knowledge.js';
 import { WAIT_MS } from '../support/http.js';
+import { learningSteps } from '../support/histories.js';
+import { sayWhileLearningStalls } from '../support/learning-stall.js';
 import { useTestStack } from '../support/test-stack.js';
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-
-const learningSteps = (events: HistoryEvent[]) => events.filter((event) => ['learnFromBatch', 'rememberMessage', 'learnFactsFromBatch'].includes(event.activityTaskScheduledEventAttributes?.activityType?.name ?? ''));
 
 describe('learning after LEARNING_PAUSE', () => {
   // Long enough that the three replies below come well within it, even on a slow machine.
@@ -36,6 +34,26 @@ describe('learning after LEARNING_PAUSE', () => {
     expect(await stack.deps.ltm.store.count('longterm_memory', { chatId: chat })).toBe(3);
     const memory = (await handle.query('memory')) as { knowledge: Record<string, string[]> };
     expect(memory.knowledge[chat]).toEqual(expect.arrayContaining(['name: lia', 'city: natal']));
+  });
+});
+
+describe('a message that waited while the batch before it was learned', () => {
+  const pauseMs = 3000;
+  const stack = useTestStack({ env: { DEBOUNCE_MS: '0', LEARNING_PAUSE: `${pauseMs}ms` } });
+
+  it('is learned once LEARNING_PAUSE has passed since it came, not a whole pause after that batch', async () => {
+    const chat = '5521933330103@c.us';
+    const handle = stack.client.workflow.getHandle(chatWorkflowId('default', chat));
+    // The first batch's fact extraction stalls past the second message's pause.
+    await sayWhileLearningStalls(stack, chat, ['meu nome é Téo', 'moro em Belém'], pauseMs + 500);
+    const learned = await stack.learned(chat, { timeoutMs: WAIT_MS });
+    expect(learned.learningFailures).toBe(0);
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(learningSteps(events)).toHaveLength(2);
+    // One pause, before the first batch; the second began as the first ended.
+    const pauses = events.filter((event) => event.timerStartedEventAttributes);
+    expect(pauses).toHaveLength(1);
+    expect(await stack.deps.ltm.store.count('longterm_memory', { chatId: chat })).toBe(2);
   });
 });
 

@@ -4,7 +4,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, inject, it } from 'vitest';
-import { bundleWithoutLateResultsFirst, localSteps, quietBundlerLogger, replays } from '../support/histories.js';
+import { bundleWithoutLateResultsFirst, learningSteps, localSteps, quietBundlerLogger, replays } from '../support/histories.js';
 
 const DIR = fileURLToPath(new URL('./', import.meta.url));
 const histories = readdirSync(`${DIR}histories`)
@@ -19,7 +19,7 @@ async function replayAll(options: Parameters<typeof Worker.runReplayHistories>[0
 }
 
 describe('replaying committed workflow histories', () => {
-  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step, queued messages answered in turn, learning after a pause and carried over continue-as-new, a local activity result sdk-core handed over late', () => {
+  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step, queued messages answered in turn, learning after a pause and carried over continue-as-new, a local activity result sdk-core handed over late, a learning pause counted from the oldest waiting message', () => {
     expect(histories.map((h) => h.workflowId)).toEqual([
       'after-continue-as-new',
       'answers-in-turn',
@@ -33,6 +33,7 @@ describe('replaying committed workflow histories', () => {
       'learning-after-a-pause',
       'learning-carried-in',
       'learning-carried-over',
+      'learning-pause-from-oldest',
       'media-as-text',
       'one-task-continued-as-new',
       'one-task-reply',
@@ -127,29 +128,37 @@ describe('replaying committed workflow histories', () => {
     // messages learned by one step once the pause's timer fired, the rest at once before the
     // run continued as new; the histories before it learn in two activities.
     const paced = histories.find((h) => h.workflowId === 'learning-after-a-pause')!.history.events!;
-    const learningSteps = (events: typeof paced) => events.flatMap((event) => (['learnFromBatch', 'rememberMessage', 'learnFactsFromBatch'].includes(event.activityTaskScheduledEventAttributes?.activityType?.name ?? '') ? [event.activityTaskScheduledEventAttributes!.activityType!.name!] : []));
+    const learningStepNames = (events: typeof paced) => learningSteps(events).map((event) => event.activityTaskScheduledEventAttributes!.activityType!.name!);
     expect(patches('learning-after-a-pause').some((patch) => patch.includes('learning-after-a-pause'))).toBe(true);
-    expect(learningSteps(paced)).toEqual(['learnFromBatch', 'learnFromBatch']);
+    expect(learningStepNames(paced)).toEqual(['learnFromBatch', 'learnFromBatch']);
     const firstBatch = paced.findIndex((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'learnFromBatch');
     expect(paced.slice(0, firstBatch).some((event) => event.timerFiredEventAttributes)).toBe(true);
     expect(paced.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
-    expect(learningSteps(histories.find((h) => h.workflowId === 'one-task-reply')!.history.events!)).not.toContain('learnFromBatch');
+    expect(learningStepNames(histories.find((h) => h.workflowId === 'one-task-reply')!.history.events!)).not.toContain('learnFromBatch');
     // Recorded after continue-as-new began to hand what waits to be learned to the next run:
     // the run learned nothing and carried its messages; the next learned them first thing.
     const carriedOver = histories.find((h) => h.workflowId === 'learning-carried-over')!.history.events!;
     const carriedIn = histories.find((h) => h.workflowId === 'learning-carried-in')!.history.events!;
     const inputOf = (payloads: { payloads?: { data?: Uint8Array | null }[] | null } | null | undefined) => JSON.parse(Buffer.from(payloads!.payloads![0]!.data!).toString('utf8')) as { learning?: unknown[] };
     expect(patches('learning-carried-over').some((patch) => patch.includes('learning-carried-over'))).toBe(true);
-    expect(learningSteps(carriedOver)).toEqual([]);
+    expect(learningStepNames(carriedOver)).toEqual([]);
     const handedOver = inputOf(carriedOver.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!.input).learning ?? [];
     expect(handedOver.length).toBeGreaterThan(1);
     expect(inputOf(carriedIn[0]!.workflowExecutionStartedEventAttributes!.input).learning).toHaveLength(handedOver.length);
-    expect(learningSteps(carriedIn)[0]).toBe('learnFromBatch');
+    expect(learningStepNames(carriedIn)[0]).toBe('learnFromBatch');
     expect(patches('learning-after-a-pause').some((patch) => patch.includes('learning-carried-over'))).toBe(false);
     // Recorded after late local activity results began to be handed over first: a chat flooded
     // while queried; the histories before it carry no such marker.
     expect(patches('late-local-result').some((patch) => patch.includes('late-local-results-first'))).toBe(true);
     expect(patches('learning-carried-in').some((patch) => patch.includes('late-local-results-first'))).toBe(false);
+    // Recorded after the learning pause began to count from the oldest waiting message: a
+    // message said while the first batch stalled past a pause was learned as that batch
+    // ended, without a timer of its own.
+    const fromOldest = histories.find((h) => h.workflowId === 'learning-pause-from-oldest')!.history.events!;
+    expect(patches('learning-pause-from-oldest').some((patch) => patch.includes('learning-pause-from-oldest'))).toBe(true);
+    expect(learningStepNames(fromOldest)).toEqual(['learnFromBatch', 'learnFromBatch']);
+    expect(fromOldest.filter((event) => event.timerStartedEventAttributes)).toHaveLength(1);
+    expect(patches('late-local-result').some((patch) => patch.includes('learning-pause-from-oldest'))).toBe(false);
   });
 
   it('the late-local-result history does not replay without late results handed over first', { timeout: 60_000 }, async () => {

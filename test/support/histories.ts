@@ -28,6 +28,11 @@ export function localSteps(history: History): string[] {
   return (history.events ?? []).map(localActivityOf).filter((step): step is string => step !== null);
 }
 
+/** The learning activities a history scheduled (one step, or the two of runs from before it). */
+export function learningSteps(events: Event[]): Event[] {
+  return events.filter((event) => ['learnFromBatch', 'rememberMessage', 'learnFactsFromBatch'].includes(event.activityTaskScheduledEventAttributes?.activityType?.name ?? ''));
+}
+
 /**
  * Local activity results that reached their run in a later workflow task than the one that
  * scheduled them, a task that began with signals: what sdk-core does when it answers a query
