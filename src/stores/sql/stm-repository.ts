@@ -57,10 +57,10 @@ interface PartRow {
   wa_id: string | null;
 }
 
-/** What a message says now: its latest edit, else what was first written (kept in `content`). */
 /** Marks the claim token of a message stored and given back unanswered (`releaseClaims`). */
 const RELEASED = 'released:';
 
+/** What a message says now: its latest edit, else what was first written (kept in `content`). */
 const CURRENT_CONTENT = 'coalesce(edited_content, content) AS content';
 
 const PART_COLUMNS = 'id, content, (extract(epoch FROM created_at) * 1000)::float8 AS stored_at, waha_message_id, wa_id';
