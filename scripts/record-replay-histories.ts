@@ -34,12 +34,12 @@ type RecordingStack = typeof stack;
 const say = (chat: string, body: string, on: RecordingStack = stack) => on.post(variant('private-text-incoming.json', { chat, waId: `REC${sequence++}`, body }));
 
 /** Says one message after another until the chat continues as new; returns the run that did. */
-async function talkUntilContinuedAsNew(chat: string, body: (i: number) => string): Promise<string> {
-  const handle = stack.client.workflow.getHandle(chatWorkflowId('default', chat));
+async function talkUntilContinuedAsNew(chat: string, body: (i: number) => string, on: RecordingStack = stack): Promise<string> {
+  const handle = on.client.workflow.getHandle(chatWorkflowId('default', chat));
   let firstRun: string | undefined;
   for (let i = 0; ; i++) {
-    await say(chat, body(i));
-    await stack.replyTo(body(i));
+    await say(chat, body(i), on);
+    await on.replyTo(body(i));
     firstRun ??= (await handle.describe()).runId;
     if ((await handle.describe()).runId !== firstRun) return firstRun;
     if (i > 100) throw new Error('no continue-as-new');
@@ -328,6 +328,19 @@ try {
       await save('learning-pause-from-oldest', chat, undefined, stalled);
     } finally {
       await stalled.stop();
+    }
+  }
+
+  // Every patch of 2026-12-07 at once (one marker, 'all-patches-of-2026-12-07'): a chat answered
+  // at once, learning after a short pause, talking until it continues as new from a summary.
+  if (wanted('all-patches-at-once')) {
+    const current = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '0', LEARNING_PAUSE: '1s', SUMMARY_TOKEN_LIMIT: '400' } });
+    try {
+      const chat = '5521950000018@c.us';
+      const firstRun = await talkUntilContinuedAsNew(chat, (i) => `pedido ${i}: meu nome é Íris e quero saber da entrega número ${i}`, current);
+      await save('all-patches-at-once', chat, firstRun, current);
+    } finally {
+      await current.stop();
     }
   }
 

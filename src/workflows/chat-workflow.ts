@@ -1,6 +1,6 @@
 import { msToNumber } from '@temporalio/common';
 import { optionalTsToMs } from '@temporalio/common/lib/time.js';
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, setCurrentDetails, sleep, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, setCurrentDetails, sleep, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { ChangedMessage, DeliveredReply, ReplyRequest, StoredAndReplied } from '../activities/index.js';
 import { chatDetails } from '../domain/chat-details.js';
 import type { ChatSettings } from '../domain/chat-settings.js';
@@ -14,6 +14,7 @@ import { answeringAtOnce, answeringInTurn, memory, outside, reading, replying, r
 import type { ChatWorkflowInput } from './chat-contract.js';
 import { erase, openChat, replyRequestFor, summarize } from './chat-steps.js';
 import { chatWorkflowV1 } from './chat-workflow-v1.js';
+import { askPatchesAtStart, hasPatch } from './run-patches.js';
 import { LAST_INTERACTION } from './search-attributes.js';
 
 export * from './chat-contract.js';
@@ -38,14 +39,6 @@ const FIRST_BACKOFF_MS = 1_000;
 const DEFAULT_REPLY_DEADLINE_MS = 60 * 60_000;
 
 /**
- * Every patch the current shape asks about. Runs begun with late-local-results ask them all as
- * they start: asked first by code that a late local activity result woke, a patch could read
- * differently on replay (where that code runs a task earlier, before sdk-core has seen the
- * marker the live run wrote).
- */
-export const CURRENT_PATCHES = ['one-task-reply', 'debounce-by-sleep', 'media-as-text', 'message-changes', 'store-and-reply', 'answers-in-turn', 'reply-deadline', 'learning-after-a-pause', 'learning-carried-over', 'learning-pause-from-oldest'] as const;
-
-/**
  * One chat, one workflow: messages are handled in the order they arrived. What arrived is
  * stored in one step and each answer is one step (messages that queued meanwhile share one),
  * inside the workflow task the messages woke, so a reply costs one workflow task. Learning
@@ -53,9 +46,9 @@ export const CURRENT_PATCHES = ['one-task-reply', 'debounce-by-sleep', 'media-as
  */
 export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
   const chat = openChat(input);
-  if (chat.lateResults) for (const patch of CURRENT_PATCHES) patched(patch);
+  askPatchesAtStart(chat.lateResults !== null);
   // Runs begun before one-task replies replay, and finish, on the shape they were recorded with.
-  if (!patched('one-task-reply')) return chatWorkflowV1(input, chat);
+  if (!hasPatch('one-task-reply')) return chatWorkflowV1(input, chat);
   const { state, erasures, lateResults } = chat;
   const learning = new BatchedLearning(state);
   // What the previous run left to learn is learned first, without a pause: it has waited.
@@ -97,7 +90,7 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
 
   // What still waits to be learned goes to the next run, so the chat answers on at once; runs
   // recorded before this learned it all first.
-  const unlearned = patched('learning-carried-over') ? await learning.handOver() : (await learning.settled(), []);
+  const unlearned = hasPatch('learning-carried-over') ? await learning.handOver() : (await learning.settled(), []);
   await lateResults?.allApplied();
   await condition(allHandlersFinished);
   await continueAsNew<typeof chatWorkflow>({ session: input.session, chatId: input.chatId, carried: state.snapshot(), ...(unlearned.length ? { learning: unlearned } : {}) });
@@ -111,7 +104,7 @@ async function storeArrivals(state: ChatState, learning: BatchedLearning, settin
   if (settings.debounceMs <= 0) return storeQueued(state, learning, settings, { answerAtOnce: true });
   const { toAnswer } = await storeQueued(state, learning, settings);
   if (!toAnswer.length) return { toAnswer };
-  if (!patched('debounce-by-sleep')) {
+  if (!hasPatch('debounce-by-sleep')) {
     while (await condition(() => state.hasPending(), settings.debounceMs)) toAnswer.push(...(await storeQueued(state, learning, settings)).toAnswer);
     return { toAnswer };
   }
@@ -142,12 +135,12 @@ async function storeQueued(state: ChatState, learning: BatchedLearning, settings
   // Without debounce each user message is answered from the transcript as it stood when it came:
   // a step stores what arrived up to the next message to answer, never past it.
   const taken = settings.debounceMs > 0 ? state.takeUpTo(ARRIVALS_PER_STEP) : state.takeThrough(toBeAnswered(settings), ARRIVALS_PER_STEP);
-  const arrivals = taken.some((message) => message.media) && patched('media-as-text') ? await Promise.all(taken.map(withMediaAsText)) : taken;
-  const readsChanges = arrivals.some((message) => message.change) && patched('message-changes');
+  const arrivals = taken.some((message) => message.media) && hasPatch('media-as-text') ? await Promise.all(taken.map(withMediaAsText)) : taken;
+  const readsChanges = arrivals.some((message) => message.change) && hasPatch('message-changes');
   const steps = withClaimTokens(arrivals);
   const what = storing(arrivals.length);
   let atOnce: ({ claimToken: string } & TriedAtOnce) | null = null;
-  if (answerAtOnce && answersAtOnce(state, arrivals, settings) && patched('store-and-reply')) {
+  if (answerAtOnce && answersAtOnce(state, arrivals, settings) && hasPatch('store-and-reply')) {
     const last = arrivals[arrivals.length - 1]!;
     const request = replyRequestFor([last], uuid4());
     // A task tried again after a crash may find more messages queued than the first try did:
@@ -232,7 +225,7 @@ function takeLaterRounds(state: ChatState, settings: ChatSettings, room: number)
   for (let left = room; rounds.length < ROUNDS_PER_STEP - 1 && left > 0; ) {
     const next = state.peekThrough(toBeAnswered(settings), left);
     if (!next.length || next.some((message) => message.media) || !answersAtOnce(state, next, settings)) break;
-    if (!rounds.length && !patched('answers-in-turn')) break;
+    if (!rounds.length && !hasPatch('answers-in-turn')) break;
     rounds.push(state.takeUpTo(next.length));
     left -= next.length;
   }
@@ -347,7 +340,7 @@ async function answer(state: ChatState, batch: InboundMessage[], settings: ChatS
   const request = replyRequestFor(batch, again?.claimToken ?? claimToken ?? uuid4());
   const summary = replySummary(batch);
   // Runs that began before the deadline gave up after eight attempts; their histories replay so.
-  if (!patched('reply-deadline')) return answerWithinAttempts(state, request, summary);
+  if (!hasPatch('reply-deadline')) return answerWithinAttempts(state, request, summary);
 
   const deadlineMs = replyDeadline(batch, settings, again);
   const giveUp = (reason: UnansweredReason, detail: string) => keepUnanswered(state, batch, request.claimToken, reason, detail);
@@ -534,7 +527,7 @@ class BatchedLearning {
 
   /** Batches start after a pause and are learned in one step (one activity); runs recorded before learned each batch at once, in two steps. */
   private get oneStep(): boolean {
-    return (this.oneStepPatched ??= patched('learning-after-a-pause'));
+    return (this.oneStepPatched ??= hasPatch('learning-after-a-pause'));
   }
 
   /**
@@ -544,7 +537,7 @@ class BatchedLearning {
    * paused anew before each batch.
    */
   private pauseLeft(): number {
-    if (!(this.fromOldestPatched ??= patched('learning-pause-from-oldest'))) return this.pauseMs;
+    if (!(this.fromOldestPatched ??= hasPatch('learning-pause-from-oldest'))) return this.pauseMs;
     if (this.pending.length >= LEARNING_BATCH) return 0;
     return Math.max(0, this.waitingSince[0]! + this.pauseMs - Date.now());
   }

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { KNOWLEDGE_PROMPT_MARKER } from '../../src/domain/knowledge.js';
 import { WAIT_MS } from '../support/http.js';
-import { localActivityOf, localSteps } from '../support/histories.js';
+import { localActivityOf, localSteps, patchIds } from '../support/histories.js';
 import { lastUserText } from '../support/openai-standin.js';
 import { expectAnsweredOnceInOrder, promptFor, queueBehind } from '../support/queued-behind.js';
 import { useTestStack } from '../support/test-stack.js';
@@ -46,6 +46,19 @@ describe('the reply path', () => {
       expect(between.filter((event) => ['recordArrivals', 'reply'].includes(localActivityOf(event) ?? ''))).toHaveLength(0);
       expect(between.some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'composeReply')).toBe(false);
     }
+  });
+
+  it('starts a new chat with two patch markers, not one per patch: a run that has the current shape has every patch of it', async () => {
+    const chat = '5521933330005@c.us';
+    await stack.say(chat, 'olá');
+    await stack.replyTo('olá');
+    const markers = await vi.waitUntil(async () => {
+      const history = await stack.history(chat);
+      return history.some((event) => localActivityOf(event) === 'storeAndReply') ? patchIds({ events: history }) : undefined;
+    }, WAIT_MS);
+    expect(markers).toEqual(['late-local-results-first', 'all-patches-of-2026-12-07']);
+    // Each marker comes with sdk-core's search-attribute update, and nothing else in the run asked one.
+    expect((await stack.history(chat)).filter((event) => event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion)).toHaveLength(2);
   });
 
   it('answers the messages that queued behind a busy reply in one step, each in turn from the transcript as it stood, once and in order', async () => {

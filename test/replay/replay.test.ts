@@ -4,7 +4,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, inject, it } from 'vitest';
-import { bundleWithoutLateResultsFirst, learningSteps, localSteps, quietBundlerLogger, replays } from '../support/histories.js';
+import { bundleWithoutLateResultsFirst, learningSteps, localSteps, patchIds, quietBundlerLogger, replays } from '../support/histories.js';
 
 const DIR = fileURLToPath(new URL('./', import.meta.url));
 const histories = readdirSync(`${DIR}histories`)
@@ -19,9 +19,10 @@ async function replayAll(options: Parameters<typeof Worker.runReplayHistories>[0
 }
 
 describe('replaying committed workflow histories', () => {
-  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step, queued messages answered in turn, learning after a pause and carried over continue-as-new, a local activity result sdk-core handed over late, a learning pause counted from the oldest waiting message', () => {
+  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step, queued messages answered in turn, learning after a pause and carried over continue-as-new, a local activity result sdk-core handed over late, a learning pause counted from the oldest waiting message, every patch asked at once by one marker', () => {
     expect(histories.map((h) => h.workflowId)).toEqual([
       'after-continue-as-new',
+      'all-patches-at-once',
       'answers-in-turn',
       'continued-as-new',
       'debounce-by-sleep',
@@ -56,12 +57,7 @@ describe('replaying committed workflow histories', () => {
     expect(histories.find((h) => h.workflowId === 'plain-chat')!.history.events!.some(patchMarker)).toBe(false);
     // Recorded after the one-task patch: replies are local activities inside the task that
     // took the message, learning is batched; the older histories have no such marker.
-    const patches = (name: string) =>
-      histories.find((h) => h.workflowId === name)!.history.events!.flatMap((event) =>
-        event.markerRecordedEventAttributes?.markerName === 'core_patch'
-          ? Object.values(event.markerRecordedEventAttributes.details ?? {}).flatMap((payloads) => (payloads.payloads ?? []).map((payload) => Buffer.from(payload.data ?? []).toString('utf8')))
-          : [],
-      );
+    const patches = (name: string) => patchIds(histories.find((h) => h.workflowId === name)!.history);
     for (const name of ['one-task-reply', 'one-task-continued-as-new']) {
       expect(patches(name).some((patch) => patch.includes('one-task-reply')), name).toBe(true);
       const events = histories.find((h) => h.workflowId === name)!.history.events!;
@@ -159,6 +155,11 @@ describe('replaying committed workflow histories', () => {
     expect(learningStepNames(fromOldest)).toEqual(['learnFromBatch', 'learnFromBatch']);
     expect(fromOldest.filter((event) => event.timerStartedEventAttributes)).toHaveLength(1);
     expect(patches('late-local-result').some((patch) => patch.includes('learning-pause-from-oldest'))).toBe(false);
+    // Recorded after new runs began to ask every patch of 2026-12-07 by one marker: two patch
+    // markers in all; every history before asked each patch on its own.
+    expect(patches('all-patches-at-once')).toEqual(['late-local-results-first', 'all-patches-of-2026-12-07']);
+    expect(histories.find((h) => h.workflowId === 'all-patches-at-once')!.history.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    for (const other of histories.filter((h) => h.workflowId !== 'all-patches-at-once')) expect(patches(other.workflowId), other.workflowId).not.toContain('all-patches-of-2026-12-07');
   });
 
   it('the late-local-result history does not replay without late results handed over first', { timeout: 60_000 }, async () => {

@@ -28,6 +28,15 @@ export function localSteps(history: History): string[] {
   return (history.events ?? []).map(localActivityOf).filter((step): step is string => step !== null);
 }
 
+/** The patches a history's markers record, in order. */
+export function patchIds(history: History): string[] {
+  return (history.events ?? []).flatMap((event) => {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_patch') return [];
+    return Object.values(marker.details ?? {}).flatMap((payloads) => (payloads.payloads ?? []).map((payload) => (JSON.parse(Buffer.from(payload.data ?? []).toString('utf8')) as { id: string }).id));
+  });
+}
+
 /** The learning activities a history scheduled (one step, or the two of runs from before it). */
 export function learningSteps(events: Event[]): Event[] {
   return events.filter((event) => ['learnFromBatch', 'rememberMessage', 'learnFactsFromBatch'].includes(event.activityTaskScheduledEventAttributes?.activityType?.name ?? ''));
