@@ -49,6 +49,16 @@ async function talkUntilContinuedAsNew(chat: string, body: (i: number) => string
 const only = new Set(process.argv.slice(2));
 const wanted = (name: string) => only.size === 0 || only.has(name);
 
+/** A stack of its own, with these settings, for one recording. */
+async function withStack(env: Record<string, string>, record: (on: RecordingStack) => Promise<void>): Promise<void> {
+  const on = await startStack({ temporalCli: resolveTemporalCli(), env });
+  try {
+    await record(on);
+  } finally {
+    await on.stop();
+  }
+}
+
 async function save(name: string, chat: string, runId?: string, on: RecordingStack = stack) {
   await on.idle(chat);
   const history = await on.client.workflow.getHandle(chatWorkflowId('default', chat), runId).fetchHistory();
@@ -320,28 +330,22 @@ try {
   // 'learning-pause-from-oldest'): a message said while the batch before it stalled past a
   // pause is learned as that batch ends, with no second pause.
   if (wanted('learning-pause-from-oldest')) {
-    const stalled = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '0', LEARNING_PAUSE: '2s' } });
-    try {
+    await withStack({ DEBOUNCE_MS: '0', LEARNING_PAUSE: '2s' }, async (stalled) => {
       const chat = '5521950000017@c.us';
       await sayWhileLearningStalls(stalled, chat, ['meu nome é Téo', 'moro em Belém'], 2500);
       await stalled.learned(chat);
       await save('learning-pause-from-oldest', chat, undefined, stalled);
-    } finally {
-      await stalled.stop();
-    }
+    });
   }
 
   // Every patch of 2026-12-07 at once (one marker, 'all-patches-of-2026-12-07'): a chat answered
   // at once, learning after a short pause, talking until it continues as new from a summary.
   if (wanted('all-patches-at-once')) {
-    const current = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '0', LEARNING_PAUSE: '1s', SUMMARY_TOKEN_LIMIT: '400' } });
-    try {
+    await withStack({ DEBOUNCE_MS: '0', LEARNING_PAUSE: '1s', SUMMARY_TOKEN_LIMIT: '400' }, async (current) => {
       const chat = '5521950000018@c.us';
       const firstRun = await talkUntilContinuedAsNew(chat, (i) => `pedido ${i}: meu nome é Íris e quero saber da entrega número ${i}`, current);
       await save('all-patches-at-once', chat, firstRun, current);
-    } finally {
-      await current.stop();
-    }
+    });
   }
 
   // A chat queried while busy (patched 'late-local-results-first'): sdk-core answered a query
