@@ -228,10 +228,9 @@ try {
   // model that fails (its storing read again, then the reply step after a backoff); then one
   // the model refuses, kept as unanswered without asking again.
   if (wanted('store-and-reply')) {
-    const quick = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '0' } });
-    // Fact extraction calls the model too: the failure must meet the reply.
-    const learned = (chat: string) => quick.learned(chat);
-    try {
+    await withStack({ DEBOUNCE_MS: '0' }, async (quick) => {
+      // Fact extraction calls the model too: the failure must meet the reply.
+      const learned = (chat: string) => quick.learned(chat);
       const chat = '5521950000014@c.us';
       for (const body of ['bom dia, tem bolo de milho?', 'e de fubá?']) {
         await say(chat, body, quick);
@@ -246,9 +245,7 @@ try {
       await say(chat, 'pergunta recusada', quick);
       await eventually(async () => (await quick.chatState('default', chat)).unanswered === 1 || undefined, 'the refused message kept as unanswered');
       await save('store-and-reply', chat, undefined, quick);
-    } finally {
-      await quick.stop();
-    }
+    });
   }
 
   // Messages that queued behind a busy reply, answered in turn in one step (patched
@@ -256,8 +253,7 @@ try {
   // step answers the first of them, the model fails the second (stored again, answered by the
   // reply step after a backoff), and the third goes back to the queue and is answered alone.
   if (wanted('answers-in-turn')) {
-    const quick = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '0', LEARNING_PAUSE: '10m' } });
-    try {
+    await withStack({ DEBOUNCE_MS: '0', LEARNING_PAUSE: '10m' }, async (quick) => {
       const chat = '5521950000017@c.us';
       const asked = ['pedido um', 'pedido dois', 'pedido três', 'pedido quatro'];
       const gate = quick.openai.hold((lastUser) => lastUser.includes(asked[0]!));
@@ -268,9 +264,7 @@ try {
       gate.release();
       for (const body of asked) await quick.replyTo(body);
       await save('answers-in-turn', chat, undefined, quick);
-    } finally {
-      await quick.stop();
-    }
+    });
   }
 
   // Learning after a pause, in one step (patched 'learning-after-a-pause'): two messages
@@ -278,53 +272,33 @@ try {
   // learnFromBatch once its timer fires; then the chat talks on until it continues as new from
   // a summary, learning what waits at once instead of after the pause.
   if (wanted('learning-after-a-pause')) {
-    const paced = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '0', LEARNING_PAUSE: '5s', SUMMARY_TOKEN_LIMIT: '400' } });
-    try {
+    await withStack({ DEBOUNCE_MS: '0', LEARNING_PAUSE: '5s', SUMMARY_TOKEN_LIMIT: '400' }, async (paced) => {
       const chat = '5521950000015@c.us';
-      const handle = paced.client.workflow.getHandle(chatWorkflowId('default', chat));
       for (const body of ['meu nome é Lia', 'e moro em Natal']) {
         await say(chat, body, paced);
         await paced.replyTo(body);
       }
       await paced.learned(chat);
-      const firstRun = (await handle.describe()).runId;
-      for (let i = 0; (await handle.describe()).runId === firstRun; i++) {
-        if (i > 100) throw new Error('no continue-as-new');
-        const body = `pedido ${i}: quero saber da entrega número ${i} para a Lia em Natal`;
-        await say(chat, body, paced);
-        await paced.replyTo(body);
-      }
+      const firstRun = await talkUntilContinuedAsNew(chat, (i) => `pedido ${i}: quero saber da entrega número ${i} para a Lia em Natal`, paced);
       await save('learning-after-a-pause', chat, firstRun, paced);
-    } finally {
-      await paced.stop();
-    }
+    });
   }
 
   // Continue-as-new with messages still to learn (patched 'learning-carried-over'): the run
   // hands them to the next one instead of learning them first; the next run learns them at
   // once while it answers.
   if (wanted('learning-carried-over') || wanted('learning-carried-in')) {
-    const carrying = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '0', LEARNING_PAUSE: '10m', SUMMARY_TOKEN_LIMIT: '400' } });
-    try {
+    await withStack({ DEBOUNCE_MS: '0', LEARNING_PAUSE: '10m', SUMMARY_TOKEN_LIMIT: '400' }, async (carrying) => {
       const chat = '5521950000016@c.us';
-      const handle = carrying.client.workflow.getHandle(chatWorkflowId('default', chat));
       await say(chat, 'meu nome é Caio e moro em Manaus', carrying);
       await carrying.replyTo('meu nome é Caio e moro em Manaus');
-      const firstRun = (await handle.describe()).runId;
-      for (let i = 0; (await handle.describe()).runId === firstRun; i++) {
-        if (i > 100) throw new Error('no continue-as-new');
-        const body = `pedido ${i}: quero saber da entrega número ${i} para o Caio`;
-        await say(chat, body, carrying);
-        await carrying.replyTo(body);
-      }
+      const firstRun = await talkUntilContinuedAsNew(chat, (i) => `pedido ${i}: quero saber da entrega número ${i} para o Caio`, carrying);
       await say(chat, 'e chega hoje?', carrying);
       await carrying.replyTo('e chega hoje?');
       await eventually(async () => (await carrying.deps.ltm.store.count('longterm_memory', { chatId: chat })) > 1 || undefined, 'the carried messages learned');
       await save('learning-carried-over', chat, firstRun, carrying);
       await save('learning-carried-in', chat, undefined, carrying);
-    } finally {
-      await carrying.stop();
-    }
+    });
   }
   // The learning pause counted from the oldest waiting message (patched
   // 'learning-pause-from-oldest'): a message said while the batch before it stalled past a
@@ -353,9 +327,8 @@ try {
   // began with signals; the result was handed over first, the signals after. Flooded until a
   // run does not replay without that (test/replay/altered/no-late-local-results.ts).
   if (wanted('late-local-result')) {
-    const busy = await startStack({ temporalCli: resolveTemporalCli(), env: { DEBOUNCE_MS: '300' } });
-    const without = await bundleWithoutLateResultsFirst();
-    try {
+    await withStack({ DEBOUNCE_MS: '300' }, async (busy) => {
+      const without = await bundleWithoutLateResultsFirst();
       busy.openai.delayCompletions(100);
       // Five new chats each round, so the run kept is one round's worth of messages.
       let needed: { chat: string; runId: string } | undefined;
@@ -369,9 +342,7 @@ try {
         }
       }
       await save('late-local-result', needed!.chat, needed!.runId, busy);
-    } finally {
-      await busy.stop();
-    }
+    });
   }
 } finally {
   await stack.stop();
