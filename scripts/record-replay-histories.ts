@@ -322,6 +322,20 @@ try {
     });
   }
 
+  // A chat started eagerly by the webhook beside the worker: its first message and the
+  // operator's settings in the run's input, no settings step; the next message a signal.
+  if (wanted('first-message-in-start')) {
+    await withStack({ DEBOUNCE_MS: '0', LEARNING_PAUSE: '1s' }, async (eager) => {
+      const chat = '5521950000019@c.us';
+      for (const body of ['oi, meu nome é Lia', 'vocês entregam em Niterói?']) {
+        await say(chat, body, eager);
+        await eager.replyTo(body);
+      }
+      await eager.learned(chat);
+      await save('first-message-in-start', chat, undefined, eager);
+    });
+  }
+
   // A chat queried while busy (patched 'late-local-results-first'): sdk-core answered a query
   // while a local activity ran and handed its result over in the next workflow task, which
   // began with signals; the result was handed over first, the signals after. Flooded until a

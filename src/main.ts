@@ -25,8 +25,8 @@ async function main(): Promise<void> {
   }
   let drained = true;
   try {
-    const { metrics, deps, run } = await bootWorker(config, logger);
-    const http = await startHttp(config, { logger, metrics, worker: deps });
+    const { metrics, deps, connection, run } = await bootWorker(config, logger);
+    const http = await startHttp(config, { logger, metrics, worker: { db: deps.db, ownSends: deps.ownSends, connection } });
     logger.info({ config, database: deps.db.kind, vectors: deps.ltm.store.kind }, 'configuration');
     for (const line of banner(config, { webhookUrl: `${http.url}${WEBHOOK_PATH}`, uiUrl: temporal?.uiUrl ?? null, database: deps.db.kind, vectors: deps.ltm.store.kind })) say(line);
     // After the banner, without holding the start: WAHA often comes up after chatmem.

@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config.js';
 import { loadConfig } from './config.js';
 import { loggerFor, type Logger } from './observability/logger.js';
@@ -23,17 +24,22 @@ export async function startHttp(
   observe: {
     logger: Logger;
     metrics: Metrics;
-    /** The worker's parts, when it runs in this process: its database, and what it sent through WAHA (their echoes stop here). */
-    worker?: { db: SqlClient; ownSends: OwnSends };
+    /**
+     * The worker's parts, when it runs in this process: its database, what it sent through
+     * WAHA (their echoes stop here), and its connection (new chats start on it eagerly).
+     */
+    worker?: { db: SqlClient; ownSends: OwnSends; connection?: NativeConnection };
   },
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const connection = Connection.lazy({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
+  // Eager starts need the worker's own connection: the server's answer carries the new chat's first task for that worker.
+  const eagerStart = observe.worker?.connection ? { client: new Client({ connection: observe.worker.connection, namespace: config.temporal.namespace }), settings: config.chat } : undefined;
   // On its own, the webhook process needs the database only to report readiness: a small
   // pool of its own, or nothing when the worker keeps PGlite.
   const ownPool = !observe.worker && config.databaseUrl ? openPostgresDatabase(config.databaseUrl, { max: 2, prepare: config.databasePreparedStatements }) : null;
   const app = createWebhookApp({
-    signaler: limitDeliveries(createTemporalSignaler(client, { taskQueue: config.temporal.taskQueue }), config.webhookDeliveries),
+    signaler: limitDeliveries(createTemporalSignaler(client, { taskQueue: config.temporal.taskQueue, eagerStart }), config.webhookDeliveries),
     hmacKey: config.waha.webhookHmacKey,
     bodyLimitBytes: config.webhookBodyLimitBytes,
     maxMessageChars: config.maxMessageCharsStored,

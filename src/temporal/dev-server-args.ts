@@ -16,11 +16,16 @@ import { CHAT_SEARCH_ATTRIBUTES, cliTypeName } from '../workflows/search-attribu
  * messages a second every workflow task waited for the next 50 ms slot: 25 ms more per reply
  * on average (sequential p50 47 → 26–28 ms in bench:pipeline), with no more server CPU per
  * message under load.
+ *
+ * A new chat's workflow starts eagerly when the webhook runs beside a worker (chat-signaler):
+ * the server hands the first workflow task back in its answer to the start, instead of
+ * through matching to a poll.
  */
 export const SERVER_DYNAMIC_CONFIG = {
   'history.maximumBufferedEventsBatch': 1000,
   'history.transferProcessorMaxPollRPS': 1000,
   'history.timerProcessorMaxPollRPS': 1000,
+  'system.enableEagerWorkflowStart': true,
 } as const;
 
 /**

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ErasedCounts } from '../activities/index.js';
+import type { ChatSettings } from '../domain/chat-settings.js';
 import type { ChatMemoryView, ChatSnapshot, ChatStateView } from '../domain/chat-state.js';
 import type { InboundMessage } from '../domain/inbound-message.js';
 
@@ -26,4 +27,14 @@ export interface ChatWorkflowInput {
   carried?: ChatSnapshot;
   /** User messages the previous run stored and had not yet learned from, oldest first. */
   learning?: InboundMessage[];
+  /**
+   * The message a new chat's workflow was started with (an eager start), in place of its
+   * first signal; absent when it was started by signalWithStart, and in every later run.
+   */
+  first?: InboundMessage;
+  /**
+   * With `first`: the operator's settings, as the process that started the chat read them (it
+   * runs the worker too, so they are the worker's), used as if the run had just read them.
+   */
+  settings?: ChatSettings;
 }

@@ -22,6 +22,8 @@ export function openChat(input: ChatWorkflowInput): OpenChat {
   const lateResults = patched('late-local-results-first') ? deliverLateLocalResultsFirst() : null;
   const state = new ChatState({ session: input.session, chatId: input.chatId }, input.carried);
   const erasures = new Erasures();
+  // Before the signal handler, which takes the signals already buffered: they came after it.
+  if (input.first) state.accept(input.first, Date.now());
   setHandler(inboundSignal, (message) => void state.accept(message, Date.now()));
   setHandler(resumeSignal, () => state.resume());
   setHandler(stateQuery, () => state.view());

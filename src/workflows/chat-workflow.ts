@@ -54,7 +54,7 @@ export async function chatWorkflow(input: ChatWorkflowInput): Promise<void> {
   // What the previous run left to learn is learned first, without a pause: it has waited.
   if (input.learning?.length) learning.carryIn(input.learning);
   const lastInteraction = new LastInteractionAttribute();
-  const settings = new OperatorSettings();
+  const settings = new OperatorSettings(input.settings);
 
   for (;;) {
     setCurrentDetails(chatDetails(state.view(), state.memory().knowledge));
@@ -412,8 +412,10 @@ async function recordDelivered(state: ChatState, reply: DeliveredReply): Promise
 
 /** The operator's settings, read at the start of a run and again once they are a minute old. */
 class OperatorSettings {
-  private value: ChatSettings | null = null;
-  private readAt = 0;
+  private readAt = Date.now();
+
+  /** `given`: as read when the run started (an eager start); otherwise read at first use. */
+  constructor(private value: ChatSettings | null = null) {}
 
   async current(): Promise<ChatSettings> {
     if (!this.value || Date.now() - this.readAt >= SETTINGS_MAX_AGE_MS) {

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { fixture, variant } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
+import { messagesDelivered } from '../support/histories.js';
 import { useTestStack } from '../support/test-stack.js';
 
 const stack = useTestStack();
@@ -59,14 +60,9 @@ describe('ordering and concurrency', () => {
     expect(answers.every((answer) => answer.status === 202)).toBe(true);
     await vi.waitUntil(() => bodies.every((body) => stack.repliesTo(body).length === 1), 60_000);
 
-    // Arrival order is the order Temporal recorded the signals in.
+    // Arrival order is the order Temporal recorded them in: the message that started the chat, then the signals.
     const history = await stack.client.workflow.getHandle(chatWorkflowId('default', chat)).fetchHistory();
-    const arrival = (history.events ?? [])
-      .filter((event) => event.workflowExecutionSignaledEventAttributes)
-      .map((event) => {
-        const payload = event.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!;
-        return JSON.parse(Buffer.from(payload.data!).toString('utf8')) as { fromMe: boolean; body: string };
-      })
+    const arrival = messagesDelivered(history.events ?? [])
       .filter((message) => !message.fromMe) // the echoes of our replies arrive as signals too
       .map((message) => message.body);
     expect([...arrival].sort()).toEqual([...bodies].sort());

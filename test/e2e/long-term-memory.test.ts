@@ -3,6 +3,7 @@ import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { SUMMARY_PROMPT_MARKER } from '../../src/domain/summary.js';
 import { fixture, variant } from '../support/fixtures.js';
 import { WAIT_MS } from '../support/http.js';
+import { messagesDelivered } from '../support/histories.js';
 import { useTestStack } from '../support/test-stack.js';
 
 const stack = useTestStack({ env: { SUMMARY_TOKEN_LIMIT: '1500', STM_WINDOW: '10', CONTEXT_TOKEN_BUDGET: '1500' } });
@@ -104,11 +105,8 @@ describe('a burst while a summary is being made', () => {
     );
     // Arrival order is the order Temporal recorded the signals in (in the run before the summary).
     const history = await stack.client.workflow.getHandle(chatWorkflowId('default', chat), runBefore).fetchHistory();
-    const arrival = (history.events ?? [])
-      .map((event) => event.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data)
-      .filter((data): data is Uint8Array => !!data)
-      .map((data) => JSON.parse(Buffer.from(data).toString('utf8')) as { fromMe: boolean; body: string })
-      .filter((message) => !message.fromMe && message.body.startsWith('rajada'))
+    const arrival = messagesDelivered(history.events ?? [])
+      .filter((message) => !message.fromMe && message.body?.startsWith('rajada'))
       .map((message) => message.body);
     expect(arrival).toHaveLength(30);
     expect(stored.map((row) => row.content)).toEqual(arrival);

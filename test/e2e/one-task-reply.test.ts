@@ -1,25 +1,16 @@
-import type { temporal } from '@temporalio/proto';
 import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { KNOWLEDGE_PROMPT_MARKER } from '../../src/domain/knowledge.js';
 import { WAIT_MS } from '../support/http.js';
-import { localActivityOf, localSteps, patchIds } from '../support/histories.js';
+import { inboundSignalOf, localActivityOf, localSteps, patchIds, runInput } from '../support/histories.js';
 import { lastUserText } from '../support/openai-standin.js';
 import { expectAnsweredOnceInOrder, promptFor, queueBehind } from '../support/queued-behind.js';
 import { useTestStack } from '../support/test-stack.js';
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-
 const stack = useTestStack();
 
-const inboundBody = (event: HistoryEvent): { fromMe: boolean; body: string } | null => {
-  const signal = event.workflowExecutionSignaledEventAttributes;
-  if (signal?.signalName !== 'inbound') return null;
-  return JSON.parse(Buffer.from(signal.input!.payloads![0]!.data!).toString('utf8'));
-};
-
 describe('the reply path', () => {
-  it('costs one signal, one workflow task and one local step per answered message: stored, composed and sent inside the task the message woke, its echo stopped at the webhook', async () => {
+  it('costs one workflow task and one local step per answered message (the first in the start, each other a signal): stored, composed and sent inside the task the message woke, its echo stopped at the webhook', async () => {
     const chat = '5521933330001@c.us';
     for (const body of ['bom dia', 'vocês abrem no domingo?', 'e no feriado?']) {
       await stack.say(chat, body);
@@ -30,17 +21,20 @@ describe('the reply path', () => {
       const history = await stack.history(chat);
       return history.filter((event) => localActivityOf(event) === 'storeAndReply').length === 3 ? history : undefined;
     }, WAIT_MS);
-    const signals = events.flatMap((event, index) => (inboundBody(event)?.fromMe === false ? [index] : []));
-    expect(signals).toHaveLength(3);
+    // The first message started the chat (an eager start: in the run's input), the others came as signals.
+    expect(runInput(events).first?.body).toBe('bom dia');
+    const signals = events.flatMap((event, index) => (inboundSignalOf(event)?.fromMe === false ? [index] : []));
+    expect(signals).toHaveLength(2);
+    const arrivals = [0, ...signals];
     // WAHA's echo of each reply was answered by the webhook: no signal, and no task, in the chat for it.
     await vi.waitUntil(() => stack.waha.echoStatuses.length === stack.waha.sent.length, WAIT_MS);
     expect(stack.waha.echoStatuses).toEqual(stack.waha.sent.map(() => 200));
-    expect((await stack.history(chat)).filter((event) => inboundBody(event)?.fromMe === true)).toHaveLength(0);
-    for (const signal of signals) {
-      const reply = events.findIndex((event, index) => index > signal && localActivityOf(event) === 'storeAndReply');
-      expect(reply, 'a store-and-reply step after the message').toBeGreaterThan(signal);
-      // A local activity's marker follows the completion of the task that ran it: one task, from the signal to the send.
-      const between = events.slice(signal, reply);
+    expect((await stack.history(chat)).filter((event) => inboundSignalOf(event)?.fromMe === true)).toHaveLength(0);
+    for (const arrival of arrivals) {
+      const reply = events.findIndex((event, index) => index > arrival && localActivityOf(event) === 'storeAndReply');
+      expect(reply, 'a store-and-reply step after the message').toBeGreaterThan(arrival);
+      // A local activity's marker follows the completion of the task that ran it: one task, from the message to the send.
+      const between = events.slice(arrival, reply);
       expect(between.filter((event) => event.workflowTaskCompletedEventAttributes)).toHaveLength(1);
       // Without a debounce window nothing waits between storing and answering: no step of its own for either.
       expect(between.filter((event) => ['recordArrivals', 'reply'].includes(localActivityOf(event) ?? ''))).toHaveLength(0);

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { chatWorkflowId } from '../../src/domain/chat-workflow-id.js';
 import { fixture } from '../support/fixtures.js';
+import { messagesDelivered } from '../support/histories.js';
 import { WAIT_MS } from '../support/http.js';
 import { TEST_SECRETS } from '../support/stack.js';
 import { useTestStack } from '../support/test-stack.js';
@@ -29,7 +30,7 @@ describe.each<WahaEngine>(['GOWS', 'WEBJS', 'NOWEB'])('a private message, end to
     }, WAIT_MS);
     expect(state).toMatchObject({ messagesSeen: 1, replyFailures: 0, duplicatesDropped: 0, lastInteractionAt: new Date(1780000000 * 1000).toISOString() });
     const history = await stack.client.workflow.getHandle(chatWorkflowId('default', '5521988887777@c.us')).fetchHistory();
-    expect(history.events!.filter((event) => event.workflowExecutionSignaledEventAttributes)).toHaveLength(1);
+    expect(messagesDelivered(history.events!).map((message) => message.waId)).toEqual(['B1A2C3D4E5F60718293A4B5C6D7E8F90']);
 
     const rows = await stack.rows('SELECT role, content, from_me, wa_id, waha_message_id FROM messages ORDER BY id');
     expect(rows).toEqual([

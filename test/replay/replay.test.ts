@@ -4,7 +4,8 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, inject, it } from 'vitest';
-import { bundleWithoutLateResultsFirst, learningSteps, localSteps, patchIds, quietBundlerLogger, replays } from '../support/histories.js';
+import type { ChatWorkflowInput } from '../../src/workflows/chat-contract.js';
+import { bundleWithoutLateResultsFirst, firstPayload, inboundSignalOf, learningSteps, runInput, localSteps, patchIds, quietBundlerLogger, replays } from '../support/histories.js';
 
 const DIR = fileURLToPath(new URL('./', import.meta.url));
 const histories = readdirSync(`${DIR}histories`)
@@ -19,7 +20,7 @@ async function replayAll(options: Parameters<typeof Worker.runReplayHistories>[0
 }
 
 describe('replaying committed workflow histories', () => {
-  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step, queued messages answered in turn, learning after a pause and carried over continue-as-new, a local activity result sdk-core handed over late, a learning pause counted from the oldest waiting message, every patch asked at once by one marker', () => {
+  it('covers a plain chat, continue-as-new, a debounced burst, a human takeover, an erase, a rejected message, media read as text, a split reply, an edit and a deletion, storing and answering in one step, queued messages answered in turn, learning after a pause and carried over continue-as-new, a local activity result sdk-core handed over late, a learning pause counted from the oldest waiting message, every patch asked at once by one marker, a chat started with its first message', () => {
     expect(histories.map((h) => h.workflowId)).toEqual([
       'after-continue-as-new',
       'all-patches-at-once',
@@ -29,6 +30,7 @@ describe('replaying committed workflow histories', () => {
       'debounced-burst',
       'edited-and-deleted',
       'erased-chat',
+      'first-message-in-start',
       'human-takeover',
       'late-local-result',
       'learning-after-a-pause',
@@ -135,12 +137,11 @@ describe('replaying committed workflow histories', () => {
     // the run learned nothing and carried its messages; the next learned them first thing.
     const carriedOver = histories.find((h) => h.workflowId === 'learning-carried-over')!.history.events!;
     const carriedIn = histories.find((h) => h.workflowId === 'learning-carried-in')!.history.events!;
-    const inputOf = (payloads: { payloads?: { data?: Uint8Array | null }[] | null } | null | undefined) => JSON.parse(Buffer.from(payloads!.payloads![0]!.data!).toString('utf8')) as { learning?: unknown[] };
     expect(patches('learning-carried-over').some((patch) => patch.includes('learning-carried-over'))).toBe(true);
     expect(learningStepNames(carriedOver)).toEqual([]);
-    const handedOver = inputOf(carriedOver.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!.input).learning ?? [];
+    const handedOver = firstPayload<ChatWorkflowInput>(carriedOver.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!.input).learning ?? [];
     expect(handedOver.length).toBeGreaterThan(1);
-    expect(inputOf(carriedIn[0]!.workflowExecutionStartedEventAttributes!.input).learning).toHaveLength(handedOver.length);
+    expect(runInput(carriedIn).learning).toHaveLength(handedOver.length);
     expect(learningStepNames(carriedIn)[0]).toBe('learnFromBatch');
     expect(patches('learning-after-a-pause').some((patch) => patch.includes('learning-carried-over'))).toBe(false);
     // Recorded after late local activity results began to be handed over first: a chat flooded
@@ -159,7 +160,17 @@ describe('replaying committed workflow histories', () => {
     // markers in all; every history before asked each patch on its own.
     expect(patches('all-patches-at-once')).toEqual(['late-local-results-first', 'all-patches-of-2026-12-07']);
     expect(histories.find((h) => h.workflowId === 'all-patches-at-once')!.history.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
-    for (const other of histories.filter((h) => h.workflowId !== 'all-patches-at-once')) expect(patches(other.workflowId), other.workflowId).not.toContain('all-patches-of-2026-12-07');
+    for (const other of histories.filter((h) => !['all-patches-at-once', 'first-message-in-start'].includes(h.workflowId))) expect(patches(other.workflowId), other.workflowId).not.toContain('all-patches-of-2026-12-07');
+    // Recorded after the webhook beside the worker began to start new chats eagerly: the first
+    // message and the settings in the run's input, no settings step, the next message a signal;
+    // every history before began with a signal.
+    const eager = histories.find((h) => h.workflowId === 'first-message-in-start')!.history;
+    expect(runInput(eager.events!).first?.body).toBe('oi, meu nome é Lia');
+    expect(runInput(eager.events!).settings?.debounceMs).toBe(0);
+    expect(localSteps(eager)).not.toContain('chatSettings');
+    expect(localSteps(eager).filter((step) => step === 'storeAndReply')).toHaveLength(2);
+    expect(eager.events!.flatMap((event) => inboundSignalOf(event)?.body ?? [])).toEqual(['vocês entregam em Niterói?']);
+    for (const other of histories.filter((h) => h.workflowId !== 'first-message-in-start')) expect(runInput(other.history.events!).first, other.workflowId).toBeUndefined();
   });
 
   it('the late-local-result history does not replay without late results handed over first', { timeout: 60_000 }, async () => {

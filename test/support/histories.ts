@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import type { InboundMessage } from '../../src/domain/inbound-message.js';
+import type { ChatWorkflowInput } from '../../src/workflows/chat-contract.js';
 import { WORKFLOWS_PATH } from '../../src/workflows/workflow-code.js';
 
 type History = temporal.api.history.v1.IHistory;
@@ -16,6 +18,30 @@ function markerData(event: Event): LocalActivityMarker | null {
   const marker = event.markerRecordedEventAttributes;
   const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
   return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as LocalActivityMarker) : null;
+}
+
+type Payloads = temporal.api.common.v1.IPayloads;
+
+/** The first value of a history's payloads (a run's input, a signal's argument), decoded. */
+export function firstPayload<T>(payloads: Payloads | null | undefined): T {
+  return JSON.parse(Buffer.from(payloads!.payloads![0]!.data!).toString('utf8')) as T;
+}
+
+/** The input a run was started with, from its first event. */
+export function runInput(events: Event[]): ChatWorkflowInput {
+  return firstPayload(events[0]!.workflowExecutionStartedEventAttributes!.input);
+}
+
+/** The message an `inbound` signal brought the chat (null for any other event). */
+export function inboundSignalOf(event: Event): InboundMessage | null {
+  const signal = event.workflowExecutionSignaledEventAttributes;
+  return signal?.signalName === 'inbound' ? firstPayload(signal.input) : null;
+}
+
+/** Every message the run was given, in order: the one it was started with (an eager start), then each signalled. */
+export function messagesDelivered(events: Event[]): InboundMessage[] {
+  const first = runInput(events).first;
+  return [...(first ? [first] : []), ...events.flatMap((event) => inboundSignalOf(event) ?? [])];
 }
 
 /** The activity type of a local activity's marker (null for any other event). */

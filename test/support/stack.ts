@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config.js';
 import { isReplyTo } from '../../src/offline/offline-model.js';
 import { devServerArgs } from '../../src/temporal/dev-server-args.js';
@@ -127,7 +127,7 @@ export interface StackOptions {
 /**
  * The whole product on real parts: Temporal dev server, PostgreSQL, the worker and the
  * webhook as `npm start` wires them from environment variables, with HTTP stand-ins for
- * OpenAI and WAHA. The webhook reaches Temporal through a proxy a test can cut.
+ * OpenAI and WAHA. chatmem (webhook and worker) reaches Temporal through a proxy a test can cut.
  */
 export async function startStack(options: StackOptions) {
   const uiPort = options.webUi ? await freePort() : undefined;
@@ -172,8 +172,11 @@ export async function startStack(options: StackOptions) {
       return { deps: null, worker: null, http, stop: () => http.stop() };
     }
     const deps = await openDependencies(config, metrics);
+    // Through the proxy too: a cut takes Temporal away from the worker and from the webhook's
+    // eager starts on its connection, as an outage would from one process of chatmem.
+    const connection = await NativeConnection.connect({ address: proxy.address });
     const worker: Worker = await createChatWorker({
-      connection: temporal.nativeConnection,
+      connection,
       namespace: 'default',
       taskQueue,
       deps,
@@ -182,7 +185,7 @@ export async function startStack(options: StackOptions) {
       ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : {}),
     });
     const workerRun = worker.run();
-    const http = await startHttp(config, { logger, metrics, worker: deps });
+    const http = await startHttp(config, { logger, metrics, worker: { db: deps.db, ownSends: deps.ownSends, connection } });
     return {
       deps,
       worker,
@@ -191,6 +194,7 @@ export async function startStack(options: StackOptions) {
         await http.stop();
         worker.shutdown();
         await workerRun.catch(() => undefined);
+        await connection.close();
         await deps.close();
       },
     };
