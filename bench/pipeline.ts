@@ -57,7 +57,7 @@ try {
   await peer?.start(0);
   await latencyProbe(10, 10, 'warm');
   const sequentialCpu = cpuSeconds();
-  const latency = await latencyProbe(LATENCY_MESSAGES, LATENCY_CHATS.count, LATENCY_CHATS.code);
+  const { all: latency, firstOfEachChat } = await latencyProbe(LATENCY_MESSAGES, LATENCY_CHATS.count, LATENCY_CHATS.code);
   const sequentialCpuAfter = cpuSeconds();
   // As after each load below: chatmem idle (learning caught up) before n8n is measured.
   await waitUntilLearned(Array.from({ length: LATENCY_CHATS.count }, (_, i) => chatOf(LATENCY_CHATS.code, i)));
@@ -65,6 +65,7 @@ try {
   for (const p of [50, 95, 99] as const) {
     record('sequential webhook → sendText', `p${p}, ms`, 'lower', percentile(latency, p), peerLatency?.replyMs[`p${p}`]);
   }
+  for (const p of [50, 95] as const) record(`the same, a new chat's first message (${LATENCY_CHATS.count} of them)`, `p${p}, ms`, 'lower', percentile(firstOfEachChat, p));
   recordCpu('sequential webhook → sendText', cpuPerMessage(sequentialCpu, sequentialCpuAfter, LATENCY_MESSAGES));
 
   // Throughput as WAHA delivers: c concurrent POSTs, each the next message as soon as one is acknowledged.
@@ -151,7 +152,8 @@ function message(chat: string, k: number, token: string) {
   return variant('private-text-incoming.json', { chat, waId: `BENCH${sequence++}X${Date.now()}`, body: `Quero fazer um pedido, msg ${k} #${token}` });
 }
 
-async function latencyProbe(messages: number, chats: number, code: string): Promise<number[]> {
+/** Webhook → sendText of each message, sorted; and of each chat's first message in the probe (a new chat's: its workflow starts with it). */
+async function latencyProbe(messages: number, chats: number, code: string): Promise<{ all: number[]; firstOfEachChat: number[] }> {
   const times: number[] = [];
   for (let i = 0; i < messages; i++) {
     const token = `L${code}-${sequence}`;
@@ -160,7 +162,8 @@ async function latencyProbe(messages: number, chats: number, code: string): Prom
     if (status !== 202) throw new Error(`webhook answered ${status}`);
     times.push((await withTimeout(cm.replied(token), 30_000, `the reply to ${token}`)) as number - start);
   }
-  return times.sort((a, b) => a - b);
+  const sorted = (list: number[]) => [...list].sort((a, b) => a - b);
+  return { all: sorted(times), firstOfEachChat: sorted(times.slice(0, chats)) };
 }
 
 interface Throughput {
@@ -287,7 +290,7 @@ async function bigTableProbe(emptyTable: number[]) {
   await cm.db.pool.query('ANALYZE messages');
   const { rows: count } = await cm.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM messages');
   const filledS = (performance.now() - fill) / 1000;
-  const big = await latencyProbe(Math.min(LATENCY_MESSAGES, 100), LATENCY_CHATS.count, LATENCY_CHATS.code);
+  const { all: big } = await latencyProbe(Math.min(LATENCY_MESSAGES, 100), LATENCY_CHATS.count, LATENCY_CHATS.code);
   const probe = `sequential latency with ${Number(count[0]!.n).toLocaleString('en')} rows in messages (filled in ${filledS.toFixed(0)} s)`;
   record(probe, 'p50, ms (empty table in the first row)', 'lower', percentile(big, 50));
   record(probe, 'p50 ratio to the empty table', 'lower', percentile(big, 50) / percentile(emptyTable, 50));
@@ -326,7 +329,7 @@ async function liveChatsProbe(chats: number) {
   const answered = (await Promise.all(tokens.map((token) => withTimeout(cm.replied(token), 900_000, null).catch(() => null)))).filter((at) => at !== null).length;
   const seconds = (performance.now() - start) / 1000;
   const after = footprint();
-  const latency = await latencyProbe(50, 50, '71');
+  const { all: latency } = await latencyProbe(50, 50, '71');
   const probe = `${chats.toLocaleString('en')} live chats`;
   record(probe, 'answered', 'higher', answered);
   record(probe, 'seconds to answer them all', 'lower', seconds);
