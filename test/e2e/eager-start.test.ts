@@ -1,19 +1,11 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { variant } from '../support/fixtures.js';
-import { WAIT_MS } from '../support/http.js';
-import { inboundSignalOf, localActivityOf, localSteps, messagesDelivered, runInput } from '../support/histories.js';
+import { inboundSignalOf, localSteps, messagesDelivered, runInput } from '../support/histories.js';
 import { useTestStack } from '../support/test-stack.js';
 
 const stack = useTestStack();
 
-/** The chat's history once `replies` messages were answered (a step's marker follows its reply). */
-const historyAfter = (chat: string, replies: number) =>
-  vi.waitUntil(async () => {
-    const history = await stack.history(chat);
-    return history.filter((event) => localActivityOf(event) === 'storeAndReply').length === replies ? history : undefined;
-  }, WAIT_MS);
-
-const signalled = (events: Awaited<ReturnType<typeof historyAfter>>) => events.flatMap((event) => inboundSignalOf(event)?.body ?? []);
+const signalled = (events: Awaited<ReturnType<typeof stack.history>>) => events.flatMap((event) => inboundSignalOf(event)?.body ?? []);
 
 describe('a new chat started by the webhook beside the worker', () => {
   it('starts with its first message and the operator settings in the run input: no signal and no settings step for it; later messages are signals', async () => {
@@ -22,7 +14,7 @@ describe('a new chat started by the webhook beside the worker', () => {
     await stack.replyTo('oi, tudo bem?');
     await stack.say(chat, 'qual o horário?');
     await stack.replyTo('qual o horário?');
-    const events = await historyAfter(chat, 2);
+    const events = await stack.historyOnceAnswered(chat, 2);
     const input = runInput(events);
     expect(input.first?.body).toBe('oi, tudo bem?');
     expect(input.settings).toEqual(stack.config.chat);
@@ -39,7 +31,7 @@ describe('a new chat started by the webhook beside the worker', () => {
     await stack.restartChatmem();
     expect((await stack.say(chat, 'segunda mensagem')).status).toBe(202);
     await stack.replyTo('segunda mensagem');
-    const events = await historyAfter(chat, 2);
+    const events = await stack.historyOnceAnswered(chat, 2);
     expect(events.filter((event) => event.workflowExecutionStartedEventAttributes)).toHaveLength(1);
     expect(runInput(events).first?.body).toBe('primeira mensagem');
     expect(signalled(events)).toEqual(['segunda mensagem']);
@@ -53,7 +45,7 @@ describe('a new chat started by the webhook beside the worker', () => {
     expect(statuses.map((answer) => answer.status)).toEqual([202, 202]);
     await stack.replyTo('quero pizza');
     await stack.replyTo('e um refrigerante');
-    const events = await historyAfter(chat, 2);
+    const events = await stack.historyOnceAnswered(chat, 2);
     // Whichever the webhook took first started the run; the other was signalled after it.
     expect(runInput(events).first).toBeDefined();
     expect(messagesDelivered(events).map((message) => message.body).sort()).toEqual(['e um refrigerante', 'quero pizza']);

@@ -16,11 +16,7 @@ describe('the reply path', () => {
       await stack.say(chat, body);
       await stack.replyTo(body);
     }
-    // The step's marker is written when the task completes, just after WAHA got the reply.
-    const events = await vi.waitUntil(async () => {
-      const history = await stack.history(chat);
-      return history.filter((event) => localActivityOf(event) === 'storeAndReply').length === 3 ? history : undefined;
-    }, WAIT_MS);
+    const events = await stack.historyOnceAnswered(chat, 3);
     // The first message started the chat (an eager start: in the run's input), the others came as signals.
     expect(runInput(events).first?.body).toBe('bom dia');
     const signals = events.flatMap((event, index) => (inboundSignalOf(event)?.fromMe === false ? [index] : []));

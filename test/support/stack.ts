@@ -23,6 +23,7 @@ import { startOpenAiStandIn } from './openai-standin.js';
 import { createTestDatabase } from './postgres.js';
 import { variant } from './fixtures.js';
 import { eventually } from './http.js';
+import { localActivityOf } from './histories.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import type { WahaEngine } from '../../src/simulator/waha-events.js';
 import { startWahaStandIn } from './waha-standin.js';
@@ -265,6 +266,17 @@ export async function startStack(options: StackOptions) {
     return (await client.workflow.getHandle(chatWorkflowId(session, chatId)).fetchHistory()).events ?? [];
   }
 
+  /**
+   * The events of the chat's current run once `count` store-and-reply steps are in them: a
+   * step's marker is written when its task completes, just after WAHA got the reply.
+   */
+  function historyOnceAnswered(chatId: string, count: number, timeoutMs = 30_000) {
+    return eventually(async () => {
+      const events = await history(chatId);
+      return events.filter((event) => localActivityOf(event) === 'storeAndReply').length === count ? events : undefined;
+    }, `${count} store-and-reply steps in ${chatId}`, timeoutMs);
+  }
+
   /** Waits until the chat's learning backlog is down to `backlog` (0: all it stored is learned), and returns its state then. */
   function learned(chatId: string, { backlog = 0, timeoutMs = 30_000 } = {}) {
     return eventually(async () => {
@@ -329,6 +341,7 @@ export async function startStack(options: StackOptions) {
     replyTo,
     idle,
     history,
+    historyOnceAnswered,
     chatmem: (...args: string[]) => operatorCli({}, ...args),
     chatmemWith: operatorCli,
     rows,
