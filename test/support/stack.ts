@@ -62,7 +62,6 @@ export async function startTemporal(temporalCli: string, options: { uiPort?: num
 interface StackTemporal {
   address: string;
   client: Client;
-  nativeConnection: NativeConnection;
   teardown(): Promise<void>;
   /** Stops the server, waits `downMs`, starts it again on the same port and data. */
   restart?(downMs: number): Promise<void>;
@@ -80,9 +79,6 @@ async function startRestartableTemporal(temporalCli: string): Promise<StackTempo
   return {
     address: server.address,
     client: new Client({ connection }),
-    get nativeConnection(): NativeConnection {
-      throw new Error('a restartable Temporal serves worker processes only (externalWorker)');
-    },
     async restart(downMs: number) {
       await server.stop();
       await new Promise((resolve) => setTimeout(resolve, downMs));
@@ -131,6 +127,7 @@ export interface StackOptions {
  * OpenAI and WAHA. chatmem (webhook and worker) reaches Temporal through a proxy a test can cut.
  */
 export async function startStack(options: StackOptions) {
+  if (options.restartableTemporal && !options.externalWorker) throw new Error('a restartable Temporal serves worker processes only (externalWorker)');
   const uiPort = options.webUi ? await freePort() : undefined;
   const temporal: StackTemporal = options.restartableTemporal ? await startRestartableTemporal(options.temporalCli) : await startTemporal(options.temporalCli, { uiPort });
   const db = await createTestDatabase(options.adminUrl);
