@@ -32,7 +32,7 @@ describe('chats queried while they are busy', () => {
     expect(runs.length).toBeGreaterThanOrEqual(chats.length);
     const failed: string[] = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, runs)) {
-      if (result.error) failed.push(`${result.workflowId}: ${result.error.message.slice(0, 160)}`);
+      if (result.error) failed.push(`${result.workflowId}: ${result.error.message.slice(0, 1000)}`);
     }
     expect(failed).toEqual([]);
   });
