@@ -23,9 +23,9 @@ export const PATCHES_OF_2026_12_07: readonly CurrentPatch[] = ['one-task-reply',
 let allOf20261207 = false;
 
 /** Asks the run's patches as it starts: runs begun with late local results first ask them all (one marker for most). */
-export function askPatchesAtStart(eager: boolean): void {
-  allOf20261207 = eager && patched(ALL_OF_2026_12_07);
-  if (eager) for (const patch of CURRENT_PATCHES) hasPatch(patch);
+export function askPatchesAtStart(upFront: boolean): void {
+  allOf20261207 = upFront && patched(ALL_OF_2026_12_07);
+  if (upFront) for (const patch of CURRENT_PATCHES) hasPatch(patch);
 }
 
 /** `patched(patch)`, for a run that has it at once or asks it alone. */

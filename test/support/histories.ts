@@ -16,8 +16,8 @@ interface LocalActivityMarker {
 /** A local activity's marker as sdk-core records it (null for any other event). */
 function markerData(event: Event): LocalActivityMarker | null {
   const marker = event.markerRecordedEventAttributes;
-  const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
-  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as LocalActivityMarker) : null;
+  const data = marker?.markerName === 'core_local_activity' ? marker.details?.data : undefined;
+  return data?.payloads?.[0]?.data ? firstPayload<LocalActivityMarker>(data) : null;
 }
 
 type Payloads = temporal.api.common.v1.IPayloads;
