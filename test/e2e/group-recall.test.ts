@@ -3,13 +3,21 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { wahaMessageEvent } from '../../src/simulator/waha-events.js';
 import { WAIT_MS } from '../support/http.js';
+import { PGVECTOR_POSTGRES_BIN, PGVECTOR_POSTGRES_MISSING, startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { startTestStack, type Stack } from '../support/test-stack.js';
 
 // Issue 8: in a long group chat no prompt held the earlier message that answers the question.
 // Here, on each storage configuration: a fact said early in a group, many turns, several
 // summaries, chatmem restarted, then a question that mentions the bot must bring it back.
 
+// A PostgreSQL with pgvector: PGVECTOR_DATABASE_URL, or a private cluster from the install script's server.
 const PGVECTOR_DATABASE_URL = process.env.PGVECTOR_DATABASE_URL;
+let pgvectorCluster: PrivatePostgres | undefined;
+const pgvectorDatabase = async () => {
+  if (PGVECTOR_DATABASE_URL) return PGVECTOR_DATABASE_URL;
+  pgvectorCluster = await startPrivatePostgres({ pgvector: true });
+  return pgvectorCluster.adminUrl;
+};
 const GROUP = '120363000000000808@g.us';
 const ANA = '5511922220001@c.us';
 const BRUNO = '5511922220002@c.us';
@@ -19,23 +27,28 @@ const FACT = 'my cousin has a boat called Marisol, moored in Paraty';
 const QUESTION = 'Ana, is the boat of your cousin still moored in Paraty?';
 const TURNS = 60;
 
-const configurations: [string, () => Record<string, string>, string | null][] = [
-  ['PostgreSQL without pgvector, vectors in PGlite', () => ({}), null],
-  ['PGlite only', () => ({ DATABASE_URL: '', CHATMEM_DATA_DIR: mkdtempSync(`${tmpdir()}/chatmem-recall-`) }), null],
+// [name, chatmem's environment, the vector store it must open (its kind), why it is skipped]
+const configurations: [string, () => Promise<Record<string, string>>, RegExp, string | null][] = [
+  ['PostgreSQL without pgvector, vectors in PGlite', async () => ({}), /^pglite:/, null],
+  ['PGlite only', async () => ({ DATABASE_URL: '', CHATMEM_DATA_DIR: mkdtempSync(`${tmpdir()}/chatmem-recall-`) }), /^pgvector:pglite/, null],
   [
     'pgvector in PostgreSQL',
-    () => ({ DATABASE_URL: PGVECTOR_DATABASE_URL ?? '' }),
-    PGVECTOR_DATABASE_URL ? null : 'set PGVECTOR_DATABASE_URL to a PostgreSQL with the vector extension (Debian 12 has none)',
+    async () => ({ DATABASE_URL: await pgvectorDatabase() }),
+    /^pgvector:postgres$/,
+    PGVECTOR_DATABASE_URL || PGVECTOR_POSTGRES_BIN ? null : `set PGVECTOR_DATABASE_URL or ${PGVECTOR_POSTGRES_MISSING}`,
   ],
 ];
 
-describe.each(configurations)('recall in a long group chat: %s', (_name, env, skipReason) => {
+describe.each(configurations)('recall in a long group chat: %s', (_name, env, storeKind, skipReason) => {
   let stack: Stack;
   beforeAll(async () => {
     if (skipReason) return;
-    stack = await startTestStack({ env: { WAHA_WEBHOOK_HMAC_KEY: 'recall-test-hmac', GROUP_REPLY: 'mention', SUMMARY_TOKEN_LIMIT: '300', ...env() } });
+    stack = await startTestStack({ env: { WAHA_WEBHOOK_HMAC_KEY: 'recall-test-hmac', GROUP_REPLY: 'mention', SUMMARY_TOKEN_LIMIT: '300', ...(await env()) } });
   });
-  afterAll(async () => stack?.stop());
+  afterAll(async () => {
+    await stack?.stop();
+    await pgvectorCluster?.destroy();
+  });
 
   const say = async (from: string, senderName: string, text: string, mentionBot = false) => {
     const event = wahaMessageEvent({ session: 'default', me: stack.waha.me, chatId: GROUP, participant: from, senderName, fromMe: false, text, ...(mentionBot ? { mentions: [stack.waha.me.id] } : {}) });
@@ -46,6 +59,7 @@ describe.each(configurations)('recall in a long group chat: %s', (_name, env, sk
   it.skipIf(skipReason !== null)(skipReason ? `${title} (skipped: ${skipReason})` : title, { timeout: 300_000 }, async () => {
     // Read from the database the worker writes to (PostgreSQL, or PGlite for the PGlite-only case).
     const count = async (sql: string) => Number((await stack.deps.db.query<{ n: number }>(sql)).rows[0]!.n);
+    expect(stack.deps.ltm.store.kind).toMatch(storeKind);
     await say(ANA, 'Ana', FACT);
     // Each half is past SUMMARY_TOKEN_LIMIT on its own, so each makes a summary however the
     // turns fall into steps (on a busy machine one step can store a whole half).

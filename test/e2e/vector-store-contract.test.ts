@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pointIdFor } from '../../src/domain/point-id.js';
+import { openPostgresDatabase } from '../../src/stores/sql/postgres-database.js';
 import { openPgliteVectorStore } from '../../src/stores/vector/pglite.js';
+import { PgVectorStore } from '../../src/stores/vector/pgvector-store.js';
 import { QdrantVectorStore } from '../../src/stores/vector/qdrant-store.js';
 import type { VectorStore } from '../../src/stores/vector/vector-store.js';
+import { PGVECTOR_POSTGRES_BIN, PGVECTOR_POSTGRES_MISSING, startPrivatePostgres } from '../support/private-postgres.js';
 
 const DIMENSIONS = 8;
 const QDRANT_URL = process.env.QDRANT_URL;
@@ -11,6 +14,19 @@ const QDRANT_URL = process.env.QDRANT_URL;
 // [name, why it is skipped (null: it runs), open]
 const adapters: [string, string | null, () => Promise<VectorStore>][] = [
   ['pgvector on PGlite', null, () => openPgliteVectorStore({ dataDir: null, dimensions: DIMENSIONS })],
+  [
+    'pgvector in PostgreSQL (a private cluster)',
+    PGVECTOR_POSTGRES_BIN ? null : PGVECTOR_POSTGRES_MISSING,
+    async () => {
+      const cluster = await startPrivatePostgres({ pgvector: true });
+      const db = openPostgresDatabase(cluster.adminUrl);
+      const close = async () => {
+        await db.close();
+        await cluster.destroy();
+      };
+      return new PgVectorStore(db, DIMENSIONS, { kind: 'pgvector:postgres', close });
+    },
+  ],
   [
     'Qdrant at QDRANT_URL',
     QDRANT_URL ? null : 'QDRANT_URL is not set, and no Qdrant binary can be installed on this machine',
