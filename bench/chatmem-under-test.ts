@@ -12,6 +12,8 @@ import { postWebhook } from '../src/simulator/webhook-poster.js';
 import { stateQuery } from '../src/workflows/chat-workflow.js';
 import { startOpenAiStandIn } from '../test/support/openai-standin.js';
 import { createTestDatabase, ensurePostgresRunning } from '../test/support/postgres.js';
+import { installedPgvectorPostgres, startPrivatePostgres } from '../test/support/private-postgres.js';
+import { runInstallScript } from '../src/embedded/project-tools.js';
 import { ANSWER_AT_ONCE, freePort, startTemporal } from '../test/support/stack.js';
 import { startWahaStandIn } from '../test/support/waha-standin.js';
 import { resolveTemporalCli } from '../src/embedded/temporal-cli.js';
@@ -24,13 +26,23 @@ export interface ChatmemOptions {
   embedded?: boolean;
   /** As the Docker image runs it: `npm run build` first, then node on dist/ with the prebuilt workflow bundle (else tsx on src/, as `npm start`). */
   prod?: boolean;
+  /**
+   * chatmem's database on a PostgreSQL 16 with pgvector (a private cluster from
+   * `npm run setup:pgvector`, installed if missing), so the vectors live in the server, as
+   * with the pgvector image;
+   * else the machine's PostgreSQL, which has no pgvector here, and the vectors in PGlite
+   * inside chatmem's process.
+   */
+  pgvector?: boolean;
   env?: Record<string, string>;
 }
 
 export async function startChatmem(options: ChatmemOptions = {}) {
   await ensurePostgresRunning();
   const temporal = options.embedded ? null : await startTemporal(resolveTemporalCli());
-  const db = options.embedded ? null : await createTestDatabase();
+  if (!options.embedded && options.pgvector && !installedPgvectorPostgres()) runInstallScript('install-pgvector-postgres.sh');
+  const cluster = !options.embedded && options.pgvector ? await startPrivatePostgres({ pgvector: true }) : null;
+  const db = options.embedded ? null : await createTestDatabase(cluster?.adminUrl);
   const openai = await startOpenAiStandIn();
   const waha = await startWahaStandIn({ apiKey: WAHA_KEY, hmacKey: HMAC_KEY });
   const dataDir = mkdtempSync(`${tmpdir()}/chatmem-bench-`);
@@ -57,6 +69,7 @@ export async function startChatmem(options: ChatmemOptions = {}) {
   const main = spawnChatmem(entry('main'), env);
   const webhookUrl = await main.line(/POST (http[^\s,]+)/);
   waha.setWebhookUrl(webhookUrl);
+  const vectorStore = await main.line(/long-term memory: ([^)]+)\)/);
   const temporalAddress = temporal?.address ?? (await main.line(/starting a Temporal dev server on (\S+)/));
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
@@ -75,6 +88,8 @@ export async function startChatmem(options: ChatmemOptions = {}) {
 
   return {
     webhookUrl,
+    /** Where chatmem keeps long-term memory, as its start banner says (`pgvector:postgres`, `pglite:<folder>`…). */
+    vectorStore,
     openai,
     waha,
     client,
@@ -117,6 +132,7 @@ export async function startChatmem(options: ChatmemOptions = {}) {
       await openai.close();
       await temporal?.teardown();
       await db?.drop();
+      await cluster?.destroy();
     },
   };
 }

@@ -5,7 +5,7 @@
  * on (embeddings and fact extraction, as users run it), plus what only chatmem has to show:
  * a busy group's ingest and learning, many live chats, a big table, more workers.
  *
- *   npm run bench:pipeline [-- --peer n8n] [--embedded] [--chats 10000] [--big-table] [--workers 2] [--queued-replies side-by-side] [--quick]
+ *   npm run bench:pipeline [-- --peer n8n] [--embedded] [--vectors pglite] [--chats 10000] [--big-table] [--workers 2] [--queued-replies side-by-side] [--quick]
  *
  * With --peer n8n the peer's own scripts and probes run in the same session, each probe right
  * after chatmem's, and the last column is the ratio (above 1: chatmem is better).
@@ -22,6 +22,7 @@ const { values } = parseArgs({
   options: {
     peer: { type: 'string' },
     embedded: { type: 'boolean', default: false },
+    vectors: { type: 'string' },
     prod: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     chats: { type: 'string' },
@@ -32,6 +33,12 @@ const { values } = parseArgs({
   },
 });
 if (values.peer && values.peer !== 'n8n') throw new Error(`--peer ${values.peer}: the only peer is n8n`);
+// Where chatmem's long-term memory lives: by default in the server, as production runs it
+// (Qdrant, or the pgvector image); `pglite` keeps the machine's PostgreSQL, which lacks
+// pgvector here, and the vectors in PGlite inside chatmem's process.
+const vectors = values.vectors ?? (values.embedded ? 'pglite' : 'pgvector');
+if (!['pgvector', 'pglite'].includes(vectors)) throw new Error(`--vectors ${vectors}: pgvector or pglite`);
+if (values.embedded && vectors !== 'pglite') throw new Error('--embedded is PGlite, vectors included: --vectors pgvector does not apply');
 const quick = values.quick;
 const scale = (full: number, short: number) => (quick ? short : full);
 const LATENCY_MESSAGES = scale(200, 40);
@@ -42,7 +49,7 @@ const drainS = Number(values.drain);
 
 const queuedReplies = values['queued-replies'];
 if (queuedReplies && !(QUEUED_REPLY_MODES as readonly string[]).includes(queuedReplies)) throw new Error(`--queued-replies ${queuedReplies}: one of ${QUEUED_REPLY_MODES.join(', ')}`);
-const cm = await startChatmem({ embedded: values.embedded, prod: values.prod, env: queuedReplies ? { QUEUED_REPLIES: queuedReplies } : {} });
+const cm = await startChatmem({ embedded: values.embedded, prod: values.prod, pgvector: vectors === 'pgvector', env: queuedReplies ? { QUEUED_REPLIES: queuedReplies } : {} });
 const peer = values.peer ? n8nPeer : null;
 const rows: { probe: string; measure: string; chatmem: number; n8n?: number; better: 'lower' | 'higher' }[] = [];
 const record = (probe: string, measure: string, better: 'lower' | 'higher', chatmem: number, n8n?: number) => rows.push({ probe, measure, chatmem, n8n, better });
@@ -100,7 +107,7 @@ try {
 } finally {
   // What was measured is printed even when a later probe failed.
   printTable(
-    `chatmem${values.embedded ? ' (embedded Temporal dev server + PGlite)' : ''}${values.prod ? ' (node dist/, prebuilt workflow bundle)' : ''}${queuedReplies ? ` (QUEUED_REPLIES=${queuedReplies})` : ''}${peer ? ' and n8n 1.123.50, same machine, same session' : ''}, learning on`,
+    `chatmem${values.embedded ? ' (embedded Temporal dev server + PGlite)' : ''}${vectors === 'pgvector' ? ' (PostgreSQL 16 with pgvector)' : ''} (long-term memory: ${cm.vectorStore.replace(/:\/.*/, ' in the process')})${values.prod ? ' (node dist/, prebuilt workflow bundle)' : ''}${queuedReplies ? ` (QUEUED_REPLIES=${queuedReplies})` : ''}${peer ? ' and n8n 1.123.50, same machine, same session' : ''}, learning on`,
     ['probe', 'measure', 'chatmem', ...(peer ? ['n8n', 'chatmem vs n8n'] : [])],
     rows.map((row) => [
       row.probe,

