@@ -4,8 +4,8 @@
 # Debian 12 packages no pgvector and no Docker engine is at hand on the machines we build
 # on. Tests and the pipeline bench start private clusters from it (test/support/
 # private-postgres.ts): the pgvector store is then tested, and measured, on a real server,
-# as a user with the pgvector image runs it.
-# The Python module in the wheel is left out. x86_64 Linux only. Prints the install's bin folder on its last line. Idempotent.
+# as a user with the pgvector image runs it. The Python module in the wheel is left out.
+# x86_64 Linux only. Prints the install's bin folder on its last line. Idempotent.
 set -euo pipefail
 WHEEL_VERSION="0.6.0"
 WHEEL_SHA256="620f397b925a6a6ea39544084d3d86e3775acf41db6a56f8f3b800488bd33c6d"
