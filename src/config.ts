@@ -4,6 +4,7 @@ import { QUEUED_REPLY_MODES } from './domain/queued-replies.js';
 import { RECALL_MODES } from './domain/recall.js';
 import { GROUP_REPLY_MODES } from './domain/reply-policy.js';
 import { WHATSAPP_MAX_TEXT_CHARS } from './domain/safe-text.js';
+import { MAX_MODEL_CALL_MS } from './domain/model-step-limits.js';
 import { LOCAL_EMBEDDING_DIMENSIONS, LOCAL_EMBEDDING_MODEL } from './clients/local-embedder.js';
 
 export const EMBEDDING_PROVIDERS = ['local', 'openai'] as const;
@@ -119,7 +120,8 @@ const SETTINGS = {
     apiKey: from('OPENAI_API_KEY', text.nullable().default(null)),
     baseUrl: from('OPENAI_BASE_URL', url().nullable().default(null)),
     chatModel: from('CHAT_MODEL', text.default('gpt-4o-mini')),
-    timeoutMs: from('OPENAI_TIMEOUT_MS', wholeNumber(1_000, 600_000).default(60_000)),
+    /** At most MAX_MODEL_CALL_MS: a call must end inside the step that makes it. */
+    timeoutMs: from('OPENAI_TIMEOUT_MS', wholeNumber(1_000, MAX_MODEL_CALL_MS).default(60_000)),
   },
   /** Voice notes are transcribed with `transcribeModel`, images described by `visionModel` (null: CHAT_MODEL); larger files are not read. */
   media: {

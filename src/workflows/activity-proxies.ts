@@ -1,6 +1,7 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { EraseActivities, LearningActivities, MediaActivities, MemoryActivities, ReplyActivities, StoreAndReplyActivities } from '../activities/index.js';
 import { DEADLINE_PASSED, PERMANENT_FAILURE } from '../domain/failure-types.js';
+import { MODEL_STEP_TIMEOUT_MS } from '../domain/model-step-limits.js';
 
 // Database steps are short and must never give up: nothing accepted is ever lost.
 export const memory = proxyLocalActivities<MemoryActivities>({
@@ -24,7 +25,7 @@ export const erasing = proxyActivities<EraseActivities>({
 });
 
 export const outside = proxyActivities<ReplyActivities & LearningActivities>({
-  startToCloseTimeout: '90 seconds',
+  startToCloseTimeout: MODEL_STEP_TIMEOUT_MS,
   retry: OUTSIDE_RETRY,
 });
 
@@ -41,7 +42,7 @@ export const reading = proxyActivities<MediaActivities>({
  * past its timeout while a slow model answers; a retry finds what an attempt already did.
  */
 export const replying = proxyLocalActivities<ReplyActivities>({
-  startToCloseTimeout: '90 seconds',
+  startToCloseTimeout: MODEL_STEP_TIMEOUT_MS,
   retry: OUTSIDE_RETRY,
 });
 
@@ -53,7 +54,7 @@ export const replying = proxyLocalActivities<ReplyActivities>({
  * no task slots.
  */
 export const replyingUntilDeadline = proxyLocalActivities<ReplyActivities>({
-  startToCloseTimeout: '90 seconds',
+  startToCloseTimeout: MODEL_STEP_TIMEOUT_MS,
   localRetryThreshold: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '60 seconds', nonRetryableErrorTypes: [PERMANENT_FAILURE, DEADLINE_PASSED] },
 });
@@ -64,7 +65,7 @@ export const replyingUntilDeadline = proxyLocalActivities<ReplyActivities>({
  * retried until its deadline), so learning never waits on a model that is down.
  */
 export const answeringAtOnce = proxyLocalActivities<StoreAndReplyActivities>({
-  startToCloseTimeout: '90 seconds',
+  startToCloseTimeout: MODEL_STEP_TIMEOUT_MS,
   // A refusal fails as a refusal, as it does from the reply step (not as attempts run out).
   retry: { maximumAttempts: 1, nonRetryableErrorTypes: [PERMANENT_FAILURE, DEADLINE_PASSED] },
 });

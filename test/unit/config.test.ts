@@ -32,6 +32,12 @@ describe('configuration from the environment', () => {
     }
   });
 
+  it('refuses a model time limit the step that calls the model would cut off', () => {
+    expect(loadConfig({ OPENAI_TIMEOUT_MS: '80000' }).openai.timeoutMs).toBe(80_000);
+    // The reply step gives up after 90 s: a 2-minute call would time out on every attempt.
+    expect(() => loadConfig({ OPENAI_TIMEOUT_MS: '120000' })).toThrow("OPENAI_TIMEOUT_MS: '120000' is not a whole number from 1000 to 80000");
+  });
+
   it('keeps at least the chats being answered in memory', () => {
     expect(loadConfig({}).maxCachedChats).toBe(500);
     expect(loadConfig({ MAX_CACHED_CHATS: '300', MAX_CONCURRENT_REPLIES: '300' }).maxCachedChats).toBe(300);
