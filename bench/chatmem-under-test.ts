@@ -40,8 +40,9 @@ export interface ChatmemOptions {
 export async function startChatmem(options: ChatmemOptions = {}) {
   await ensurePostgresRunning();
   const temporal = options.embedded ? null : await startTemporal(resolveTemporalCli());
-  if (!options.embedded && options.pgvector && !installedPgvectorPostgres()) runInstallScript('install-pgvector-postgres.sh');
-  const cluster = !options.embedded && options.pgvector ? await startPrivatePostgres({ pgvector: true }) : null;
+  const withPgvector = !options.embedded && !!options.pgvector;
+  if (withPgvector && !installedPgvectorPostgres()) runInstallScript('install-pgvector-postgres.sh');
+  const cluster = withPgvector ? await startPrivatePostgres({ pgvector: true }) : null;
   const db = options.embedded ? null : await createTestDatabase(cluster?.adminUrl);
   const openai = await startOpenAiStandIn();
   const waha = await startWahaStandIn({ apiKey: WAHA_KEY, hmacKey: HMAC_KEY });

@@ -414,7 +414,7 @@ async function recordDelivered(state: ChatState, reply: DeliveredReply): Promise
 class OperatorSettings {
   private readAt = Date.now();
 
-  /** `given`: as read when the run started (an eager start); otherwise read at first use. */
+  /** `value`: the settings the run was started with (an eager start); null: read at first use. */
   constructor(private value: ChatSettings | null = null) {}
 
   async current(): Promise<ChatSettings> {
