@@ -6,7 +6,7 @@ import type { InboundMessage, MessageChange } from '../domain/inbound-message.js
 import type { SentMessageId } from '../domain/waha-send-result.js';
 import { stageTimer, type Metrics } from '../observability/metrics.js';
 import { refusedValue } from '../stores/sql/refused-value.js';
-import type { ChangedMessage, StmRepository } from '../stores/sql/stm-repository.js';
+import type { ChangedMessage, StmRepository, StoredInbound } from '../stores/sql/stm-repository.js';
 import type { ActivitySettings } from './settings.js';
 
 export interface MemoryDeps {
@@ -15,8 +15,7 @@ export interface MemoryDeps {
   metrics?: Metrics;
 }
 
-export interface RecordedInbound {
-  fresh: boolean;
+export interface RecordedInbound extends StoredInbound {
   tokens: number;
   settings: ChatSettings;
   /** Set when the database refused the message for good: it is not stored, and the chat goes on. */
@@ -62,9 +61,9 @@ export function createMemoryActivities({ stm, settings, metrics }: MemoryDeps) {
     async recordInbound(message: InboundMessage, claimToken: string): Promise<RecordedInbound> {
       const chatSettings = settings.chat;
       if (message.change) return { ...(await recordChange({ ...message, change: message.change })), settings: chatSettings };
-      let fresh: boolean;
+      let stored: StoredInbound;
       try {
-        ({ fresh } = await stm.recordInbound(message, claimToken));
+        stored = await stm.recordInbound(message, claimToken);
       } catch (error) {
         // A value the database will never take must not hold up the chat's later messages;
         // anything else (the database away, a lock) is retried until it passes.
@@ -74,9 +73,7 @@ export function createMemoryActivities({ stm, settings, metrics }: MemoryDeps) {
         log.warn('message rejected by the database; the chat goes on', { messageId: message.messageId, reason: refused.reason });
         return { fresh: false, tokens: 0, settings: chatSettings, rejected: refused.reason };
       }
-      // The lid and the phone form it came with are one person: facts and erase cover both.
-      if (message.contactOtherId) await stm.linkPersonIds(message.session, { phone: message.contactId, lid: message.contactOtherId });
-      return { fresh, tokens: fresh ? await countTokensYielding(message.body ?? '') : 0, settings: chatSettings };
+      return { ...stored, tokens: stored.fresh ? await countTokensYielding(message.body ?? '') : 0, settings: chatSettings };
     },
 
     /** Counts user messages given up on without a reply (chatmem_replies_unanswered_total{reason}). */

@@ -55,10 +55,9 @@ export async function composeText(deps: ReplyDeps, request: ComposeReplyRequest)
   const settings = deps.settings.context;
   const chat = { session: request.session, chatId: request.chatId };
   const query = request.answering.map((message) => message.body ?? '').join('\n');
-  const [{ window, summary, coversTo }, queryVector, otherIds] = await Promise.all([
-    stm.promptTranscript(chat, settings.stmWindow, request.answering.at(-1)?.messageId),
+  const [{ window, summary, coversTo, otherIds }, queryVector] = await Promise.all([
+    stm.promptTranscript(chat, settings.stmWindow, request.answering.at(-1)?.messageId, request.ltmIds),
     query.trim() ? embedText(embedder, query) : Promise.resolve(null),
-    stm.otherIdsOf(request.session, request.ltmIds),
   ]);
   const inPrompt = new Set(window.map((line) => line.messageId).filter((id): id is string => !!id));
   // A chat whose whole transcript the prompt holds has nothing earlier to recall: most chats
@@ -166,11 +165,14 @@ export function createReplyActivities(deps: ReplyDeps) {
      * workflow task that took the message: compose, split into messages and store them, mark
      * what was answered seen, then each message typed and sent in turn, its sent id recorded.
      * A retry finds what an earlier attempt stored and sent, and sends only the rest.
-     * `drafted` is the model's text asked for earlier (`composeText`), by a step that asks for
-     * several replies at once; a Temporal activity call never passes it.
+     * `given` comes only from a step that stored the message itself (a Temporal activity call
+     * never passes it): `drafted`, the model's text asked for earlier (`composeText`) by a step
+     * that asks for several replies at once; `firstAttempt`, when that step stored the message
+     * just now, so no earlier attempt can have stored or sent a reply to look for.
      */
-    async reply(request: ReplyRequest, drafted?: Promise<string>): Promise<DeliveredReply> {
-      const earlier = await stm.findClaimedReplyParts(request.claimToken);
+    async reply(request: ReplyRequest, given: { drafted?: Promise<string>; firstAttempt?: boolean } = {}): Promise<DeliveredReply> {
+      const { drafted, firstAttempt = false } = given;
+      const earlier = firstAttempt ? [] : await stm.findClaimedReplyParts(request.claimToken);
       if (earlier.length && earlier.every((part) => part.sent)) return delivered(earlier.map((part) => ({ ...part, ...part.sent!, recorded: true })));
       refuseAfter(request.deadlineMs);
       const parts = earlier.length

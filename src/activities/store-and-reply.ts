@@ -67,7 +67,7 @@ export function createStoreAndReplyActivities(memory: Pick<MemoryActivities, 're
     try {
       for (const [index, rows] of stored.entries()) {
         const drafted = drafts[index];
-        done.push({ stored: rows, reply: drafted ? await replies.reply(requests[index]!.reply, drafted) : null });
+        done.push({ stored: rows, reply: drafted ? await replies.reply(requests[index]!.reply, { drafted, firstAttempt: storedNow(rows) }) : null });
       }
     } catch (error) {
       // The round that failed is stored again by its own claim tokens (the workflow keeps them).
@@ -88,7 +88,7 @@ export function createStoreAndReplyActivities(memory: Pick<MemoryActivities, 're
   const activities = {
     async storeAndReply({ arrivals, reply }: StoreAndReplyRequest): Promise<StoredAndReplied> {
       const stored = await memory.recordArrivals(arrivals);
-      return { stored, reply: isToAnswer(stored) ? await replies.reply(reply) : null };
+      return { stored, reply: isToAnswer(stored) ? await replies.reply(reply, { firstAttempt: storedNow(stored) }) : null };
     },
 
     /**
@@ -120,6 +120,14 @@ export function createStoreAndReplyActivities(memory: Pick<MemoryActivities, 're
 function isToAnswer(stored: StoredAndReplied['stored']): boolean {
   const last = stored[stored.length - 1];
   return !!last?.fresh && !last.rejected;
+}
+
+/**
+ * The message to answer was stored by this attempt, not found from an earlier one: its reply's
+ * claim token was made with its own, so no attempt can have stored a reply under it yet.
+ */
+function storedNow(stored: StoredAndReplied['stored']): boolean {
+  return !!stored[stored.length - 1]?.storedNow;
 }
 
 /** A draft nobody awaits (its round never came) must not end the process as an unhandled rejection. */

@@ -48,7 +48,8 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
 
   it('stores a message once per handling, whichever delivery comes again', async () => {
     const hello = message(ANA, 'hello, I am Ana', { waId: 'ENG1' });
-    expect(await stm.recordInbound(hello, 'claim-1')).toEqual({ fresh: true });
+    // Only the attempt that stored it says so: a retry of the handling finds it, and looks for what it did next.
+    expect(await stm.recordInbound(hello, 'claim-1')).toEqual({ fresh: true, storedNow: true });
     expect(await stm.recordInbound(hello, 'claim-1')).toEqual({ fresh: true });
     expect(await stm.recordInbound(hello, 'claim-2')).toEqual({ fresh: false });
     expect(await windowOf(stm, chat, 10)).toEqual([expect.objectContaining({ role: 'user', content: 'hello, I am Ana', messageId: hello.messageId })]);
@@ -56,7 +57,7 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
 
   it('finds a message a step gave back unanswered fresh for the next step that takes it, and for that step only', async () => {
     const queued = message(CAIO, 'a message given back', { waId: 'ENG-GIVEN-BACK' });
-    expect(await stm.recordInbound(queued, 'claim-first-step')).toEqual({ fresh: true });
+    expect(await stm.recordInbound(queued, 'claim-first-step')).toEqual({ fresh: true, storedNow: true });
     await stm.releaseClaims(['claim-first-step']);
     expect(await stm.recordInbound(queued, 'claim-next-step')).toEqual({ fresh: true });
     // Taken: a retry of that step still finds it, any other delivery does not.
@@ -66,13 +67,25 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
     expect((await windowOf(stm, { session: 'default', chatId: CAIO }, 50)).map((line) => line.content)).toEqual(['a message given back']);
   });
 
+  it('links the lid a message carried to its phone form as it stores it, and a prompt’s read finds the one from the other', async () => {
+    const PHONE = '5511944440009@c.us';
+    const LID = '88880000000009@lid';
+    const people = { session: 'default', chatId: PHONE };
+    await stm.recordInbound(message(PHONE, 'only my number', { waId: 'ENG-LINK1' }), 'claim-link-1');
+    expect((await stm.promptTranscript(people, 10, undefined, [PHONE])).otherIds).toEqual([]);
+    await stm.recordInbound({ ...message(PHONE, 'my number and my lid', { waId: 'ENG-LINK2' }), contactOtherId: LID }, 'claim-link-2');
+    expect((await stm.promptTranscript(people, 10, undefined, [PHONE])).otherIds).toEqual([LID]);
+    expect((await stm.promptTranscript(people, 10, undefined, [LID])).otherIds).toEqual([PHONE]);
+    expect(await stm.otherIdsOf('default', [LID, PHONE])).toEqual([]);
+  });
+
   it('stores the reply before it is sent, then gives it WhatsApp’s id and drops an echo stored first', async () => {
     const rowId = await stm.recordReply({ ...chat, text: 'hi Ana', meId: TEST_ME.id, inReplyTo: 'x', claimToken: 'reply-1', at: Date.now() });
     expect(await stm.recordReply({ ...chat, text: 'hi Ana', meId: TEST_ME.id, inReplyTo: 'x', claimToken: 'reply-1', at: Date.now() })).toBe(rowId);
     expect(await stm.findReply('reply-1')).toEqual({ rowId, text: 'hi Ana' });
     // WAHA's echo of the reply, under the @lid form of the chat, got stored before we knew the id.
     const echo = message('99990000111@lid', 'hi Ana', { fromMe: true, waId: 'SENT1' });
-    expect(await stm.recordInbound(echo, 'claim-echo')).toEqual({ fresh: true });
+    expect(await stm.recordInbound(echo, 'claim-echo')).toEqual({ fresh: true, storedNow: true });
     await stm.markReplySent(rowId, { messageId: `true_${ANA}_SENT1`, waId: 'SENT1' });
     expect((await opened.db.query("SELECT 1 FROM sessions WHERE chat_id = '99990000111@lid'")).rows).toEqual([]);
     expect((await windowOf(stm, chat, 10)).map((line) => [line.role, line.content])).toEqual([
@@ -91,10 +104,10 @@ describe.each(engines)('short-term memory on $name', ({ open, unreachable }) => 
     expect((await stm.currentSummary(chat)).summary).toBe('Ana said hello.');
     // A prompt reads the summary and what follows it in one go, the same as the two reads apart.
     const covered = await stm.currentSummary(chat);
-    expect(await stm.promptTranscript(chat, 10)).toEqual({ window: [], ...covered });
+    expect(await stm.promptTranscript(chat, 10)).toEqual({ window: [], ...covered, otherIds: [] });
     await stm.recordInbound(message(ANA, 'and I live in Olinda', { waId: 'ENG2' }), 'claim-3');
     expect((await windowOf(stm, chat, 10)).map((line) => line.content)).toEqual(['and I live in Olinda']);
-    expect(await stm.promptTranscript(chat, 10)).toEqual({ window: await windowOf(stm, chat, 10), ...covered });
+    expect(await stm.promptTranscript(chat, 10)).toEqual({ window: await windowOf(stm, chat, 10), ...covered, otherIds: [] });
   });
 
   it('the window can end at an older message, as the transcript stood when it came', async () => {
@@ -155,7 +168,7 @@ describe('statements on PostgreSQL', () => {
         const db = openPostgresDatabase(test.url, { max: 1, prepare });
         const stm = new StmRepository(db);
         const chat = { session: 'default', chatId: prepare ? ANA : BIA };
-        for (const n of [1, 2]) expect(await stm.recordInbound(message(chat.chatId, `hello ${n}`, { waId: `PREP${n}${prepare}` }), `claim-prep-${n}-${prepare}`)).toEqual({ fresh: true });
+        for (const n of [1, 2]) expect(await stm.recordInbound(message(chat.chatId, `hello ${n}`, { waId: `PREP${n}${prepare}` }), `claim-prep-${n}-${prepare}`)).toEqual({ fresh: true, storedNow: true });
         expect((await windowOf(stm, chat, 10)).map((line) => line.content)).toEqual(['hello 1', 'hello 2']);
         // Without parameters this query itself runs unnamed; the pool's one connection shows what it keeps.
         const { rows } = await db.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements');

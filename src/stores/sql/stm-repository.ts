@@ -14,6 +14,8 @@ export interface ChatRef {
 export interface StoredInbound {
   /** True when this handling owns the row: a new message, or our own earlier attempt. */
   fresh: boolean;
+  /** Stored by this very statement: no earlier attempt of the handling got as far as storing it, so none went further. */
+  storedNow?: true;
 }
 
 /** The message an edit or deletion changed, as the transcript holds it. */
@@ -60,6 +62,14 @@ interface PartRow {
 /** Marks the claim token of a message stored and given back unanswered (`releaseClaims`). */
 const RELEASED = 'released:';
 
+/** The ids a payload that carried both told are the same people's as the ids in `ids` (lid ↔ phone form), those among them too. */
+const OTHER_PERSON_IDS = (session: string, ids: string) =>
+  `SELECT phone AS id FROM person_ids WHERE waha_session = ${session} AND lid = ANY(${ids}::text[])
+   UNION
+   SELECT lid FROM person_ids WHERE waha_session = ${session} AND phone = ANY(${ids}::text[])`;
+
+const notAmong = (given: string[], ids: string[]) => ids.filter((id) => !given.includes(id));
+
 /** What a message says now: its latest edit, else what was first written (kept in `content`). */
 const CURRENT_CONTENT = 'coalesce(edited_content, content) AS content';
 
@@ -84,12 +94,14 @@ export class StmRepository {
   /**
    * Stores a WhatsApp message once per WAHA session + fromMe + WhatsApp id. The claim token
    * tells a retry of the same handling (fresh) from another delivery of the message, e.g.
-   * its `@lid` twin handled by another chat's workflow (not fresh).
+   * its `@lid` twin handled by another chat's workflow (not fresh). A payload that carried the
+   * person's lid beside the phone form links the two in the same statement (one round trip per
+   * message, not two).
    */
   async recordInbound(message: InboundMessage, claimToken: string): Promise<StoredInbound> {
     const role = message.fromMe ? 'assistant' : 'user';
     const profileName = !message.isGroupChat && !message.fromMe ? message.senderName : null;
-    const { rows } = await this.db.query<{ id: string; fresh: boolean }>(
+    const { rows } = await this.db.query<{ id: string; fresh: boolean; stored_now: boolean }>(
       // A known message touches nothing, not even its chat's row: an echo arriving under
       // another chat form must not leave an empty chat behind.
       `WITH known AS (
@@ -105,6 +117,10 @@ export class StmRepository {
            last_interaction_at = GREATEST(sessions.last_interaction_at, EXCLUDED.last_interaction_at),
            profile_name = COALESCE(EXCLUDED.profile_name, sessions.profile_name)
          RETURNING id
+       ), linked AS (
+         -- The lid and the phone form a payload carried together are one person: facts and erase cover both.
+         INSERT INTO person_ids (waha_session, lid, phone) SELECT $1, $18, $19 WHERE $18::text IS NOT NULL
+         ON CONFLICT (waha_session, lid) DO UPDATE SET phone = EXCLUDED.phone, seen_at = now() WHERE person_ids.phone <> EXCLUDED.phone
        ), m AS (
          INSERT INTO messages (session_id, waha_session, role, content, from_me, source, waha_message_id, wa_id,
                                actor_id, sender_name, has_media, media_mimetype, claim_token, created_at)
@@ -112,9 +128,9 @@ export class StmRepository {
          ON CONFLICT DO NOTHING
          RETURNING id
        )
-       SELECT id, true AS fresh FROM m
+       SELECT id, true AS fresh, true AS stored_now FROM m
        UNION ALL
-       SELECT id, claim_token IS NOT DISTINCT FROM $17 OR id IN (SELECT id FROM adopted) AS fresh FROM known`,
+       SELECT id, claim_token IS NOT DISTINCT FROM $17 OR id IN (SELECT id FROM adopted) AS fresh, false FROM known`,
       [
         message.session,
         message.chatId,
@@ -133,9 +149,12 @@ export class StmRepository {
         message.hasMedia,
         message.mediaMimetype,
         claimToken,
+        message.contactOtherId ?? null,
+        message.contactId,
       ],
     );
     const row = rows[0];
+    if (row?.stored_now) return { fresh: true, storedNow: true };
     if (row?.fresh) return { fresh: true };
     // Not ours. If the other copy was committed between our snapshot and our insert, the
     // statement above still created this chat's row: drop it again when it holds nothing.
@@ -211,25 +230,11 @@ export class StmRepository {
     });
   }
 
-  /** Records that a lid and a phone-form id are one person (a payload carried both). */
-  async linkPersonIds(session: string, ids: { phone: string; lid: string }): Promise<void> {
-    await this.db.query(
-      `INSERT INTO person_ids (waha_session, lid, phone) VALUES ($1, $2, $3)
-       ON CONFLICT (waha_session, lid) DO UPDATE SET phone = EXCLUDED.phone, seen_at = now() WHERE person_ids.phone <> EXCLUDED.phone`,
-      [session, ids.lid, ids.phone],
-    );
-  }
-
   /** The other ids of these people (lid ↔ phone form), as payloads that carried both told; never the ids given. */
   async otherIdsOf(session: string, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.db.query<{ id: string }>(
-      `SELECT phone AS id FROM person_ids WHERE waha_session = $1 AND lid = ANY($2::text[])
-       UNION
-       SELECT lid FROM person_ids WHERE waha_session = $1 AND phone = ANY($2::text[])`,
-      [session, ids],
-    );
-    return rows.map((row) => row.id).filter((id) => !ids.includes(id));
+    const { rows } = await this.db.query<{ id: string }>(OTHER_PERSON_IDS('$1', '$2'), [session, ids]);
+    return notAmong(ids, rows.map((row) => row.id));
   }
 
   /**
@@ -266,11 +271,14 @@ export class StmRepository {
    * current summary and how far it reaches, and the last `limit` messages it does not cover,
    * oldest first: an indexed read, never the whole chat. With `through` (a WhatsApp message
    * id), the transcript ends at that message, as it stood when it came: an answer to an older
-   * message (`chatmem retry`) must not read newer ones as the question.
+   * message (`chatmem retry`) must not read newer ones as the question. With `people`, also
+   * their other ids (`otherIdsOf`), which the prompt's knowledge is looked up under: a
+   * statement less per reply.
    */
-  async promptTranscript(chat: ChatRef, limit: number, through?: string): Promise<{ window: TranscriptLine[]; summary: string | null; coversTo: string | null }> {
-    const { rows } = await this.db.query<Partial<LineRow> & { waha_message_id: string | null; summary: string | null; summary_covers_to: string | null }>(
-      `SELECT s.summary, s.summary_covers_to, w.waha_message_id, w.role, w.content, w.sender_name, w.actor_id, w.has_media
+  async promptTranscript(chat: ChatRef, limit: number, through?: string, people: string[] = []): Promise<{ window: TranscriptLine[]; summary: string | null; coversTo: string | null; otherIds: string[] }> {
+    const { rows } = await this.db.query<Partial<LineRow> & { waha_message_id: string | null; summary: string | null; summary_covers_to: string | null; other_ids: string[] }>(
+      `SELECT s.summary, s.summary_covers_to, w.waha_message_id, w.role, w.content, w.sender_name, w.actor_id, w.has_media,
+              ARRAY(${OTHER_PERSON_IDS('$1', '$5')}) AS other_ids
          FROM sessions s
          LEFT JOIN LATERAL (
            SELECT m.id, m.waha_message_id, m.role, ${CURRENT_CONTENT}, m.sender_name, m.actor_id, m.has_media
@@ -281,7 +289,7 @@ export class StmRepository {
          ) w ON true
         WHERE s.waha_session = $1 AND s.chat_id = $2
         ORDER BY w.id DESC`,
-      [chat.session, chat.chatId, limit, through ?? null],
+      [chat.session, chat.chatId, limit, through ?? null, people],
     );
     // A chat with no message after its summary is one row without a message.
     const lines = rows.filter((row): row is typeof row & LineRow => row.role != null);
@@ -289,6 +297,7 @@ export class StmRepository {
       window: lines.reverse().map((row) => ({ messageId: row.waha_message_id, ...toLine(row) })),
       summary: rows[0]?.summary ?? null,
       coversTo: rows[0]?.summary_covers_to ?? null,
+      otherIds: notAmong(people, rows[0]?.other_ids ?? []),
     };
   }
 
