@@ -62,7 +62,7 @@ interface PartRow {
 /** Marks the claim token of a message stored and given back unanswered (`releaseClaims`). */
 const RELEASED = 'released:';
 
-/** The ids a payload that carried both told are the same people's as the ids in `ids` (lid ↔ phone form), those among them too. */
+/** The ids that payloads carrying both forms tied to the people in `ids` (lid ↔ phone form); may name some of `ids` themselves. */
 const OTHER_PERSON_IDS = (session: string, ids: string) =>
   `SELECT phone AS id FROM person_ids WHERE waha_session = ${session} AND lid = ANY(${ids}::text[])
    UNION
