@@ -89,6 +89,7 @@ try {
   for (const p of [50, 95, 99] as const) {
     record(sequential, `p${p}, ms`, 'lower', median(ourLatency.map((round) => percentile(round.all, p))), peer ? median(peerLatency.map((round) => round.replyMs[`p${p}`])) : undefined);
   }
+  if (rounds > 1) ourLatency.forEach((round, index) => record('sequential webhook → sendText', `p99, ms, round ${index + 1}`, 'lower', percentile(round.all, 99), peerLatency[index]?.replyMs.p99));
   const firstOfEachChat = ourLatency.flatMap((round) => round.firstOfEachChat).sort((a, b) => a - b);
   for (const p of [50, 95] as const) record(`the same, a new chat's first message (${LATENCY_CHATS.count * rounds} of them)`, `p${p}, ms`, 'lower', percentile(firstOfEachChat, p));
   recordCpu(sequential, cpuPerMessage({ chatmem: 0, temporal: 0, postgres: 0 }, sequentialCpu, LATENCY_MESSAGES * rounds));
