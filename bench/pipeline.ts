@@ -150,11 +150,22 @@ async function loadRounds(probe: string, code: string, concurrency: number): Pro
     ours.push(await throughputProbe({ ...LOAD, concurrency, code: roundCode(code, round) }));
     if (peer) theirs.push(await peer.throughput({ ...LOAD, concurrency, drainS }));
   }
-  const ourMedian = medianBy(ours, (round) => round.repliesPerS);
   const sum = <T>(list: T[], of: (item: T) => number) => list.reduce((total, item) => total + of(item), 0);
-  const peerMedian = peer ? { ...medianBy(theirs, (round) => round.repliesPerS), missingAfterDrain: sum(theirs, (round) => round.missingAfterDrain), duplicateReplies: sum(theirs, (round) => round.duplicateReplies), webhookFailures: sum(theirs, (round) => round.webhookFailures) } : undefined;
-  const summed = { ...ourMedian, missing: sum(ours, (round) => round.missing), duplicates: sum(ours, (round) => round.duplicates), webhookFailures: sum(ours, (round) => round.webhookFailures) };
-  recordThroughput(rounds > 1 ? `${probe} (median of ${rounds} rounds; missing, twice, failures: all rounds)` : probe, summed, peerMedian);
+  const oursSummed: Throughput = {
+    ...medianBy(ours, (round) => round.repliesPerS),
+    missing: sum(ours, (round) => round.missing),
+    duplicates: sum(ours, (round) => round.duplicates),
+    webhookFailures: sum(ours, (round) => round.webhookFailures),
+  };
+  const theirsSummed: PeerThroughput | undefined = peer
+    ? {
+        ...medianBy(theirs, (round) => round.repliesPerS),
+        missingAfterDrain: sum(theirs, (round) => round.missingAfterDrain),
+        duplicateReplies: sum(theirs, (round) => round.duplicateReplies),
+        webhookFailures: sum(theirs, (round) => round.webhookFailures),
+      }
+    : undefined;
+  recordThroughput(rounds > 1 ? `${probe} (median of ${rounds} rounds; missing, twice, failures: all rounds)` : probe, oursSummed, theirsSummed);
   if (rounds > 1) ours.forEach((round, index) => record(probe, `replies/s, round ${index + 1}`, 'higher', round.repliesPerS, theirs[index]?.repliesPerS));
   return theirs.at(-1);
 }
