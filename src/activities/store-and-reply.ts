@@ -17,7 +17,7 @@ export interface StoredAndReplied {
   reply: DeliveredReply | null;
 }
 
-/** A step answering queued messages in turn starts no further one after this long, so it stays well inside its timeout. */
+/** A step answering queued messages (in turn or side by side) begins no further reply after this long, so it stays well inside its timeout. */
 const IN_TURN_BUDGET_MS = 30_000;
 
 export interface StoredAndRepliedInTurn {
@@ -48,9 +48,11 @@ export function createStoreAndReplyActivities(memory: Pick<MemoryActivities, 're
    * QUEUED_REPLIES=side-by-side: every round stored first, in order (so each prompt holds the
    * messages before its own), then every model call at once, then each reply sent in order.
    * Ends as the in-turn step does: when a round fails, the ones before it are done and the ones
-   * after it, stored but unanswered, are given back for the workflow to queue again.
+   * after it, stored but unanswered, are given back for the workflow to queue again; past the
+   * step's budget, no further reply is begun, and the rounds left are given back the same way.
    */
   async function answerSideBySide(requests: StoreAndReplyRequest[]): Promise<StoredAndRepliedInTurn> {
+    const started = Date.now();
     const stored: StoredAndReplied['stored'][] = [];
     let storingStoppedBy: string | undefined;
     for (const request of requests) {
@@ -66,6 +68,12 @@ export function createStoreAndReplyActivities(memory: Pick<MemoryActivities, 're
     const done: StoredAndReplied[] = [];
     try {
       for (const [index, rows] of stored.entries()) {
+        // Slow sends one after another could otherwise outlast the step's timeout, after which the
+        // workflow could no longer tell which of them were sent.
+        if (done.length && Date.now() - started > IN_TURN_BUDGET_MS) {
+          await giveBack(requests.slice(index, stored.length));
+          return { done };
+        }
         const drafted = drafts[index];
         done.push({ stored: rows, reply: drafted ? await replies.reply(requests[index]!.reply, { drafted, firstAttempt: storedNow(rows) }) : null });
       }

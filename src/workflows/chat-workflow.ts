@@ -253,7 +253,7 @@ async function answerInTurn(state: ChatState, learning: BatchedLearning, setting
   if (done.length === rounds.length) return { toAnswer: [] };
   const stopped = done.length;
   state.putBack(rounds.slice(stopped + 1).flatMap((steps) => steps.map(({ message }) => message)));
-  // Out of time, the step never began the next message: it goes back to the queue too.
+  // Out of time, the step began no reply to the next message (side by side, it gave it back stored): it goes back to the queue too.
   if (tried.done && !tried.done.stoppedBy) {
     state.putBack(rounds[stopped]!.map(({ message }) => message));
     return { toAnswer: [] };

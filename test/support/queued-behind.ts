@@ -1,4 +1,5 @@
 import { expect, vi } from 'vitest';
+import { isReplyTo } from '../../src/offline/offline-model.js';
 import { WAIT_MS } from './http.js';
 import { lastUserText } from './openai-standin.js';
 import type { Stack } from './stack.js';
@@ -23,4 +24,20 @@ export function expectAnsweredOnceInOrder(stack: Stack, asked: string[]): void {
 /** The last prompt the model got for `body`'s reply. */
 export function promptFor(stack: Stack, body: string) {
   return stack.openai.replyPrompts().filter((candidate) => lastUserText(candidate.messages).includes(body)).at(-1)!;
+}
+
+/**
+ * Once WAHA gets the reply to `body`, this process's clock (Date only; timers keep real time)
+ * runs `aheadMs` ahead, as if that send had taken so long: a step answering queued messages
+ * then finds its budget spent. Returns the undo.
+ */
+export function clockAheadOnceSent(stack: Stack, body: string, aheadMs: number): () => void {
+  let jumped = false;
+  stack.waha.onSent((call) => {
+    if (jumped || !isReplyTo(call.text, body)) return;
+    jumped = true;
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    vi.setSystemTime(Date.now() + aheadMs);
+  });
+  return () => vi.useRealTimers();
 }
