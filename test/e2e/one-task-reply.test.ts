@@ -4,7 +4,7 @@ import { KNOWLEDGE_PROMPT_MARKER } from '../../src/domain/knowledge.js';
 import { WAIT_MS } from '../support/http.js';
 import { inboundSignalOf, localActivityOf, localSteps, patchIds, runInput } from '../support/histories.js';
 import { lastUserText } from '../support/openai-standin.js';
-import { clockAheadOnceSent, expectAnsweredOnceInOrder, promptFor, queueBehind } from '../support/queued-behind.js';
+import { expectAnsweredOnceInOrder, promptFor, queueBehind, queueBehindPastStepBudget } from '../support/queued-behind.js';
 import { useTestStack } from '../support/test-stack.js';
 
 const stack = useTestStack();
@@ -85,14 +85,7 @@ describe('the reply path', () => {
   it('past the step\'s 30 s, it begins no further queued message: the ones left go back to the queue and are answered after, each once, in order', async () => {
     const chat = '5521933330008@c.us';
     const asked = ['aviso um', 'aviso dois', 'aviso três', 'aviso quatro'];
-    // The step's first send looks as if it took 31 s.
-    const undo = clockAheadOnceSent(stack, asked[1]!, 31_000);
-    try {
-      await queueBehind(stack, chat, asked[0]!, asked.slice(1));
-    } finally {
-      undo();
-    }
-    expectAnsweredOnceInOrder(stack, asked);
+    await queueBehindPastStepBudget(stack, chat, asked);
     const steps = (await stack.idle(chat), localSteps({ events: await stack.history(chat) }).filter((step) => step !== 'chatSettings'));
     // 'um' alone; 'dois' in turn, out of time after it; 'três' and 'quatro' back in the queue, answered in a step of their own.
     expect(steps).toEqual(['storeAndReply', 'storeAndReplyInTurn', 'storeAndReplyInTurn']);

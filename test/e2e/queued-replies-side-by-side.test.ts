@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { localSteps } from '../support/histories.js';
 import { WAIT_MS } from '../support/http.js';
 import { lastUserText } from '../support/openai-standin.js';
-import { clockAheadOnceSent, expectAnsweredOnceInOrder, promptFor, queueBehind } from '../support/queued-behind.js';
+import { expectAnsweredOnceInOrder, promptFor, queueBehind, queueBehindPastStepBudget } from '../support/queued-behind.js';
 import { useTestStack } from '../support/test-stack.js';
 
 const stack = useTestStack({ env: { QUEUED_REPLIES: 'side-by-side' } });
@@ -60,17 +60,10 @@ describe('QUEUED_REPLIES=side-by-side', () => {
   it('past the step\'s 30 s, no further reply is begun: the queued messages left are given back and answered by the next step, each once, in order', async () => {
     const chat = '5521933340003@c.us';
     const asked = ['recado um', 'recado dois', 'recado três', 'recado quatro'];
-    // The step's first send looks as if it took 31 s.
-    const undo = clockAheadOnceSent(stack, asked[1]!, 31_000);
-    try {
-      await queueBehind(stack, chat, asked[0]!, asked.slice(1));
-    } finally {
-      undo();
-    }
-    expectAnsweredOnceInOrder(stack, asked);
-    // 'um' alone; 'dois' to 'quatro' side by side, out of time after 'dois'; 'três' and 'quatro' given back and answered in a step of their own.
+    await queueBehindPastStepBudget(stack, chat, asked);
     const learned = await stack.learned(chat, { timeoutMs: WAIT_MS });
     expect([learned.messagesSeen, learned.duplicatesDropped]).toEqual([asked.length, 0]);
+    // 'um' alone; 'dois' to 'quatro' side by side, out of time after 'dois'; 'três' and 'quatro' given back and answered in a step of their own.
     const steps = localSteps({ events: await stack.history(chat) }).filter((step) => step !== 'chatSettings');
     expect(steps).toEqual(['storeAndReply', 'storeAndReplyInTurn', 'storeAndReplyInTurn']);
   });

@@ -27,17 +27,22 @@ export function promptFor(stack: Stack, body: string) {
 }
 
 /**
- * Once WAHA gets the reply to `body`, this process's clock (Date only; timers keep real time)
- * runs `aheadMs` ahead, as if that send had taken so long: a step answering queued messages
- * then finds its budget spent. Returns the undo.
+ * `queueBehind`, with the step that answers the queued messages out of time after its first
+ * reply: once WAHA gets that reply, this process's clock (Date only; timers keep real time)
+ * runs 31 s ahead, as if the send had taken so long. Then each was answered once, in order.
  */
-export function clockAheadOnceSent(stack: Stack, body: string, aheadMs: number): () => void {
+export async function queueBehindPastStepBudget(stack: Stack, chat: string, asked: string[]): Promise<void> {
   let jumped = false;
   stack.waha.onSent((call) => {
-    if (jumped || !isReplyTo(call.text, body)) return;
+    if (jumped || !isReplyTo(call.text, asked[1]!)) return;
     jumped = true;
     vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
-    vi.setSystemTime(Date.now() + aheadMs);
+    vi.setSystemTime(Date.now() + 31_000);
   });
-  return () => vi.useRealTimers();
+  try {
+    await queueBehind(stack, chat, asked[0]!, asked.slice(1));
+  } finally {
+    vi.useRealTimers();
+  }
+  expectAnsweredOnceInOrder(stack, asked);
 }
