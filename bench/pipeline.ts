@@ -3,7 +3,8 @@
  * defines them (sequential latency; 1,000 messages over 100 chats at concurrency 20 and 50 as
  * WAHA delivers them; the same with a 1 s model; missing after the drain; RSS), with learning
  * on (embeddings and fact extraction, as users run it), plus what only chatmem has to show:
- * a busy group's ingest and learning, many live chats, a big table, more workers.
+ * a quiet bot's replies, a busy group's ingest and learning, many live chats, a big table,
+ * more workers.
  *
  *   npm run bench:pipeline [-- --peer n8n] [--rounds 3] [--embedded] [--vectors pglite] [--chats 10000] [--big-table] [--workers 2] [--queued-replies side-by-side] [--quick]
  *
@@ -45,6 +46,8 @@ if (values.embedded && vectors !== 'pglite') throw new Error('--embedded is PGli
 const quick = values.quick;
 const scale = (full: number, short: number) => (quick ? short : full);
 const LATENCY_MESSAGES = scale(200, 40);
+/** The quiet probe's wait between a reply and the next message. */
+const QUIET_GAP_S = 12;
 /** The sequential probe's chats (the big-table probe asks them again). */
 const LATENCY_CHATS = { count: 20, code: '10' };
 const LOAD = { messages: scale(1000, 200), chats: scale(100, 20) };
@@ -93,6 +96,7 @@ try {
   const firstOfEachChat = ourLatency.flatMap((round) => round.firstOfEachChat).sort((a, b) => a - b);
   for (const p of [50, 95] as const) record(`the same, a new chat's first message (${LATENCY_CHATS.count * rounds} of them)`, `p${p}, ms`, 'lower', percentile(firstOfEachChat, p));
   recordCpu(sequential, cpuPerMessage({ chatmem: 0, temporal: 0, postgres: 0 }, sequentialCpu, LATENCY_MESSAGES * rounds));
+  await quietProbe(scale(5, 3), median(ourLatency.map((round) => percentile(round.all, 50))));
 
   // Throughput as WAHA delivers: c concurrent POSTs, each the next message as soon as one is acknowledged.
   for (const concurrency of [20, 50]) {
@@ -223,15 +227,33 @@ interface Latency {
 /** Webhook → sendText of each message, sorted; and of each chat's first message in the probe (a new chat's: its workflow starts with it). */
 async function latencyProbe(messages: number, chats: number, code: string): Promise<Latency> {
   const times: number[] = [];
-  for (let i = 0; i < messages; i++) {
-    const token = `L${code}-${sequence}`;
-    const start = performance.now();
-    const status = await cm.post(message(chatOf(code, i % chats), i, token));
-    if (status !== 202) throw new Error(`webhook answered ${status}`);
-    times.push((await withTimeout(cm.replied(token), 30_000, `the reply to ${token}`)) as number - start);
-  }
+  for (let i = 0; i < messages; i++) times.push(await webhookToSendText(chatOf(code, i % chats), i, `L${code}-${sequence}`));
   const sorted = (list: number[]) => [...list].sort((a, b) => a - b);
   return { all: sorted(times), firstOfEachChat: sorted(times.slice(0, chats)) };
+}
+
+/** One message posted, ms until its reply reached WAHA. */
+async function webhookToSendText(chat: string, k: number, token: string): Promise<number> {
+  const start = performance.now();
+  const status = await cm.post(message(chat, k, token));
+  if (status !== 202) throw new Error(`webhook answered ${status}`);
+  return ((await withTimeout(cm.replied(token), 30_000, `the reply to ${token}`)) as number) - start;
+}
+
+/**
+ * A bot whose messages come far apart, as most do: each message QUIET_GAP_S after the reply
+ * before, past the idle limits of pooled database connections (pg's own is 10 s) and of
+ * kept-alive HTTP connections, in chats the sequential probe already opened.
+ */
+async function quietProbe(messages: number, sequentialP50: number) {
+  const times: number[] = [];
+  for (let i = 0; i < messages; i++) {
+    await sleep(QUIET_GAP_S * 1000);
+    times.push(await webhookToSendText(chatOf(LATENCY_CHATS.code, i % LATENCY_CHATS.count), LATENCY_MESSAGES + i, `Q-${sequence}`));
+  }
+  const probe = `a message every ${QUIET_GAP_S} s (a quiet bot), ${messages} of them`;
+  record(probe, 'webhook → sendText p50, ms', 'lower', percentile(times, 50));
+  record(probe, 'p50 / sequential p50', 'lower', percentile(times, 50) / sequentialP50);
 }
 
 interface Throughput {

@@ -107,6 +107,8 @@ const SETTINGS = {
   databaseUrl: from('DATABASE_URL', url(['postgres:', 'postgresql:']).nullable().default(null)),
   /** Connections each worker process opens to DATABASE_URL. */
   databasePoolSize: from('DATABASE_POOL_SIZE', wholeNumber(1, 1000).default(20)),
+  /** How long a connection to DATABASE_URL may sit idle before it is closed (0: never): a message after a quiet spell then finds one ready. */
+  databaseIdleTimeoutMs: from('DATABASE_IDLE_TIMEOUT', duration.default(5 * 60_000)),
   /** Statements prepared once per connection; `false` behind a pooler in transaction mode (PgBouncer before 1.21, Supavisor), which cannot keep them. */
   databasePreparedStatements: from('DATABASE_PREPARED_STATEMENTS', flag.default(true)),
   /** Chats a worker process answers at the same time (each waits on its model call). */

@@ -23,7 +23,7 @@ import { openVectorStore } from './stores/vector/open-vector-store.js';
 
 /** DATABASE_URL's PostgreSQL, or PGlite in the data folder when none is configured. */
 export function openDatabase(config: Config): Promise<Database> {
-  return config.databaseUrl ? Promise.resolve(openPostgresDatabase(config.databaseUrl, { max: config.databasePoolSize, prepare: config.databasePreparedStatements })) : openPgliteDatabase(`${config.dataDir}/pglite`);
+  return config.databaseUrl ? Promise.resolve(openPostgresDatabase(config.databaseUrl, { max: config.databasePoolSize, prepare: config.databasePreparedStatements, idleTimeoutMs: config.databaseIdleTimeoutMs })) : openPgliteDatabase(`${config.dataDir}/pglite`);
 }
 
 function withoutPassword(url: string): string {
