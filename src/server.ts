@@ -37,7 +37,7 @@ export async function startHttp(
   const eagerStart = observe.worker?.connection ? { client: new Client({ connection: observe.worker.connection, namespace: config.temporal.namespace }), settings: config.chat } : undefined;
   // On its own, the webhook process needs the database only to report readiness: a small
   // pool of its own, or nothing when the worker keeps PGlite.
-  const ownPool = !observe.worker && config.databaseUrl ? openPostgresDatabase(config.databaseUrl, { max: 2, prepare: config.databasePreparedStatements }) : null;
+  const ownPool = !observe.worker && config.databaseUrl ? openPostgresDatabase(config.databaseUrl, { max: 2, prepare: config.databasePreparedStatements, idleTimeoutMs: config.databaseIdleTimeoutMs }) : null;
   const app = createWebhookApp({
     signaler: limitDeliveries(createTemporalSignaler(client, { taskQueue: config.temporal.taskQueue, eagerStart }), config.webhookDeliveries),
     hmacKey: config.waha.webhookHmacKey,
