@@ -6,6 +6,7 @@ import { GROUP_REPLY_MODES } from './domain/reply-policy.js';
 import { WHATSAPP_MAX_TEXT_CHARS } from './domain/safe-text.js';
 import { MAX_MODEL_CALL_MS } from './domain/model-step-limits.js';
 import { LOCAL_EMBEDDING_DIMENSIONS, LOCAL_EMBEDDING_MODEL } from './clients/local-embedder.js';
+import { DEFAULT_IDLE_TIMEOUT_MS } from './stores/sql/postgres-database.js';
 
 export const EMBEDDING_PROVIDERS = ['local', 'openai'] as const;
 export type EmbeddingProvider = (typeof EMBEDDING_PROVIDERS)[number];
@@ -108,7 +109,7 @@ const SETTINGS = {
   /** Connections each worker process opens to DATABASE_URL. */
   databasePoolSize: from('DATABASE_POOL_SIZE', wholeNumber(1, 1000).default(20)),
   /** How long a connection to DATABASE_URL may sit idle before it is closed (0: never): a message after a quiet spell then finds one ready. */
-  databaseIdleTimeoutMs: from('DATABASE_IDLE_TIMEOUT', duration.default(5 * 60_000)),
+  databaseIdleTimeoutMs: from('DATABASE_IDLE_TIMEOUT', duration.default(DEFAULT_IDLE_TIMEOUT_MS)),
   /** Statements prepared once per connection; `false` behind a pooler in transaction mode (PgBouncer before 1.21, Supavisor), which cannot keep them. */
   databasePreparedStatements: from('DATABASE_PREPARED_STATEMENTS', flag.default(true)),
   /** Chats a worker process answers at the same time (each waits on its model call). */

@@ -18,7 +18,10 @@ export interface StoredAndReplied {
 }
 
 /** A step answering queued messages (in turn or side by side) begins no further reply after this long, so it stays well inside its timeout. */
-const IN_TURN_BUDGET_MS = 30_000;
+const QUEUED_STEP_BUDGET_MS = 30_000;
+
+/** Whether a step begun at `started` that has answered something may begin no further reply. */
+const outOfTime = (started: number, answered: number) => answered > 0 && Date.now() - started > QUEUED_STEP_BUDGET_MS;
 
 export interface StoredAndRepliedInTurn {
   /** One result per request answered, in order; fewer than asked when the step stopped early. */
@@ -70,7 +73,7 @@ export function createStoreAndReplyActivities(memory: Pick<MemoryActivities, 're
       for (const [index, rows] of stored.entries()) {
         // Slow sends one after another could otherwise outlast the step's timeout, after which the
         // workflow could no longer tell which of them were sent.
-        if (done.length && Date.now() - started > IN_TURN_BUDGET_MS) {
+        if (outOfTime(started, done.length)) {
           await giveBack(requests.slice(index, stored.length));
           return { done };
         }
@@ -110,7 +113,7 @@ export function createStoreAndReplyActivities(memory: Pick<MemoryActivities, 're
       const started = Date.now();
       const done: StoredAndReplied[] = [];
       for (const request of requests) {
-        if (done.length && Date.now() - started > IN_TURN_BUDGET_MS) break;
+        if (outOfTime(started, done.length)) break;
         try {
           done.push(await activities.storeAndReply(request));
         } catch (error) {

@@ -11,8 +11,11 @@ export interface PostgresOptions {
   idleTimeoutMs?: number;
 }
 
+/** DATABASE_IDLE_TIMEOUT's default: idle connections kept for minutes (see below). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
+
 /** A PostgreSQL server through a `pg` pool. */
-export function openPostgresDatabase(connectionString: string, { max = 10, prepare = true, idleTimeoutMs = 5 * 60_000 }: PostgresOptions = {}): Database {
+export function openPostgresDatabase(connectionString: string, { max = 10, prepare = true, idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS }: PostgresOptions = {}): Database {
   // pg closes a connection after 10 s idle: a bot whose messages come further apart than that
   // then opened a connection, and prepared its statements again, for nearly every one (in
   // bench:pipeline, a message 12 s after the reply before took 33 and 58 ms at the median,
